@@ -1,0 +1,84 @@
+"""MLP and CNN builders, parameter counts, and widths chosen for a target parameter count."""
+import math
+
+import torch
+from torch import nn
+
+ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": nn.GELU}
+
+
+def count_params(model):
+    return sum(p.numel() for p in model.parameters())
+
+
+def mlp(in_dim, widths, out_dim, activation="relu"):
+    """in_dim -> widths[0] -> ... -> widths[-1] -> out_dim, activation between layers.
+    Inputs with more than 2 dims are flattened, so images go straight in."""
+    layers, prev = [nn.Flatten()], in_dim
+    for w in widths:
+        layers += [nn.Linear(prev, w), ACTIVATIONS[activation]()]
+        prev = w
+    layers.append(nn.Linear(prev, out_dim))
+    return nn.Sequential(*layers)
+
+
+def mlp_params(in_dim, widths, out_dim):
+    """Closed-form parameter count of mlp(in_dim, widths, out_dim) (weights + biases)."""
+    sizes = [in_dim, *widths, out_dim]
+    return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+def mlp_widths_for_params(in_dim, depth, out_dim, target):
+    """Hidden widths for `depth` hidden layers whose count is closest to `target`.
+
+    All hidden layers share one width w except the last, whose width u is solved exactly:
+    the count is linear in u (u * (w_prev + 1 + out_dim) + const), so the error is at most
+    half of that slope. Among all w, keep the most uniform solution within 1% of target."""
+    if depth == 1:
+        u = max(1, round((target - out_dim) / (in_dim + 1 + out_dim)))
+        return [u]
+    best = None
+    for w in range(1, 4096):
+        base = mlp_params(in_dim, [w] * (depth - 1), 0)   # input -> the first depth-1 hidden layers
+        slope = w + 1 + out_dim
+        u = round((target - base - out_dim) / slope)
+        if u < 1:
+            break
+        widths = [w] * (depth - 1) + [u]
+        err = abs(mlp_params(in_dim, widths, out_dim) - target) / target
+        score = (err > 0.01, abs(math.log(u / w)), err)      # within 1% first, then most uniform
+        if best is None or score < best[0]:
+            best = (score, widths)
+    return best[1]
+
+
+class CNN(nn.Module):
+    """conv3x3 blocks (ReLU, 2x2 max-pool after each of the first `n_pool` blocks), then
+    flatten -> dense `hidden` -> ReLU -> `num_classes`."""
+
+    def __init__(self, in_shape, channels, hidden, num_classes, n_pool=2):
+        super().__init__()
+        c, h, w = in_shape
+        blocks = []
+        for i, out_c in enumerate(channels):
+            blocks += [nn.Conv2d(c, out_c, 3, padding=1), nn.ReLU()]
+            if i < n_pool:
+                blocks.append(nn.MaxPool2d(2))
+                h, w = h // 2, w // 2
+            c = out_c
+        self.features = nn.Sequential(*blocks)
+        self.head = nn.Sequential(nn.Flatten(), nn.Linear(c * h * w, hidden), nn.ReLU(),
+                                  nn.Linear(hidden, num_classes))
+
+    def forward(self, x):
+        return self.head(self.features(x))
+
+
+def cnn_for_params(in_shape, channels, num_classes, target, n_pool=2):
+    """A CNN with the given conv channels whose dense hidden width is solved so that the total
+    parameter count is closest to `target` (the count is linear in the hidden width)."""
+    with_one = count_params(CNN(in_shape, channels, 1, num_classes, n_pool))
+    with_two = count_params(CNN(in_shape, channels, 2, num_classes, n_pool))
+    slope = with_two - with_one
+    hidden = max(1, round((target - with_one) / slope) + 1)
+    return CNN(in_shape, channels, hidden, num_classes, n_pool)

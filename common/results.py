@@ -1,0 +1,103 @@
+"""Results as results/<script>.json, keyed by config, written atomically, with provenance.
+
+A results file is {"config": ..., "provenance": ..., "results": ...}. A rerun with the same
+config reuses it; a changed config, --force, or a file that does not parse recomputes.
+Heavy arrays go under results/cache/ (ignored by git) with torch.save, loaded back with
+weights_only=True.
+"""
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+
+import torch
+
+
+def output_dirs(args, script):
+    """(figures dir, results dir) for this run: figures/ and results/ under --out-dir,
+    or figures/quick and results/quick under --quick."""
+    sub = "quick" if args.quick else ""
+    figures = os.path.join(args.out_dir, "figures", sub)
+    results = os.path.join(args.out_dir, "results", sub)
+    os.makedirs(figures, exist_ok=True)
+    os.makedirs(results, exist_ok=True)
+    return figures, os.path.join(results, f"{script}.json")
+
+
+def atomic_write_bytes(path, data):
+    """Write to a temporary file in the same folder, then rename over `path`."""
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def git_commit():
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                             cwd=os.path.dirname(os.path.abspath(__file__)), timeout=5)
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def load_results(path, config=None):
+    """The saved results dict, or None when missing, unreadable, or made with another config."""
+    try:
+        with open(path) as f:
+            saved = json.load(f)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        print(f"warning: {path} is corrupt; recomputing", file=sys.stderr)
+        return None
+    if not isinstance(saved, dict) or "results" not in saved or "config" not in saved:
+        print(f"warning: {path} lacks config/results; recomputing", file=sys.stderr)
+        return None
+    if config is not None and saved["config"] != json.loads(json.dumps(config)):
+        return None
+    return saved
+
+
+def save_results(path, config, results, seed, device, wall_s):
+    """Write {"config", "provenance", "results"} atomically."""
+    payload = {
+        "config": config,
+        "provenance": {
+            "seed": seed, "device": str(device), "wall_s": round(wall_s, 2),
+            "torch": torch.__version__, "python": platform.python_version(),
+            "git_commit": git_commit(), "threads": torch.get_num_threads(),
+            "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        },
+        "results": results,
+    }
+    atomic_write_bytes(path, (json.dumps(payload, indent=1) + "\n").encode())
+    return payload
+
+
+def cached_or_compute(args, path, config, compute):
+    """The experiment's results: from `path` when its config matches (and not --force),
+    else compute() -> results, saved atomically. --plot-only without results is an error."""
+    from common.cli import HW1Error
+    saved = None if args.force else load_results(path, config)
+    if saved is not None:
+        print(f"reusing {path} (same config; --force recomputes)")
+        return saved["results"]
+    if args.plot_only:
+        raise HW1Error(f"--plot-only: no results for this config in {path}; run without --plot-only first")
+    start = time.perf_counter()
+    results = compute()
+    payload = save_results(path, config, results, args.seed, args.device_resolved,
+                           time.perf_counter() - start)
+    print(f"wrote {path} ({payload['provenance']['wall_s']} s)")
+    return results

@@ -1,0 +1,149 @@
+"""HW1-1 "Simulate a function": networks of one size but different depths fit 1-D functions.
+
+Four ReLU MLPs with 571 +- 1% parameters (the slides' size): 1 hidden layer of 190 units, 2, 4
+and 8 hidden layers, each fitted to sin(5 pi x)/(5 pi x), sgn(sin(5 pi x)) and sin(4 pi x^2)
+on 1000 evenly spaced points of [-1, 1] by full-batch Adam (20000 steps, MSE). The three
+models of one architecture (one per function) train together as batched matmuls; the four
+architectures run side by side in two processes. About 1.5-2 minutes on 2 CPU cores.
+
+    python hw1_1_simulate.py            # report settings -> figures/hw1_1_simulate_*.png
+    python hw1_1_simulate.py --quick    # seconds, figures/quick/
+"""
+import time
+
+import numpy as np
+import torch
+
+from common import plots
+from common.cli import make_parser, positive_int, resolve_device, run_main, seed_all, set_threads
+from common.data import FUNCTIONS, function_data
+from common.models import count_params, mlp, mlp_params, mlp_widths_for_params
+from common.results import cached_or_compute, output_dirs
+from common.train import TrainConfig, run_side_by_side, train_together
+
+SCRIPT = "hw1_1_simulate"
+
+# ---------------------------------------------------------------------------- config
+TARGET_PARAMS = 571                       # parameters per model, as in the slides (1-190-1)
+ARCHITECTURES = {                         # name: hidden layers (widths solved for TARGET_PARAMS)
+    "shallow (1 hidden)": 1,
+    "medium (2 hidden)": 2,
+    "deep (4 hidden)": 4,
+    "deeper (8 hidden)": 8,
+}
+# Adam learning rate per architecture, from a sweep over {3e-4, 1e-3, 3e-3, 1e-2} at 20000 steps
+# (lowest final loss averaged over the three functions); cosine decay to 0 over the run.
+LEARNING_RATES = {"shallow (1 hidden)": 1e-2, "medium (2 hidden)": 3e-3,
+                  "deep (4 hidden)": 3e-3, "deeper (8 hidden)": 1e-3}
+STEPS = 20000                             # full-batch Adam steps (= epochs)
+N_POINTS = 1000                           # training points, evenly spaced on [-1, 1]
+N_CURVE = 500                             # loss-curve points kept per model (every STEPS/N_CURVE steps)
+N_PLOT = 400                              # points of the saved predictions (for --plot-only)
+
+
+def parse_args():
+    parser = make_parser(__doc__)
+    parser.add_argument("--steps", type=positive_int, default=None, help=f"Adam steps (default {STEPS})")
+    parser.add_argument("--points", type=positive_int, default=None, help=f"training points (default {N_POINTS})")
+    parser.add_argument("--functions", nargs="+", choices=sorted(FUNCTIONS), default=list(FUNCTIONS),
+                        help="target functions (default: all)")
+    parser.add_argument("--workers", type=positive_int, default=2, help="side-by-side processes (default 2)")
+    args = parser.parse_args()
+    args.steps = args.steps or (300 if args.quick else STEPS)
+    args.points = args.points or (200 if args.quick else N_POINTS)
+    return args
+
+
+# ---------------------------------------------------------------------------- train one architecture
+def fit_architecture(job):
+    """Train one architecture on every function at once (one model per function)."""
+    arch_index, arch, functions, steps, points, seed, device = job
+    depth = ARCHITECTURES[arch]
+    widths = mlp_widths_for_params(1, depth, 1, TARGET_PARAMS)
+    models = []
+    for f_index, _ in enumerate(functions):
+        torch.manual_seed(seed * 1000 + 10 * arch_index + f_index)   # one init per (arch, function)
+        models.append(mlp(1, widths, 1).to(device))
+    data = [function_data(f, points, device=device) for f in functions]
+    x = torch.stack([d[0] for d in data])                         # (F, points, 1)
+    y = torch.stack([d[1] for d in data])                         # (F, points, 1)
+    cfg = TrainConfig(epochs=steps, lr=LEARNING_RATES[arch], batch_size=None, loss="mse",
+                      schedule="cosine")
+    record_every = max(1, steps // N_CURVE)
+    curve = train_together(models, x, y, cfg, desc=arch, record_every=record_every)
+    x_plot = torch.linspace(-1, 1, N_PLOT, device=device)[:, None]
+    out = []
+    with torch.no_grad():
+        for i, f in enumerate(functions):
+            final_loss = float(torch.nn.functional.mse_loss(models[i](x[i]), y[i]))
+            out.append({"function": f, "name": arch, "widths": widths, "params": count_params(models[i]),
+                        "lr": LEARNING_RATES[arch], "final_loss": final_loss,
+                        "curve_steps": list(range(0, record_every * curve.shape[1], record_every)),
+                        "loss_curve": [float(f"{v:.5g}") for v in curve[i].tolist()],
+                        "prediction": [round(v, 5) for v in models[i](x_plot).squeeze(1).tolist()]})
+    return out
+
+
+def run(args):
+    seed_all(args.seed)
+    jobs = [(i, arch, args.functions, args.steps, args.points, args.seed, args.device_resolved)
+            for i, arch in enumerate(ARCHITECTURES)]
+    jobs.sort(key=lambda job: -ARCHITECTURES[job[1]] if job[1] != "shallow (1 hidden)" else -5)  # longest first
+    workers = 1 if args.device_resolved.type == "cuda" else args.workers
+    fitted = [entry for group in run_side_by_side(fit_architecture, jobs, workers) for entry in group]
+    x_plot = np.linspace(-1, 1, N_PLOT)
+    results = {"x_plot": [round(float(v), 5) for v in x_plot], "functions": {}}
+    for f in args.functions:
+        truth = FUNCTIONS[f][0](torch.tensor(x_plot, dtype=torch.float64)).tolist()
+        models = [dict((k, v) for k, v in e.items() if k != "function") for e in fitted if e["function"] == f]
+        models.sort(key=lambda e: ARCHITECTURES[e["name"]])
+        results["functions"][f] = {"truth": [round(v, 5) for v in truth], "models": models}
+    return results
+
+
+# ---------------------------------------------------------------------------- plot
+def plot(results, figures_dir):
+    x = results["x_plot"]
+    for f, entry in results["functions"].items():
+        fig, axes = plots.figure()
+        ax = axes[0, 0]
+        for i, m in enumerate(entry["models"]):
+            ax.plot(m["curve_steps"], m["loss_curve"], color=plots.PALETTE[i],
+                    label=f"{m['name']}: {m['params']} params, final {m['final_loss']:.2e}")
+        ax.set(yscale="log", xlabel="step (full batch = epoch)", ylabel="training MSE",
+               title=f"Training loss, {FUNCTIONS[f][1]}")
+        ax.legend()
+        plots.save(fig, figures_dir, f"{SCRIPT}_{f}_loss")
+
+        fig, axes = plots.figure(width=6.0)
+        ax = axes[0, 0]
+        ax.plot(x, entry["truth"], color="black", lw=3.0, alpha=0.35, label="ground truth")
+        for i, m in enumerate(entry["models"]):
+            ax.plot(x, m["prediction"], color=plots.PALETTE[i], lw=1.2, label=m["name"])
+        ax.set(xlabel="x", ylabel="f(x)", title=f"Fits of {FUNCTIONS[f][1]} ({entry['models'][0]['params']} params each)")
+        ax.legend()
+        plots.save(fig, figures_dir, f"{SCRIPT}_{f}_fit")
+
+
+def main():
+    args = parse_args()
+    set_threads(args, 1)
+    args.device_resolved = resolve_device(args.device)
+    figures_dir, results_path = output_dirs(args, SCRIPT)
+    config = {"functions": args.functions, "steps": args.steps, "points": args.points,
+              "architectures": ARCHITECTURES, "learning_rates": LEARNING_RATES,
+              "target_params": TARGET_PARAMS, "seed": args.seed}
+    for name, depth in ARCHITECTURES.items():
+        widths = mlp_widths_for_params(1, depth, 1, TARGET_PARAMS)
+        print(f"{name:>20}: 1-{'-'.join(map(str, widths))}-1, {mlp_params(1, widths, 1)} params, "
+              f"lr {LEARNING_RATES[name]}")
+    start = time.perf_counter()
+    results = cached_or_compute(args, results_path, config, lambda: run(args))
+    plot(results, figures_dir)
+    for f, entry in results["functions"].items():
+        print(f"{f}: " + ", ".join(f"{m['name']} {m['final_loss']:.2e}" for m in entry["models"]))
+    print(f"done in {time.perf_counter() - start:.1f} s")
+
+
+if __name__ == "__main__":
+    run_main(main)

@@ -80,7 +80,8 @@ def train(model, data, cfg, seed=0, desc="train", on_step=None, on_epoch=None):
     """Train `model` in place on data = (x_train, y_train, x_test, y_test).
 
     on_step(step, model, loss) runs after each backward pass, before the optimizer step
-    (gradients are in .grad). on_epoch(epoch, model, row) runs after each evaluation.
+    (gradients are in .grad). on_epoch(epoch, model, row) runs after each evaluation, the
+    first at epoch 0 (before any step).
     Returns the history: {"epoch", "train_loss", "train_acc", "test_loss", "test_acc"}."""
     x_train, y_train, x_test, y_test = data
     generator = torch.Generator().manual_seed(seed)
@@ -90,6 +91,22 @@ def train(model, data, cfg, seed=0, desc="train", on_step=None, on_epoch=None):
     criterion = loss_fn(cfg.loss)
     history = {"epoch": [], "train_loss": [], "train_acc": [], "test_loss": [], "test_acc": []}
     step = 0
+
+    def record(epoch):
+        train_loss, train_acc = evaluate(model, x_train, y_train, cfg.loss)
+        test_loss, test_acc = evaluate(model, x_test, y_test, cfg.loss)
+        if not math.isfinite(train_loss):
+            raise HW1Error(f"{desc}: training loss became {train_loss} at epoch {epoch}; "
+                           "lower the learning rate")
+        row = {"epoch": epoch, "train_loss": train_loss, "train_acc": train_acc,
+               "test_loss": test_loss, "test_acc": test_acc}
+        for key, value in row.items():
+            history[key].append(value)
+        if on_epoch is not None:
+            on_epoch(epoch, model, row)
+        return row
+
+    record(0)                                             # the initialization, as epoch 0
     bar = tqdm(range(1, cfg.epochs + 1), desc=desc, leave=False, disable=None)
     for epoch in bar:
         model.train()
@@ -104,18 +121,7 @@ def train(model, data, cfg, seed=0, desc="train", on_step=None, on_epoch=None):
                 scheduler.step()
             step += 1
         if epoch % cfg.eval_every == 0 or epoch == cfg.epochs:
-            train_loss, train_acc = evaluate(model, x_train, y_train, cfg.loss)
-            test_loss, test_acc = evaluate(model, x_test, y_test, cfg.loss)
-            if not math.isfinite(train_loss):
-                raise HW1Error(f"{desc}: training loss became {train_loss} at epoch {epoch}; "
-                               "lower the learning rate")
-            row = {"epoch": epoch, "train_loss": train_loss, "train_acc": train_acc,
-                   "test_loss": test_loss, "test_acc": test_acc}
-            for key, value in row.items():
-                history[key].append(value)
-            bar.set_postfix(loss=f"{train_loss:.4f}")
-            if on_epoch is not None:
-                on_epoch(epoch, model, row)
+            bar.set_postfix(loss=f"{record(epoch)['train_loss']:.4f}")
     return history
 
 

@@ -1,0 +1,40 @@
+# HW1 experiments. `make figures` regenerates every figure at report settings; `make test` runs the tests.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export HW1_DATA_DIR ?= $(if $(wildcard ../shared/data),../shared/data,data)
+
+SCRIPTS := hw1_1_simulate.py hw1_1_mnist.py
+
+.PHONY: setup figures quick test lint bench clean-quick
+
+# the virtual environment, rebuilt when a requirements file changes
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.dev
+
+figures: $(VENV)/.runtime
+	$(PY) hw1_1_simulate.py
+	$(PY) hw1_1_mnist.py --dataset mnist
+	$(PY) hw1_1_mnist.py --dataset fashion-mnist
+
+quick: $(VENV)/.runtime
+	$(PY) hw1_1_simulate.py --quick
+	$(PY) hw1_1_mnist.py --quick
+
+test: $(VENV)/.dev
+	$(PY) -m pytest -q
+
+lint: $(VENV)/.dev
+	$(PY) -m ruff check .
+
+bench: $(VENV)/.runtime
+	$(PY) -m bench.run_all

@@ -1,0 +1,47 @@
+"""Parameter counts against closed forms, and the width solver's targets."""
+import pytest
+
+from common.models import CNN, cnn_for_params, count_params, mlp, mlp_params, mlp_widths_for_params
+
+
+@pytest.mark.parametrize("in_dim,widths,out_dim", [(1, [190], 1), (784, [30, 20, 10], 10), (5, [3] * 8, 2)])
+def test_mlp_param_count_closed_form(in_dim, widths, out_dim):
+    sizes = [in_dim, *widths, out_dim]
+    by_hand = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))   # weights + biases per layer
+    assert count_params(mlp(in_dim, widths, out_dim)) == mlp_params(in_dim, widths, out_dim) == by_hand
+
+
+@pytest.mark.parametrize("in_dim,out_dim,target", [(1, 1, 571), (1, 1, 2000), (784, 10, 25000), (784, 10, 200_000)])
+@pytest.mark.parametrize("depth", [1, 2, 3, 4, 8])
+def test_width_solver_hits_target_within_one_percent(in_dim, out_dim, target, depth):
+    widths = mlp_widths_for_params(in_dim, depth, out_dim, target)
+    assert len(widths) == depth
+    error = abs(count_params(mlp(in_dim, widths, out_dim)) - target)
+    if depth == 1:   # one free width: the best is within half a unit's worth of parameters
+        assert error <= (in_dim + 1 + out_dim) / 2
+        assert error == min(abs(mlp_params(in_dim, [u], out_dim) - target) for u in range(1, 2 * widths[0] + 2))
+    else:
+        assert error <= 0.01 * target
+
+
+def test_slides_shallow_model_is_exact():
+    assert mlp_widths_for_params(1, 1, 1, 571) == [190]
+
+
+@pytest.mark.parametrize("channels,n_pool", [([8], 1), ([8, 16], 2), ([8, 16, 16, 32], 3)])
+@pytest.mark.parametrize("target", [25_000, 60_000])
+def test_cnn_solver_hits_target(channels, n_pool, target):
+    model = cnn_for_params((1, 28, 28), channels, 10, target, n_pool)
+    # conv layers: c_in*c_out*9 + c_out each; head: flatten -> hidden -> 10
+    convs = sum(a * b * 9 + b for a, b in zip([1, *channels[:-1]], channels))
+    side = 28 // 2 ** n_pool
+    flat = channels[-1] * side * side
+    hidden = model.head[1].out_features
+    assert count_params(model) == convs + flat * hidden + hidden + hidden * 10 + 10
+    # the hidden width is the one free integer: the error is at most half of one unit's parameters
+    assert abs(count_params(model) - target) <= (flat + 1 + 10) / 2
+
+
+def test_cnn_forward_shape():
+    import torch
+    assert CNN((3, 32, 32), [4, 8], 16, 10)(torch.zeros(2, 3, 32, 32)).shape == (2, 10)

@@ -1,0 +1,126 @@
+"""Every script end to end in --quick mode, as a user runs it: outputs, caching, bad input."""
+import json
+import os
+
+import pytest
+
+from tests.conftest import run_script
+
+SIMULATE_PNGS = [f"hw1_1_simulate_{f}_{k}.png" for f in ("sinc5", "sgn_sin5", "chirp") for k in ("loss", "fit")]
+
+
+def _results(out_dir, name):
+    with open(os.path.join(out_dir, "results", "quick", f"{name}.json")) as f:
+        return json.load(f)
+
+
+def _pngs_ok(out_dir, names):
+    for name in names:
+        path = os.path.join(out_dir, "figures", "quick", name)
+        assert os.path.getsize(path) > 5000, path
+        with open(path, "rb") as f:
+            assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def simulate_run(tmp_path_factory):
+    out = str(tmp_path_factory.mktemp("simulate"))
+    proc = run_script("hw1_1_simulate.py", "--quick", "--out-dir", out)
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def test_simulate_quick_writes_figures_and_results(simulate_run):
+    _pngs_ok(simulate_run, SIMULATE_PNGS)
+    saved = _results(simulate_run, "hw1_1_simulate")
+    assert set(saved) == {"config", "provenance", "results"}
+    for f, entry in saved["results"]["functions"].items():
+        models = entry["models"]
+        assert len(models) >= 3
+        for m in models:
+            assert {"name", "widths", "params", "final_loss", "loss_curve"} <= set(m)
+            assert m["final_loss"] < m["loss_curve"][0]          # training lowered the loss
+        counts = [m["params"] for m in models]
+        assert max(counts) <= 1.01 * min(counts)                  # same size within 1%
+        assert len({len(m["widths"]) for m in models}) == len(models)   # different depths
+
+
+def test_simulate_plot_only_and_cache(simulate_run):
+    figures = os.path.join(simulate_run, "figures", "quick")
+    for name in SIMULATE_PNGS:
+        os.remove(os.path.join(figures, name))
+    proc = run_script("hw1_1_simulate.py", "--quick", "--plot-only", "--out-dir", simulate_run)
+    assert proc.returncode == 0 and "reusing" in proc.stdout
+    _pngs_ok(simulate_run, SIMULATE_PNGS)
+    # a changed config is not served from the cache: --plot-only then has nothing to draw
+    proc = run_script("hw1_1_simulate.py", "--quick", "--plot-only", "--steps", "7", "--out-dir", simulate_run)
+    assert proc.returncode == 1 and "no results for this config" in proc.stderr
+
+
+def test_simulate_same_seed_gives_identical_results(simulate_run, tmp_path):
+    proc = run_script("hw1_1_simulate.py", "--quick", "--out-dir", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert _results(str(tmp_path), "hw1_1_simulate")["results"] == _results(simulate_run, "hw1_1_simulate")["results"]
+
+
+def test_corrupt_results_are_recomputed(tmp_path):
+    path = tmp_path / "results" / "quick" / "hw1_1_simulate.json"
+    path.parent.mkdir(parents=True)
+    path.write_text('{"config": {"functions": ["sinc5"')              # a write cut short
+    proc = run_script("hw1_1_simulate.py", "--quick", "--functions", "sinc5", "--out-dir", str(tmp_path))
+    assert proc.returncode == 0 and "corrupt" in proc.stderr
+    assert json.loads(path.read_text())["results"]["functions"]["sinc5"]["models"]
+
+
+@pytest.mark.parametrize("script,args,needle", [
+    ("hw1_1_simulate.py", ["--steps", "-3"], "--steps"),
+    ("hw1_1_simulate.py", ["--functions", "tan"], "--functions"),
+    ("hw1_1_mnist.py", ["--epochs", "0"], "--epochs"),
+    ("hw1_1_mnist.py", ["--dataset", "imagenet"], "--dataset"),
+    ("hw1_1_mnist.py", ["--seed", "x"], "--seed"),
+])
+def test_bad_arguments_exit_2_with_one_line(script, args, needle):
+    proc = run_script(script, *args)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], proc.stderr
+
+
+def test_mnist_quick_on_fake_data(fake_data_dir, tmp_path):
+    out = str(tmp_path)
+    proc = run_script("hw1_1_mnist.py", "--quick", "--data-dir", fake_data_dir, "--out-dir", out)
+    assert proc.returncode == 0, proc.stderr
+    _pngs_ok(out, ["hw1_1_mnist_mnist_loss.png", "hw1_1_mnist_mnist_acc.png"])
+    res = _results(out, "hw1_1_mnist_mnist")["results"]
+    families = [m["family"] for m in res["models"]]
+    assert families.count("CNN") >= 3 and families.count("DNN") >= 3
+    for family in ("CNN", "DNN"):
+        counts = [m["params"] for m in res["models"] if m["family"] == family]
+        assert max(counts) <= 1.01 * min(counts)
+    for m in res["models"]:
+        h = m["history"]
+        assert {"train_loss", "train_acc", "test_loss", "test_acc"} <= set(h)
+        assert m["final_test_acc"] == h["test_acc"][-1]
+    # a learnable fake task: at least one model of each family beats chance by far
+    assert max(m["final_test_acc"] for m in res["models"] if m["family"] == "DNN") > 0.5
+    # same seed -> same results; then --plot-only redraws without data
+    again = str(tmp_path / "again")
+    proc = run_script("hw1_1_mnist.py", "--quick", "--data-dir", fake_data_dir, "--out-dir", again)
+    assert _results(again, "hw1_1_mnist_mnist")["results"] == res
+    proc = run_script("hw1_1_mnist.py", "--quick", "--plot-only", "--data-dir", "/nonexistent", "--out-dir", out)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_mnist_missing_data_offline_one_line(tmp_path):
+    proc = run_script("hw1_1_mnist.py", "--quick", "--data-dir", str(tmp_path / "empty"), "--out-dir", str(tmp_path))
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "train-images-idx3-ubyte" in lines[0] and "--data-dir" in lines[0]
+    assert not os.path.exists(tmp_path / "results" / "quick" / "hw1_1_mnist_mnist.json")
+
+
+def test_fashion_mnist_quick_on_fake_data(fake_data_dir, tmp_path):
+    proc = run_script("hw1_1_mnist.py", "--quick", "--dataset", "fashion-mnist", "--data-dir", fake_data_dir,
+                      "--out-dir", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    _pngs_ok(str(tmp_path), ["hw1_1_mnist_fashion-mnist_loss.png", "hw1_1_mnist_fashion-mnist_acc.png"])

@@ -26,7 +26,8 @@ SCRIPT = "hw1_1_mnist"
 # ---------------------------------------------------------------------------- config
 SHALLOW_DNN_WIDTH = 32          # the reference model in->32->10 sets the parameter budget of all six
 DNNS = {"DNN shallow (1 hidden)": 1, "DNN medium (2 hidden)": 2, "DNN deep (4 hidden)": 4}
-CNNS = {                        # conv channels (3x3, ReLU) and how many of them are followed by 2x2 max-pool
+CNNS = {                        # conv channels (3x3, ReLU; the last count is tuned to the budget) and
+                                # how many of them are followed by 2x2 max-pool
     "CNN shallow (1 conv)": ([8], 1),
     "CNN medium (2 conv)": ([8, 16], 2),
     "CNN deep (4 conv)": ([8, 16, 16, 32], 3),
@@ -58,6 +59,7 @@ def build_model(name, in_shape, num_classes):
         return mlp(in_dim, widths, num_classes), f"{in_dim}-{'-'.join(map(str, widths))}-{num_classes}"
     channels, n_pool = CNNS[name]
     model = cnn_for_params(in_shape, channels, num_classes, target, n_pool)
+    channels = [m.out_channels for m in model.features if isinstance(m, torch.nn.Conv2d)]  # last one solved
     return model, f"conv {'-'.join(map(str, channels))}, dense {model.head[1].out_features}"
 
 
@@ -117,8 +119,8 @@ def plot(results, figures_dir):
         else:
             lows = [min(m["history"][key][1:] or m["history"][key]) for m in results["models"]]
             ax.set_ylim(max(0.0, min(lows) - 0.02), 1.0)
-        ax.set(xlabel="epoch", ylabel=label, title=f"{dataset}: {label}")
-        ax.legend(ncol=2)
+        ax.set(xlabel="epoch (0 = initialization)", ylabel=label, title=f"{dataset}: {label}")
+        ax.legend(ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.16))   # below: curves stay visible
         plots.save(fig, figures_dir, f"{SCRIPT}_{dataset}_{key.split('_')[1]}")
 
 

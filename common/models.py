@@ -54,7 +54,7 @@ def mlp_widths_for_params(in_dim, depth, out_dim, target):
 
 class CNN(nn.Module):
     """conv3x3 blocks (ReLU, 2x2 max-pool after each of the first `n_pool` blocks), then
-    flatten -> dense `hidden` -> ReLU -> `num_classes`."""
+    flatten -> dense `hidden` -> ReLU -> `num_classes`. Input (B, C, H, W)."""
 
     def __init__(self, in_shape, channels, hidden, num_classes, n_pool=2):
         super().__init__()
@@ -69,16 +69,34 @@ class CNN(nn.Module):
         self.features = nn.Sequential(*blocks)
         self.head = nn.Sequential(nn.Flatten(), nn.Linear(c * h * w, hidden), nn.ReLU(),
                                   nn.Linear(hidden, num_classes))
+        # channels_last (NHWC) convolutions: 1.3-2x faster per epoch on this CPU; off under
+        # torch.func.vmap, which cannot query memory formats
+        self.channels_last = True
+        self.to(memory_format=torch.channels_last)
 
     def forward(self, x):
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
         return self.head(self.features(x))
 
 
 def cnn_for_params(in_shape, channels, num_classes, target, n_pool=2):
-    """A CNN with the given conv channels whose dense hidden width is solved so that the total
-    parameter count is closest to `target` (the count is linear in the hidden width)."""
-    with_one = count_params(CNN(in_shape, channels, 1, num_classes, n_pool))
-    with_two = count_params(CNN(in_shape, channels, 2, num_classes, n_pool))
-    slope = with_two - with_one
-    hidden = max(1, round((target - with_one) / slope) + 1)
-    return CNN(in_shape, channels, hidden, num_classes, n_pool)
+    """A CNN close to `target` parameters: the dense hidden width is solved exactly (the count is
+    linear in it) for each last-layer channel count near channels[-1]; the nearest channel count
+    that lands within 0.5% of target wins (else the closest overall)."""
+    def solve(chs):
+        with_one = count_params(CNN(in_shape, chs, 1, num_classes, n_pool))
+        slope = count_params(CNN(in_shape, chs, 2, num_classes, n_pool)) - with_one
+        hidden = max(1, round((target - with_one) / slope) + 1)
+        return abs(with_one + (hidden - 1) * slope - target), hidden
+
+    last = channels[-1]
+    candidates = sorted(range(max(1, last // 2), 2 * last + 1), key=lambda c: abs(c - last))
+    best = None
+    for c in candidates:
+        error, hidden = solve([*channels[:-1], c])
+        if best is None or error < best[0]:
+            best = (error, [*channels[:-1], c], hidden)
+        if error <= 0.005 * target:
+            break
+    return CNN(in_shape, best[1], best[2], num_classes, n_pool)

@@ -153,6 +153,8 @@ def _stacked_mlp_forward(model):
 def _vmap_forward(model):
     """forward(params, buffers, X) for M stacked copies of any module, with torch.func.vmap."""
     skeleton = copy.deepcopy(model).to("meta")
+    if hasattr(skeleton, "channels_last"):     # a CNN: vmap cannot query memory formats
+        skeleton.channels_last = False
 
     def one(p, b, xi):
         return functional_call(skeleton, (p, b), (xi,))

@@ -1,0 +1,9 @@
+"""Run every benchmark in bench/ in turn (make bench)."""
+import subprocess
+import sys
+
+BENCHMARKS = ["bench.bench_simulate"]
+
+if __name__ == "__main__":
+    for name in BENCHMARKS:
+        subprocess.run([sys.executable, "-m", name, *sys.argv[1:]], check=True)

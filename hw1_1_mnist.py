@@ -42,7 +42,8 @@ def parse_args():
     parser = make_parser(__doc__)
     parser.add_argument("--dataset", choices=DATASETS, default="mnist", help="task (default mnist)")
     parser.add_argument("--epochs", type=positive_int, default=None, help=f"epochs (default {EPOCHS})")
-    parser.add_argument("--batch-size", type=positive_int, default=BATCH_SIZE, help=f"batch size (default {BATCH_SIZE})")
+    parser.add_argument("--batch-size", type=positive_int, default=BATCH_SIZE,
+                        help=f"batch size (default {BATCH_SIZE})")
     parser.add_argument("--workers", type=positive_int, default=2, help="side-by-side processes (default 2)")
     args = parser.parse_args()
     args.epochs = args.epochs or (QUICK["epochs"] if args.quick else EPOCHS)

@@ -125,7 +125,8 @@ def plot(results, figures_dir):
         ax.plot(x, entry["truth"], color="black", lw=3.0, alpha=0.35, label="ground truth")
         for i, m in enumerate(entry["models"]):
             ax.plot(x, m["prediction"], color=plots.PALETTE[i], lw=1.2, label=m["name"])
-        ax.set(xlabel="x", ylabel="f(x)", title=f"Fits of {FUNCTIONS[f][1]} ({entry['models'][0]['params']} params each)")
+        size = entry["models"][0]["params"]
+        ax.set(xlabel="x", ylabel="f(x)", title=f"Fits of {FUNCTIONS[f][1]} ({size} params each)")
         ax.legend()
         plots.save(fig, figures_dir, f"{SCRIPT}_{f}_fit")
 

@@ -34,7 +34,7 @@ def test_simulate_quick_writes_figures_and_results(simulate_run):
     _pngs_ok(simulate_run, SIMULATE_PNGS)
     saved = _results(simulate_run, "hw1_1_simulate")
     assert set(saved) == {"config", "provenance", "results"}
-    for f, entry in saved["results"]["functions"].items():
+    for entry in saved["results"]["functions"].values():
         models = entry["models"]
         assert len(models) >= 3
         for m in models:

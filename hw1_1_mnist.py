@@ -16,7 +16,7 @@ import torch
 
 from common import plots
 from common.cli import make_parser, positive_int, resolve_device, run_main, seed_all, set_threads
-from common.data import DATASETS, load_dataset
+from common.data import DATASETS, load_dataset_once
 from common.models import cnn_for_params, count_params, mlp, mlp_params, mlp_widths_for_params
 from common.results import cached_or_compute, output_dirs
 from common.train import TrainConfig, run_side_by_side, train
@@ -65,21 +65,9 @@ def build_model(name, in_shape, num_classes):
 
 
 # ---------------------------------------------------------------------------- train one model
-_DATA = {}
-
-
-def _dataset(name, data_dir, device, quick):
-    """Load once per process (each side-by-side worker keeps its own copy)."""
-    key = (name, data_dir, str(device), quick)
-    if key not in _DATA:
-        ds = load_dataset(name, data_dir, device)
-        _DATA[key] = ds.subset(QUICK["n_train"], QUICK["n_test"]) if quick else ds
-    return _DATA[key]
-
-
 def train_model(job):
     index, name, args = job
-    ds = _dataset(args["dataset"], args["data_dir"], args["device"], args["quick"])
+    ds = load_dataset_once(args["dataset"], args["data_dir"], args["device"], args["subset"])
     torch.manual_seed(args["seed"] * 100 + index)
     model, layers = build_model(name, ds.input_shape, ds.num_classes)
     model.to(args["device"])
@@ -95,10 +83,11 @@ def train_model(job):
 def run(args):
     seed_all(args.seed)
     names = list(CNNS) + list(DNNS)                     # CNNs first: they take longest
+    subset = (QUICK["n_train"], QUICK["n_test"]) if args.quick else None
     shared = {"dataset": args.dataset, "data_dir": args.data_dir, "device": args.device_resolved,
-              "quick": args.quick, "seed": args.seed, "epochs": args.epochs, "batch_size": args.batch_size}
-    _dataset(args.dataset, args.data_dir, args.device_resolved, args.quick)   # fail fast on missing data
-    workers = 1 if args.device_resolved.type == "cuda" else args.workers
+              "subset": subset, "seed": args.seed, "epochs": args.epochs, "batch_size": args.batch_size}
+    load_dataset_once(args.dataset, args.data_dir, args.device_resolved, subset)   # fail fast on missing data
+    workers = 1 if args.quick or args.device_resolved.type == "cuda" else args.workers   # quick: no spawn cost
     models = run_side_by_side(train_model, [(i, n, shared) for i, n in enumerate(names)], workers)
     return {"dataset": args.dataset, "models": models}
 

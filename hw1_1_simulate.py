@@ -94,7 +94,7 @@ def run(args):
     for arch in JOB_ORDER:
         groups = [[f] for f in args.functions] if arch in ONE_FUNCTION_PER_JOB else [args.functions]
         jobs += [(arch, group, args.steps, args.points, args.seed, args.device_resolved) for group in groups]
-    workers = 1 if args.device_resolved.type == "cuda" else args.workers
+    workers = 1 if args.quick or args.device_resolved.type == "cuda" else args.workers   # quick: no spawn cost
     fitted = [entry for group in run_side_by_side(fit_architecture, jobs, workers) for entry in group]
     x_plot = np.linspace(-1, 1, N_PLOT)
     results = {"x_plot": [round(float(v), 5) for v in x_plot], "functions": {}}

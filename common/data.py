@@ -160,6 +160,19 @@ def load_dataset(name, data_dir=None, device="cpu"):
                    tuple(mean.tolist()), tuple(std.tolist()))
 
 
+_LOADED = {}
+
+
+def load_dataset_once(name, data_dir=None, device="cpu", subset=None):
+    """load_dataset, memoized per process (side-by-side workers each keep one copy);
+    subset=(n_train, n_test) keeps the first examples (--quick)."""
+    key = (name, resolve_data_dir(data_dir), str(device), subset)
+    if key not in _LOADED:
+        ds = load_dataset(name, data_dir, device)
+        _LOADED[key] = ds.subset(*subset) if subset else ds
+    return _LOADED[key]
+
+
 # ---------------------------------------------------------------------------- minibatches
 def minibatches(n, batch_size, generator, device="cpu"):
     """Index tensors of one shuffled epoch over n examples; batch_size None = full batch."""

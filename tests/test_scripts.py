@@ -78,6 +78,9 @@ def test_corrupt_results_are_recomputed(tmp_path):
     ("hw1_1_mnist.py", ["--epochs", "0"], "--epochs"),
     ("hw1_1_mnist.py", ["--dataset", "imagenet"], "--dataset"),
     ("hw1_1_mnist.py", ["--seed", "x"], "--seed"),
+    ("hw1_2_pca.py", ["--collect-every", "0"], "--collect-every"),
+    ("hw1_2_gradnorm.py", ["--steps", "-1"], "--steps"),
+    ("hw1_2_gradnorm.py", ["--device", "tpu"], "--device"),
 ])
 def test_bad_arguments_exit_2_with_one_line(script, args, needle):
     proc = run_script(script, *args)
@@ -124,3 +127,30 @@ def test_fashion_mnist_quick_on_fake_data(fake_data_dir, tmp_path):
                       "--out-dir", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     _pngs_ok(str(tmp_path), ["hw1_1_mnist_fashion-mnist_loss.png", "hw1_1_mnist_fashion-mnist_acc.png"])
+
+
+def test_gradnorm_quick_records_every_iteration(fake_data_dir, tmp_path):
+    proc = run_script("hw1_2_gradnorm.py", "--quick", "--data-dir", fake_data_dir, "--out-dir", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    _pngs_ok(str(tmp_path), ["hw1_2_gradnorm_mnist.png", "hw1_2_gradnorm_sinc5.png"])
+    res = _results(str(tmp_path), "hw1_2_gradnorm")["results"]
+    assert len(res["mnist"]["loss"]) == len(res["mnist"]["grad_norm"]) == 5      # 600 examples / batch 128
+    assert len(res["sinc5"]["grad_norm"]) == 300
+    assert all(g > 0 for g in res["sinc5"]["grad_norm"]) and res["sinc5"]["loss"][-1] < res["sinc5"]["loss"][0]
+
+
+def test_pca_quick_shares_one_projection(fake_data_dir, tmp_path):
+    proc = run_script("hw1_2_pca.py", "--quick", "--runs", "3", "--data-dir", fake_data_dir, "--out-dir", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    _pngs_ok(str(tmp_path), ["hw1_2_pca_layer1.png", "hw1_2_pca_whole.png"])
+    res = _results(str(tmp_path), "hw1_2_pca")["results"]
+    assert len(res["runs"]) == 3
+    for run in res["runs"]:
+        assert [e["epoch"] for e in run["events"]] == [0, 1, 2]            # init + every epoch (quick)
+        assert len(run["whole_pca"]) == len(run["layer1_pca"]) == 3
+    for part in ("layer1", "whole"):
+        ratio = res[f"{part}_explained_variance_ratio"]
+        assert 0 < ratio[1] <= ratio[0] and sum(ratio) <= 1 + 1e-9
+        # one PCA over all runs: the projected snapshots are centred (mean 0 over all of them)
+        coords = [xy for run in res["runs"] for xy in run[f"{part}_pca"]]
+        assert abs(sum(c[0] for c in coords)) < 1e-3 * max(abs(c[0]) for c in coords) * len(coords)

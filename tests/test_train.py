@@ -84,3 +84,22 @@ def test_diverging_run_stops_with_one_line():
         model[1].weight.mul_(1e30)
     with pytest.raises(HW1Error, match="toy: training loss became nan at epoch 1"):
         train(model, (x, y, x, y), TrainConfig(epochs=3, lr=1e3, batch_size=None, optimizer="sgd"), desc="toy")
+
+
+def _fit_tiny(seed):
+    """A module-level job for run_side_by_side: a seeded fit, returning its final parameters."""
+    torch.set_num_threads(1)
+    torch.manual_seed(seed)
+    model = mlp(1, [8], 1)
+    x = torch.linspace(-1, 1, 32)[:, None]
+    train_one_fullbatch(model, x, torch.sin(4 * x), TrainConfig(epochs=30, lr=1e-2, batch_size=None, loss="mse"))
+    return [p.detach() for p in model.parameters()]
+
+
+def test_side_by_side_processes_give_the_sequential_results():
+    from common.train import run_side_by_side
+    jobs = [3, 1, 4, 1, 5]
+    parallel = run_side_by_side(_fit_tiny, jobs, workers=2)
+    for seed, params in zip(jobs, parallel):
+        for p, q in zip(params, _fit_tiny(seed)):
+            assert torch.equal(p, q)

@@ -1,0 +1,115 @@
+"""HW1-2 "Observe gradient norm during training": loss and gradient norm at every iteration.
+
+Two runs, one figure each (two panels sharing the iteration axis, both log scale):
+  - MNIST: DNN 784-64-32-10 (52,650 params), Adam lr 1e-3, batch 128, 5 epochs (2,345 iterations);
+    the loss and gradient norm are those of each minibatch.
+  - sinc5: the 4-hidden-layer 571-parameter ReLU net of hw1_1_simulate, full-batch Adam
+    lr 3e-3 (cosine decay), 5000 iterations on 1000 points.
+The gradient norm is the 2-norm over all parameters, sqrt(sum_i |dL/dtheta_i|^2), taken after
+the backward pass and before the optimizer step. About 30 s on 2 CPU cores.
+"""
+import time
+
+import torch
+
+from common import plots
+from common.cli import make_parser, positive_int, resolve_device, run_main, seed_all, set_threads
+from common.curvature import gradient_norm
+from common.data import function_data, load_dataset_once
+from common.models import mlp, mlp_widths_for_params
+from common.results import cached_or_compute, output_dirs
+from common.train import TrainConfig, train
+
+SCRIPT = "hw1_2_gradnorm"
+
+# ---------------------------------------------------------------------------- config
+MNIST_WIDTHS = [64, 32]       # hidden layers of the MNIST DNN
+MNIST_EPOCHS = 5              # 469 iterations per epoch at batch 128
+MNIST_BATCH = 128
+MNIST_LR = 1e-3               # Adam, constant
+FUNCTION = "sinc5"
+FUNCTION_DEPTH = 4            # hidden layers; widths solved for 571 parameters as in hw1_1_simulate
+FUNCTION_STEPS = 5000         # full-batch Adam iterations
+FUNCTION_LR = 3e-3            # Adam, cosine decay to 0 (the deep net's rate in hw1_1_simulate)
+FUNCTION_POINTS = 1000
+QUICK = {"mnist_epochs": 1, "subset": (2000, 500), "function_steps": 300}
+
+
+def parse_args():
+    parser = make_parser(__doc__)
+    parser.add_argument("--epochs", type=positive_int, default=None, help=f"MNIST epochs (default {MNIST_EPOCHS})")
+    parser.add_argument("--steps", type=positive_int, default=None,
+                        help=f"full-batch steps on {FUNCTION} (default {FUNCTION_STEPS})")
+    args = parser.parse_args()
+    args.epochs = args.epochs or (QUICK["mnist_epochs"] if args.quick else MNIST_EPOCHS)
+    args.steps = args.steps or (QUICK["function_steps"] if args.quick else FUNCTION_STEPS)
+    return args
+
+
+# ---------------------------------------------------------------------------- train with a per-iteration probe
+def record_run(model, data, cfg, seed, desc):
+    """Train and return the loss and the gradient norm at every iteration."""
+    losses, norms = [], []
+
+    def probe(step, m, loss):
+        losses.append(loss.detach())
+        norms.append(gradient_norm(m.parameters()).detach())
+    history = train(model, data, cfg, seed=seed, desc=desc, on_step=probe)
+    return {"iteration": list(range(len(losses))),
+            "loss": [float(f"{v:.5g}") for v in torch.stack(losses).tolist()],
+            "grad_norm": [float(f"{v:.5g}") for v in torch.stack(norms).tolist()],
+            "final_train_loss": history["train_loss"][-1]}
+
+
+def run(args):
+    seed_all(args.seed)
+    device = args.device_resolved
+    ds = load_dataset_once("mnist", args.data_dir, device, QUICK["subset"] if args.quick else None)
+    torch.manual_seed(args.seed)
+    model = mlp(784, MNIST_WIDTHS, 10).to(device)
+    cfg = TrainConfig(epochs=args.epochs, lr=MNIST_LR, batch_size=MNIST_BATCH, eval_every=args.epochs)
+    mnist = record_run(model, (ds.x_train, ds.y_train, ds.x_test, ds.y_test), cfg, args.seed, "mnist")
+    mnist["model"] = f"784-{'-'.join(map(str, MNIST_WIDTHS))}-10"
+
+    x, y = function_data(FUNCTION, FUNCTION_POINTS, device=device)
+    widths = mlp_widths_for_params(1, FUNCTION_DEPTH, 1, 571)
+    torch.manual_seed(args.seed)
+    model = mlp(1, widths, 1).to(device)
+    cfg = TrainConfig(epochs=args.steps, lr=FUNCTION_LR, batch_size=None, loss="mse", schedule="cosine",
+                      eval_every=args.steps)
+    function = record_run(model, (x, y, x, y), cfg, args.seed, FUNCTION)
+    function["model"] = f"1-{'-'.join(map(str, widths))}-1"
+    return {"mnist": mnist, FUNCTION: function}
+
+
+# ---------------------------------------------------------------------------- plot
+def plot(results, figures_dir):
+    titles = {"mnist": "MNIST, minibatch Adam", FUNCTION: f"{FUNCTION}, full-batch Adam"}
+    for key, run_ in results.items():
+        fig, axes = plots.figure(nrows=2, width=6.4, height=2.6, sharex=True)
+        loss_ax, norm_ax = axes[0, 0], axes[1, 0]
+        loss_ax.plot(run_["iteration"], run_["loss"], color=plots.PALETTE[0], lw=0.8)
+        loss_ax.set(yscale="log", ylabel="loss", title=f"{titles[key]}: {run_['model']}")
+        norm_ax.plot(run_["iteration"], run_["grad_norm"], color=plots.PALETTE[1], lw=0.8)
+        norm_ax.set(yscale="log", ylabel=r"gradient norm $\|\nabla_\theta L\|_2$", xlabel="iteration")
+        plots.save(fig, figures_dir, f"{SCRIPT}_{key}")
+
+
+def main():
+    args = parse_args()
+    set_threads(args, 1)
+    args.device_resolved = resolve_device(args.device)
+    figures_dir, results_path = output_dirs(args, SCRIPT)
+    config = {"epochs": args.epochs, "steps": args.steps, "quick": args.quick, "seed": args.seed,
+              "mnist": [MNIST_WIDTHS, MNIST_BATCH, MNIST_LR], "function": [FUNCTION, FUNCTION_DEPTH, FUNCTION_LR]}
+    start = time.perf_counter()
+    results = cached_or_compute(args, results_path, config, lambda: run(args))
+    plot(results, figures_dir)
+    for key, run_ in results.items():
+        print(f"{key}: {len(run_['iteration'])} iterations, loss {run_['loss'][0]:.3g} -> {run_['loss'][-1]:.3g}, "
+              f"grad norm {run_['grad_norm'][0]:.3g} -> {run_['grad_norm'][-1]:.3g}")
+    print(f"done in {time.perf_counter() - start:.1f} s")
+
+
+if __name__ == "__main__":
+    run_main(main)

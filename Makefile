@@ -4,9 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export HW1_DATA_DIR ?= $(if $(wildcard ../shared/data),../shared/data,data)
 
-SCRIPTS := hw1_1_simulate.py hw1_1_mnist.py
-
-.PHONY: setup figures quick test lint bench clean-quick
+.PHONY: setup figures quick test lint bench
 
 # the virtual environment, rebuilt when a requirements file changes
 $(VENV)/.runtime: requirements.txt
@@ -21,14 +19,12 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 
 setup: $(VENV)/.dev
 
+# every script at report settings; prints the wall times and writes results/timings.json
 figures: $(VENV)/.runtime
-	$(PY) hw1_1_simulate.py
-	$(PY) hw1_1_mnist.py --dataset mnist
-	$(PY) hw1_1_mnist.py --dataset fashion-mnist
+	$(PY) -m common.run_figures
 
 quick: $(VENV)/.runtime
-	$(PY) hw1_1_simulate.py --quick
-	$(PY) hw1_1_mnist.py --quick
+	$(PY) -m common.run_figures --quick
 
 test: $(VENV)/.dev
 	$(PY) -m pytest -q

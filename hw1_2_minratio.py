@@ -154,7 +154,8 @@ def drive_to_critical_points(job):
                     "minimal_ratio": shares["minimal_ratio"], "zero_share": shares["zero_share"],
                     "negative_share": shares["negative_share"], "eig_tol": shares["tol"],
                     "max_eigenvalue": float(eigenvalues[-1]), "min_eigenvalue": float(eigenvalues[0]),
-                    "sampled_ratio": float((neighbour_loss > loss(th)).double().mean())})
+                    "sampled_ratio": float((neighbour_loss > loss(th)).double().mean()),
+                    "theta": th.tolist()})
     return out
 
 

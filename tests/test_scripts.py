@@ -154,3 +154,63 @@ def test_pca_quick_shares_one_projection(fake_data_dir, tmp_path):
         # one PCA over all runs: the projected snapshots are centred (mean 0 over all of them)
         coords = [xy for run in res["runs"] for xy in run[f"{part}_pca"]]
         assert abs(sum(c[0] for c in coords)) < 1e-3 * max(abs(c[0]) for c in coords) * len(coords)
+
+
+def test_minratio_quick_against_an_independent_recomputation(tmp_path):
+    import torch
+    proc = run_script("hw1_2_minratio.py", "--quick", "--out-dir", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert "reached ||grad L|| <= 1e-05" in proc.stdout
+    _pngs_ok(str(tmp_path), ["hw1_2_minratio_ratio_vs_loss.png", "hw1_2_minratio_gradnorm_and_spectrum.png"])
+    res = _results(str(tmp_path), "hw1_2_minratio")["results"]
+    assert len(res["runs"]) == 6 and res["missed"] == sum(r["grad_norm"] > 1e-5 for r in res["runs"])
+    x = torch.linspace(-1, 1, 200, dtype=torch.float64)[:, None]
+    y = torch.where(x == 0, torch.ones_like(x), torch.sin(5 * torch.pi * x) / (5 * torch.pi * x))
+    for run in res["runs"][:2]:
+        keys = {"seed", "loss", "grad_norm", "minimal_ratio", "zero_share", "negative_share", "sampled_ratio"}
+        assert keys <= set(run)
+        assert run["minimal_ratio"] + run["zero_share"] + run["negative_share"] == pytest.approx(1.0)
+        # the same network as a plain nn.Sequential, differentiated by torch.autograd (not torch.func)
+        model = torch.nn.Sequential(torch.nn.Linear(1, 6), torch.nn.Tanh(), torch.nn.Linear(6, 6), torch.nn.Tanh(),
+                                    torch.nn.Linear(6, 1)).double()
+        theta = torch.tensor(run["theta"], dtype=torch.float64)
+        torch.nn.utils.vector_to_parameters(theta, model.parameters())
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        assert float(loss) == pytest.approx(run["loss"], rel=1e-9)
+        grads = torch.autograd.grad(loss, list(model.parameters()))
+        assert float(torch.cat([g.reshape(-1) for g in grads]).norm()) == pytest.approx(run["grad_norm"], rel=1e-6)
+
+        def loss_of(flat, layers=tuple(model)):
+            start, h = 0, x
+            for layer in layers:
+                if isinstance(layer, torch.nn.Linear):
+                    w_n, b_n = layer.weight.numel(), layer.bias.numel()
+                    w = flat[start:start + w_n].view_as(layer.weight)
+                    h = h @ w.T + flat[start + w_n:start + w_n + b_n]
+                    start += w_n + b_n
+                else:
+                    h = torch.tanh(h)
+            return ((h - y) ** 2).mean()
+        h = torch.autograd.functional.hessian(loss_of, theta)
+        eigs = torch.linalg.eigvalsh(0.5 * (h + h.T))
+        tol = 1e-6 * eigs.abs().max()
+        assert float((eigs > tol).double().mean()) == pytest.approx(run["minimal_ratio"])
+        assert float((eigs < -tol).double().mean()) == pytest.approx(run["negative_share"])
+
+
+def test_surface_quick_and_filter_normalization(fake_data_dir, tmp_path):
+    import torch
+
+    import hw1_2_surface as surface
+    params = {"w": torch.randn(4, 6), "b": torch.randn(4)}
+    d = surface.filter_normalized_direction(params, torch.Generator().manual_seed(0))
+    torch.testing.assert_close(d["w"].norm(dim=1), params["w"].norm(dim=1))      # Li et al.: per-row norms
+    assert torch.count_nonzero(d["b"]) == 0
+    proc = run_script("hw1_2_surface.py", "--quick", "--data-dir", fake_data_dir, "--out-dir", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    _pngs_ok(str(tmp_path), ["hw1_2_surface_random.png", "hw1_2_surface_pca.png"])
+    res = _results(str(tmp_path), "hw1_2_surface")["results"]
+    grid = res["random"]["loss"]
+    assert len(grid) == len(grid[0]) == 7
+    # the grid's centre is the trained model itself: its loss equals the last trajectory point's loss
+    assert grid[3][3] == pytest.approx(res["pca"]["path_loss"][-1], rel=1e-4)

@@ -1,0 +1,188 @@
+"""HW1-2 bonus "Error surface": the loss on 2-D planes around a trained MNIST model.
+
+A DNN 784-32-32-10 trained on MNIST (Adam lr 1e-3, batch 128, 10 epochs; weights kept after
+every epoch). The training loss (cross-entropy) is evaluated on a 41 x 41 grid over two planes
+through the final weights theta*, on a fixed subset of 5,000 training images:
+  (a) theta* + a d1 + b d2 with random Gaussian directions, filter-normalized as in Li et al.
+      2018 ("Visualizing the Loss Landscape of Neural Nets"): each row (neuron) of each weight
+      matrix of d is rescaled to the norm of the same row of theta*; bias directions are zero.
+      a, b in [-1, 1].
+  (b) the plane of the top two PCA directions of the trajectory theta_t - theta* (Li et al.,
+      Sec. 7), with the projected trajectory drawn on it.
+Grid points are evaluated in chunks of 32 parameter sets at once (torch.func.vmap).
+Figures: contour and 3-D surface for each plane. About 30-60 s on 2 CPU cores.
+"""
+import time
+
+import numpy as np
+import torch
+from sklearn.decomposition import PCA
+from torch.func import functional_call, vmap
+
+from common import plots
+from common.cli import make_parser, positive_int, resolve_device, run_main, seed_all, set_threads
+from common.data import load_dataset_once
+from common.models import mlp
+from common.results import cached_or_compute, output_dirs
+from common.train import TrainConfig, train
+
+SCRIPT = "hw1_2_surface"
+
+# ---------------------------------------------------------------------------- config
+WIDTHS = [32, 32]         # hidden layers
+EPOCHS = 10               # one weight snapshot per epoch (plus the initialization)
+BATCH = 128
+LR = 1e-3                 # Adam, constant
+GRID = 41                 # grid points per axis
+SPAN = 1.0                # random plane: a, b in [-SPAN, SPAN] (units of the filter-normalized direction)
+EVAL_EXAMPLES = 5000      # first training images used to evaluate the surface
+CHUNK = 32                # parameter sets per vmapped evaluation
+QUICK = {"epochs": 2, "grid": 7, "subset": (2000, 500), "eval_examples": 500}
+
+
+def parse_args():
+    parser = make_parser(__doc__)
+    parser.add_argument("--epochs", type=positive_int, default=None, help=f"training epochs (default {EPOCHS})")
+    parser.add_argument("--grid", type=positive_int, default=None, help=f"grid points per axis (default {GRID})")
+    args = parser.parse_args()
+    args.epochs = args.epochs or (QUICK["epochs"] if args.quick else EPOCHS)
+    args.grid = args.grid or (QUICK["grid"] if args.quick else GRID)
+    return args
+
+
+# ---------------------------------------------------------------------------- directions and the grid
+def filter_normalized_direction(params, generator):
+    """Li et al. 2018, Sec. 4: Gaussian direction, each row of each weight matrix rescaled to
+    the norm of that row in theta*; biases get no direction."""
+    direction = {}
+    for name, p in params.items():
+        if p.dim() < 2:
+            direction[name] = torch.zeros_like(p)
+            continue
+        d = torch.randn(p.shape, generator=generator, dtype=p.dtype).to(p.device)
+        direction[name] = d * (p.norm(dim=1, keepdim=True) / d.norm(dim=1, keepdim=True).clamp_min(1e-12))
+    return direction
+
+
+def flat(params):
+    return torch.cat([p.reshape(-1) for p in params.values()])
+
+
+def unflat(vector, like):
+    out, start = {}, 0
+    for name, p in like.items():
+        out[name] = vector[start:start + p.numel()].view_as(p)
+        start += p.numel()
+    return out
+
+
+def surface(model, center, d1, d2, alphas, betas, x, y):
+    """Loss at center + a d1 + b d2 for every (a, b) of the grid: (len(betas), len(alphas))."""
+    points = torch.tensor([(a, b) for b in betas for a in alphas], dtype=center.dtype, device=center.device)
+    like = dict(model.named_parameters())
+    skeleton = model
+
+    def loss_at(theta):
+        out = functional_call(skeleton, unflat(theta, like), (x,))
+        return torch.nn.functional.cross_entropy(out, y)
+    batched = vmap(loss_at)
+    losses = []
+    with torch.no_grad():
+        for chunk in points.split(CHUNK):
+            thetas = center + chunk[:, :1] * d1 + chunk[:, 1:] * d2        # (chunk, P)
+            losses.append(batched(thetas))
+    return torch.cat(losses).view(len(betas), len(alphas))
+
+
+# ---------------------------------------------------------------------------- experiment
+def run(args):
+    seed_all(args.seed)
+    device = args.device_resolved
+    ds = load_dataset_once("mnist", args.data_dir, device, QUICK["subset"] if args.quick else None)
+    torch.manual_seed(args.seed)
+    model = mlp(784, WIDTHS, 10).to(device)
+    trajectory = []
+    cfg = TrainConfig(epochs=args.epochs, lr=LR, batch_size=BATCH)
+    history = train(model, (ds.x_train, ds.y_train, ds.x_test, ds.y_test), cfg, seed=args.seed, desc="surface",
+                    on_epoch=lambda e, m, row: trajectory.append(flat(dict(m.named_parameters())).detach().clone()))
+    n_eval = QUICK["eval_examples"] if args.quick else EVAL_EXAMPLES
+    x, y = ds.x_train[:n_eval], ds.y_train[:n_eval]
+    params = {n: p.detach() for n, p in model.named_parameters()}
+    center = flat(params)
+
+    # (a) random filter-normalized plane
+    generator = torch.Generator().manual_seed(args.seed + 1)
+    d1 = flat(filter_normalized_direction(params, generator))
+    d2 = flat(filter_normalized_direction(params, generator))
+    axis = np.linspace(-SPAN, SPAN, args.grid)
+    random_plane = surface(model, center, d1, d2, axis, axis, x, y)
+
+    # (b) PCA plane of the trajectory, relative to the final weights
+    offsets = torch.stack(trajectory) - center                     # (T, P)
+    pca = PCA(n_components=2, svd_solver="full").fit(offsets.cpu().numpy())
+    e1, e2 = (torch.tensor(c, dtype=center.dtype, device=device) for c in pca.components_)
+    path = np.stack([(offsets @ e1).cpu().numpy(), (offsets @ e2).cpu().numpy()], axis=1)   # (T, 2)
+    lo, hi = path.min(0), path.max(0)
+    margin = 0.25 * (hi - lo) + 1e-3
+    ax_a = np.linspace(lo[0] - margin[0], hi[0] + margin[0], args.grid)
+    ax_b = np.linspace(lo[1] - margin[1], hi[1] + margin[1], args.grid)
+    pca_plane = surface(model, center, e1, e2, ax_a, ax_b, x, y)
+    path_loss = [float(torch.nn.functional.cross_entropy(
+        functional_call(model, unflat(t, params), (x,)), y)) for t in trajectory]
+    rnd = lambda a: np.round(np.asarray(a, dtype=float), 6).tolist()   # noqa: E731
+    return {"model": f"784-{'-'.join(map(str, WIDTHS))}-10", "eval_examples": n_eval, "grid": args.grid,
+            "final_train_loss": history["train_loss"][-1], "final_test_acc": history["test_acc"][-1],
+            "random": {"alpha": rnd(axis), "beta": rnd(axis), "loss": rnd(random_plane.cpu())},
+            "pca": {"alpha": rnd(ax_a), "beta": rnd(ax_b), "loss": rnd(pca_plane.cpu()),
+                    "explained_variance_ratio": pca.explained_variance_ratio_.tolist(),
+                    "path": rnd(path), "path_loss": rnd(path_loss)}}
+
+
+# ---------------------------------------------------------------------------- plot
+def plot(results, figures_dir):
+    titles = {"random": "random filter-normalized directions (Li et al. 2018)",
+              "pca": "top-2 PCA directions of the trajectory"}
+    for key in ("random", "pca"):
+        plane = results[key]
+        a, b = np.meshgrid(plane["alpha"], plane["beta"])
+        z = np.log10(np.array(plane["loss"]))
+        fig = plots.plt.figure(figsize=(11, 4.4))
+        ax = fig.add_subplot(1, 2, 1)
+        levels = ax.contourf(a, b, z, levels=30, cmap="viridis")
+        ax.contour(a, b, z, levels=15, colors="white", linewidths=0.4, alpha=0.6)
+        fig.colorbar(levels, ax=ax, label="log10 training loss")
+        ax.plot(0, 0, "r*", ms=12, label="trained weights θ*")
+        if key == "pca":
+            path = np.array(plane["path"])
+            ax.plot(path[:, 0], path[:, 1], "o-", color="red", ms=3, lw=1, label="trajectory (per epoch)")
+            ratio = plane["explained_variance_ratio"]
+            ax.set(xlabel=f"PC 1 ({100 * ratio[0]:.1f}%)", ylabel=f"PC 2 ({100 * ratio[1]:.1f}%)")
+        else:
+            ax.set(xlabel="α (direction 1)", ylabel="β (direction 2)")
+        ax.legend(fontsize=7, loc="upper right")
+        ax.set_title(f"Contours: {titles[key]}", fontsize=9)
+        ax3 = fig.add_subplot(1, 2, 2, projection="3d")
+        ax3.plot_surface(a, b, z, cmap="viridis", linewidth=0, antialiased=True, alpha=0.9)
+        ax3.set(xlabel="α", ylabel="β", zlabel="log10 loss")
+        ax3.set_title(f"{results['model']}, loss on {results['eval_examples']:,} training images", fontsize=9)
+        plots.save(fig, figures_dir, f"{SCRIPT}_{key}")
+
+
+def main():
+    args = parse_args()
+    set_threads(args, 2)
+    args.device_resolved = resolve_device(args.device)
+    figures_dir, results_path = output_dirs(args, SCRIPT)
+    config = {"epochs": args.epochs, "grid": args.grid, "quick": args.quick, "seed": args.seed, "widths": WIDTHS,
+              "span": SPAN, "batch": BATCH, "lr": LR}
+    start = time.perf_counter()
+    results = cached_or_compute(args, results_path, config, lambda: run(args))
+    plot(results, figures_dir)
+    r, p = np.array(results["random"]["loss"]), np.array(results["pca"]["loss"])
+    print(f"random plane: loss {r.min():.3g} .. {r.max():.3g}; PCA plane: {p.min():.3g} .. {p.max():.3g}; "
+          f"PCA explained variance {results['pca']['explained_variance_ratio']}")
+    print(f"done in {time.perf_counter() - start:.1f} s")
+
+
+if __name__ == "__main__":
+    run_main(main)

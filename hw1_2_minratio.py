@@ -40,7 +40,7 @@ POINTS = 200               # training points of sinc5 on [-1, 1]
 RUNS = 100                 # seeds base..base+99
 ADAM_STEPS = 3000          # phase 1
 ADAM_LR = 3e-3
-NEWTON_ITERS = 600         # phase 2, trust-region Newton iterations at most
+NEWTON_ITERS = 1000        # phase 2, trust-region Newton iterations at most
 STOP_GRAD = 1e-8           # a run stops once ||grad L|| <= this
 TARGET_GRAD = 1e-5         # the goal every run should meet
 REL_TOL = 1e-6             # |lambda| <= REL_TOL * max|lambda| counts as zero

@@ -173,6 +173,13 @@ def load_dataset_once(name, data_dir=None, device="cpu", subset=None):
     return _LOADED[key]
 
 
+def permuted_labels(labels, seed):
+    """Random labels as in Zhang et al. 2017: the labels shuffled once by a fixed seed, so every
+    class keeps its count but the label no longer depends on the image."""
+    generator = torch.Generator().manual_seed(seed)
+    return labels[torch.randperm(len(labels), generator=generator).to(labels.device)]
+
+
 # ---------------------------------------------------------------------------- minibatches
 def minibatches(n, batch_size, generator, device="cpu"):
     """Index tensors of one shuffled epoch over n examples; batch_size None = full batch."""

@@ -32,6 +32,7 @@ class TrainConfig:
     schedule: str = "constant"   # constant | cosine (decay to 0) | onecycle (peak at 30%); per step
     loss: str = "ce"             # ce (classification) | mse (regression)
     eval_every: int = 1          # epochs between full-set evaluations (and history rows)
+    stop_at_train_acc: float | None = None   # stop after the evaluation that reaches this accuracy
 
 
 def make_optimizer(params, cfg):
@@ -121,7 +122,10 @@ def train(model, data, cfg, seed=0, desc="train", on_step=None, on_epoch=None):
                 scheduler.step()
             step += 1
         if epoch % cfg.eval_every == 0 or epoch == cfg.epochs:
-            bar.set_postfix(loss=f"{record(epoch)['train_loss']:.4f}")
+            row = record(epoch)
+            bar.set_postfix(loss=f"{row['train_loss']:.4f}")
+            if cfg.stop_at_train_acc is not None and row["train_acc"] >= cfg.stop_at_train_acc:
+                break
     return history
 
 

@@ -81,6 +81,9 @@ def test_corrupt_results_are_recomputed(tmp_path):
     ("hw1_2_pca.py", ["--collect-every", "0"], "--collect-every"),
     ("hw1_2_gradnorm.py", ["--steps", "-1"], "--steps"),
     ("hw1_2_gradnorm.py", ["--device", "tpu"], "--device"),
+    ("hw1_3_sensitivity.py", ["--vary", "momentum"], "--vary"),
+    ("hw1_3_params.py", ["--dataset", "svhn"], "--dataset"),
+    ("hw1_3_random_labels.py", ["--epochs", "1.5"], "--epochs"),
 ])
 def test_bad_arguments_exit_2_with_one_line(script, args, needle):
     proc = run_script(script, *args)
@@ -214,3 +217,43 @@ def test_surface_quick_and_filter_normalization(fake_data_dir, tmp_path):
     assert len(grid) == len(grid[0]) == 7
     # the grid's centre is the trained model itself: its loss equals the last trajectory point's loss
     assert grid[3][3] == pytest.approx(res["pca"]["path_loss"][-1], rel=1e-4)
+
+
+def test_random_labels_quick(fake_data_dir, tmp_path):
+    proc = run_script("hw1_3_random_labels.py", "--quick", "--data-dir", fake_data_dir, "--out-dir", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    _pngs_ok(str(tmp_path), ["hw1_3_random_labels_loss.png", "hw1_3_random_labels_acc.png"])
+    res = _results(str(tmp_path), "hw1_3_random_labels")["results"]
+    assert {"train_loss", "train_acc", "test_loss", "test_acc"} <= set(res)
+    assert len(res["train_acc"]) == len(res["epoch"]) and res["test_labels"] == "true"
+    assert res["label_agreement"] < 0.3                                  # the labels really were shuffled
+
+
+def test_params_quick(fake_data_dir, tmp_path):
+    proc = run_script("hw1_3_params.py", "--quick", "--data-dir", fake_data_dir, "--out-dir", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    _pngs_ok(str(tmp_path), ["hw1_3_params_mnist_loss.png", "hw1_3_params_mnist_acc.png"])
+    models = _results(str(tmp_path), "hw1_3_params_mnist")["results"]["models"]
+    from common.models import mlp_params
+    assert [m["params"] for m in models] == [mlp_params(784, [w, w], 10) for w in (2, 8, 32)]
+
+
+def test_interp_quick_endpoints_reproduce_the_trained_models(fake_data_dir, tmp_path):
+    proc = run_script("hw1_3_interp.py", "--quick", "--data-dir", fake_data_dir, "--out-dir", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    _pngs_ok(str(tmp_path), ["hw1_3_interp_batch.png", "hw1_3_interp_lr.png"])
+    res = _results(str(tmp_path), "hw1_3_interp")["results"]
+    i0, i1 = res["alphas"].index(0.0), res["alphas"].index(1.0)
+    for pair in res["pairs"].values():
+        for key in ("train_loss", "train_acc", "test_loss", "test_acc"):
+            assert pair[key][i0] == pair["model_1"][key]                 # exactly, not approximately
+            assert pair[key][i1] == pair["model_2"][key]
+
+
+def test_sensitivity_quick(fake_data_dir, tmp_path):
+    proc = run_script("hw1_3_sensitivity.py", "--quick", "--data-dir", fake_data_dir, "--out-dir", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    _pngs_ok(str(tmp_path), ["hw1_3_sensitivity_batch_loss.png", "hw1_3_sensitivity_batch_acc.png"])
+    models = _results(str(tmp_path), "hw1_3_sensitivity_batch")["results"]["models"]
+    assert [m["batch"] for m in models] == [16, 256, 1024]
+    assert all(m["loss_gradient"] > 0 and m["jacobian_frobenius"] > 0 for m in models)

@@ -103,7 +103,7 @@ def plot(results, figures_dir):
         ax.set_title(f"θ₁: batch {m1['batch']}, lr {m1['lr']:g}   →   θ₂: batch {m2['batch']}, lr {m2['lr']:g}")
         lines = ax.get_legend_handles_labels()
         more = acc_ax.get_legend_handles_labels()
-        ax.legend(lines[0] + more[0], lines[1] + more[1], fontsize=7, loc="upper center")
+        ax.legend(lines[0] + more[0], lines[1] + more[1], fontsize=7, loc="best")
         plots.save(fig, figures_dir, f"{SCRIPT}_{name}")
 
 

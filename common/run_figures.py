@@ -20,6 +20,10 @@ COMMANDS = [                      # the report's figures, in report order
     ["hw1_2_gradnorm.py"],
     ["hw1_2_minratio.py"],
     ["hw1_2_surface.py"],
+    ["hw1_3_random_labels.py"],
+    ["hw1_3_params.py"],
+    ["hw1_3_interp.py"],
+    ["hw1_3_sensitivity.py"],
 ]
 
 

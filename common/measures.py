@@ -1,9 +1,11 @@
-"""Measures of a trained model: interpolation between models, input sensitivity.
+"""Measures of a trained model: interpolation between models, input sensitivity, sharpness.
 
-Interpolation (Goodfellow et al. 2015; the homework's flatness part 1) and sensitivity (the
+Interpolation (Goodfellow et al. 2015; the homework's flatness part 1); sensitivity (the
 homework's input-gradient norm; Novak et al. 2018, "Sensitivity and Generalization in Neural
-Networks", the Frobenius norm of the input-output Jacobian) live here.
+Networks", the Frobenius norm of the input-output Jacobian); sharpness (Keskar et al. 2017, "On
+Large-Batch Training for Deep Learning", and the homework's Hessian-based estimate).
 """
+import numpy as np
 import torch
 
 
@@ -41,3 +43,35 @@ def sensitivity(model, x, y, chunk=2000):
     model.train(was_training)
     return {"loss_gradient": float(torch.cat(loss_norms).mean()),
             "jacobian_frobenius": float(torch.cat(jac_norms).mean())}
+
+
+def keskar_sharpness(loss, theta, epsilon, max_iter=20, seed=0):
+    """Keskar et al. 2017, Sec. 2.2 / Metric 2.1 with A = I: the largest relative loss increase in
+    the box |delta_i| <= epsilon (|theta_i| + 1),
+        100 * (max_delta L(theta + delta) - L(theta)) / (1 + L(theta)),
+    maximized with scipy's L-BFGS-B (bounds) from a small random start inside the box.
+    loss: a float64 function of the flat parameters; theta: (P,) float64."""
+    from scipy.optimize import minimize
+
+    theta = theta.detach().to(torch.float64)
+    radius = epsilon * (theta.abs() + 1)                     # (P,) half-widths of the box
+    base = float(loss(theta))
+    rng = np.random.default_rng(seed)
+    start = rng.uniform(-1e-3, 1e-3, theta.numel())          # in box units: delta = u * radius, u in [-1, 1]
+
+    def negative_loss(u):
+        u = torch.as_tensor(u, dtype=torch.float64, device=theta.device).requires_grad_(True)
+        value = loss(theta + u * radius)
+        (g,) = torch.autograd.grad(value, u)
+        return -float(value), -g.cpu().numpy()
+
+    # gtol = ftol = 0: near a minimum the gradient is tiny, and the default tolerances would stop
+    # L-BFGS-B at its start; it runs max_iter iterations (or until its line search cannot improve)
+    found = minimize(negative_loss, start, jac=True, method="L-BFGS-B", bounds=[(-1.0, 1.0)] * theta.numel(),
+                     options={"maxiter": max_iter, "gtol": 0.0, "ftol": 0.0})
+    return 100.0 * (-found.fun - base) / (1.0 + base)
+
+
+def hessian_sharpness(top_eigenvalue, loss_value, epsilon):
+    """The homework's second-order estimate of the sharpness: ||H||_2 epsilon^2 / (2 (1 + L))."""
+    return top_eigenvalue * epsilon ** 2 / (2.0 * (1.0 + loss_value))

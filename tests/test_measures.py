@@ -1,6 +1,7 @@
 """Generalization measures against independent references: finite differences, exact endpoints,
 and the properties of random labels."""
 import numpy as np
+import pytest
 import torch
 
 from common.data import permuted_labels
@@ -51,3 +52,29 @@ def test_sensitivities_equal_finite_differences():
             jac_norms.append(np.linalg.norm(jac))
     assert abs(ours["loss_gradient"] - np.mean(loss_norms)) < 1e-7 * max(1.0, np.mean(loss_norms))
     assert abs(ours["jacobian_frobenius"] - np.mean(jac_norms)) < 1e-7 * max(1.0, np.mean(jac_norms))
+
+
+def test_keskar_sharpness_of_a_quadratic_matches_its_closed_form():
+    from common.measures import hessian_sharpness, keskar_sharpness
+    a = torch.tensor([3.0, 1.0, 0.5, 2.0], dtype=torch.float64)
+    c = 0.25
+    theta = torch.tensor([0.0, 0.5, -1.0, 2.0], dtype=torch.float64)
+    loss = lambda t: 0.5 * (a * (t - theta) ** 2).sum() + c           # minimum c at theta
+    eps = 1e-3
+    # convex quadratic over the box |delta_i| <= eps (|theta_i| + 1): the maximum sits at a corner
+    closed_form = 100 * 0.5 * float((a * (eps * (theta.abs() + 1)) ** 2).sum()) / (1 + c)
+    assert keskar_sharpness(loss, theta, eps) == pytest.approx(closed_form, rel=1e-6)
+    # the second-order estimate with ||H|| = max a_i
+    assert hessian_sharpness(3.0, c, eps) == pytest.approx(3.0 * eps ** 2 / (2 * 1.25))
+
+
+def test_dinh_rescaling_keeps_the_function_and_changes_the_sharpness():
+    import hw1_3_sharpness as sharp
+    torch.manual_seed(0)
+    model = mlp(12, [8], 3)
+    x, y = torch.randn(40, 12), torch.randint(0, 3, (40,))
+    rows = sharp.dinh_rescaling(model, x, y, [0.2, 1.0, 5.0], iters=(60, 5))
+    assert all(r["max_output_change"] < 1e-5 for r in rows)
+    assert rows[0]["subset_loss"] == pytest.approx(rows[1]["subset_loss"], rel=1e-5)
+    tops = [r["top_eigenvalue"] for r in rows]
+    assert tops[0] > 3 * tops[1] and tops[2] > 3 * tops[1]           # same function, much sharper

@@ -257,3 +257,14 @@ def test_sensitivity_quick(fake_data_dir, tmp_path):
     models = _results(str(tmp_path), "hw1_3_sensitivity_batch")["results"]["models"]
     assert [m["batch"] for m in models] == [16, 256, 1024]
     assert all(m["loss_gradient"] > 0 and m["jacobian_frobenius"] > 0 for m in models)
+
+
+def test_sharpness_quick(fake_data_dir, tmp_path):
+    proc = run_script("hw1_3_sharpness.py", "--quick", "--data-dir", fake_data_dir, "--out-dir", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    _pngs_ok(str(tmp_path), ["hw1_3_sharpness_vs_batch.png", "hw1_3_sharpness_dinh_and_norm.png"])
+    res = _results(str(tmp_path), "hw1_3_sharpness")["results"]
+    assert [m["batch"] for m in res["models"]] == [16, 64, 256]
+    for m in res["models"]:
+        assert m["keskar_0.001"] > m["keskar_0.0001"] > 0
+        assert m["top_eigenvalue"] >= m["block_top_eigenvalue"] * 0.99   # a diagonal block cannot exceed ||H||

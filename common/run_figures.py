@@ -24,6 +24,7 @@ COMMANDS = [                      # the report's figures, in report order
     ["hw1_3_params.py"],
     ["hw1_3_interp.py"],
     ["hw1_3_sensitivity.py"],
+    ["hw1_3_sharpness.py"],
 ]
 
 

@@ -26,10 +26,10 @@ def test_idx_loader_shapes_labels_normalization(tmp_path):
     assert abs(float(ds.x_train.mean())) < 1e-4 and float(ds.x_train.std()) == pytest.approx(1.0, rel=1e-3)
 
 
-def test_fashion_mnist_uses_its_own_folder(tmp_path):
+def test_fashion_mnist_uses_its_own_folder(tmp_path, monkeypatch):
     write_fake_mnist(str(tmp_path), "FashionMNIST", n_train=30, n_test=10, size=8)
     assert data.load_dataset("fashion-mnist", str(tmp_path)).x_train.shape == (30, 1, 8, 8)
-    os.environ["HW1_OFFLINE"] = "1"
+    monkeypatch.setenv("HW1_OFFLINE", "1")
     with pytest.raises(HW1Error, match="MNIST"):
         data.load_dataset("mnist", str(tmp_path))
 

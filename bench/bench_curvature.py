@@ -1,0 +1,100 @@
+"""Curvature and sensitivity, our way vs the plain way, in one run:
+  - top Hessian eigenvalue of the MNIST MLP 784-32-10 (25,450 params, at initialization) on 1,000 images:
+    power iteration on Hessian-vector products vs forming the exact Hessian (float32, 2.6 GB)
+    and iterating on it;
+  - sensitivity on the 10,000 test images: batched per-example input gradients vs a loop;
+  - minimal ratio: the batched Adam + trust-region Newton pipeline vs plain sequential
+    first-order descent on ||grad L||^2, per run.
+
+    python -m bench.bench_curvature [--data-dir DIR]
+"""
+import argparse
+
+import torch
+from torch.func import grad
+
+import hw1_2_minratio as minratio
+from bench.common import machine, report, timed
+from common.curvature import flat_loss, hvp, power_iteration
+from common.data import function_data, load_dataset, resolve_data_dir
+from common.measures import sensitivity
+from common.models import mlp
+
+
+def top_eigenvalue_hvp(loss, theta):
+    return power_iteration(lambda v: hvp(loss, theta, v), theta.numel(), iters=100, tol=1e-4,
+                           generator=torch.Generator().manual_seed(0), dtype=theta.dtype)[0]
+
+
+def top_eigenvalue_exact(loss, theta):
+    h = torch.func.jacfwd(torch.func.jacrev(loss), chunk_size=256)(theta)
+    return power_iteration(lambda v: h @ v, theta.numel(), iters=100, tol=1e-4,
+                           generator=torch.Generator().manual_seed(0), dtype=theta.dtype)[0]
+
+
+def sensitivity_loop(model, x, y):
+    norms = []
+    for n in range(len(x)):
+        xn = x[n:n + 1].clone().requires_grad_(True)
+        loss = torch.nn.functional.cross_entropy(model(xn), y[n:n + 1])
+        (g,) = torch.autograd.grad(loss, xn)
+        norms.append(g.norm())
+    return float(torch.stack(norms).mean())
+
+
+def plain_gradnorm_descent(seed, adam_steps, steps):
+    """One run, the textbook way: Adam on the loss, then Adam on ||grad L||^2 (double backward)."""
+    torch.set_num_threads(1)
+    x, y = function_data("sinc5", minratio.POINTS, dtype=torch.float64)
+    theta = minratio.init_theta(seed).requires_grad_(True)
+    loss = lambda t: ((minratio.net(t, x) - y) ** 2).mean()   # noqa: E731
+    opt = torch.optim.Adam([theta], lr=minratio.ADAM_LR)
+    for _ in range(adam_steps):
+        opt.zero_grad()
+        loss(theta).backward()
+        opt.step()
+    opt = torch.optim.Adam([theta], lr=1e-4)
+    for _ in range(steps):
+        g = torch.autograd.grad(loss(theta), theta, create_graph=True)[0]
+        opt.zero_grad()
+        (g ** 2).sum().backward()
+        opt.step()
+    return float(grad(loss)(theta.detach()).norm())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--runs", type=int, default=10, help="minimal-ratio runs for our pipeline")
+    args = parser.parse_args()
+    print(f"# curvature and sensitivity; {machine()}")
+    torch.set_num_threads(2)
+    ds = load_dataset("mnist", resolve_data_dir(args.data_dir))
+    torch.manual_seed(0)
+    model = mlp(784, [32], 10)
+    loss, theta = flat_loss(model, ds.x_train[:1000], ds.y_train[:1000], torch.nn.functional.cross_entropy,
+                            dtype=torch.float32)
+    hvp_s, top_hvp = timed(lambda: top_eigenvalue_hvp(loss, theta))
+    exact_s, top_exact = timed(lambda: top_eigenvalue_exact(loss, theta))
+    report(f"top eigenvalue, 25,450 params ({top_hvp:.4g} vs {top_exact:.4g})", hvp_s, exact_s,
+           ours_label="HVP", plain_label="exact")
+
+    ours_s, ours = timed(lambda: sensitivity(model, ds.x_test, ds.y_test))
+    loop_s, loop = timed(lambda: sensitivity_loop(model, ds.x_test, ds.y_test))
+    report(f"sensitivity, 10k images ({ours['loss_gradient']:.4g} vs {loop:.4g})", ours_s, loop_s,
+           plain_label="loop ")
+
+    torch.set_num_threads(1)
+    seeds = list(range(args.runs))
+    ours_s, runs = timed(lambda: minratio.drive_to_critical_points(
+        (seeds, minratio.ADAM_STEPS, minratio.NEWTON_ITERS, torch.device("cpu"))))
+    worst_ours = max(r["grad_norm"] for r in runs)
+    plain_steps = 20000
+    plain_s, plain_norms = timed(lambda: [plain_gradnorm_descent(s, minratio.ADAM_STEPS, plain_steps)
+                                          for s in seeds[:3]])
+    report(f"minimal ratio, per run (ours worst |g| {worst_ours:.1e}, plain {max(plain_norms):.1e})",
+           ours_s / len(seeds), plain_s / 3, plain_label=f"plain ({plain_steps} steps)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""MNIST MLP 784-256-256-256-10: one epoch from in-memory tensors vs torchvision DataLoader +
+ToTensor (+ Normalize), and training throughput as a fraction of the machine's fp32 matmul peak,
+measured in the same run.
+
+    python -m bench.bench_mnist [--data-dir DIR]
+"""
+import argparse
+
+import torch
+
+from bench.common import machine, report, timed
+from common.data import load_dataset, resolve_data_dir
+from common.models import count_params, mlp
+
+BATCH = 128
+SIZES = [784, 256, 256, 256, 10]
+
+
+def matmul_peak(threads, n=2048, repeats=10):
+    """fp32 GFLOP/s of an n x n matmul on `threads` threads (best of `repeats`)."""
+    torch.set_num_threads(threads)
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    a @ b
+    best = min(timed(lambda: a @ b)[0] for _ in range(repeats))
+    return 2 * n ** 3 / best / 1e9
+
+
+def epoch_tensors(ds, model, batch):
+    opt = torch.optim.Adam(model.parameters(), 1e-3)
+    order = torch.randperm(len(ds.x_train))
+    for start in range(0, len(order), batch):
+        idx = order[start:start + batch]
+        loss = torch.nn.functional.cross_entropy(model(ds.x_train[idx]), ds.y_train[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+
+def epoch_dataloader(root, model, batch):
+    import torchvision
+    from torchvision import transforms
+    tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])
+    data = torchvision.datasets.MNIST(root, train=True, download=False, transform=tf)
+    loader = torch.utils.data.DataLoader(data, batch_size=batch, shuffle=True, num_workers=0)
+    opt = torch.optim.Adam(model.parameters(), 1e-3)
+    for x, y in loader:
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", default=None)
+    args = parser.parse_args()
+    root = resolve_data_dir(args.data_dir)
+    print(f"# MNIST MLP {'-'.join(map(str, SIZES))}, batch {BATCH}; {machine()}")
+    torch.set_num_threads(2)
+    ds = load_dataset("mnist", root)
+    torch.manual_seed(0)
+    ours_s, _ = timed(lambda: epoch_tensors(ds, mlp(784, SIZES[1:-1], 10), BATCH))
+    plain_s, _ = timed(lambda: epoch_dataloader(root, mlp(784, SIZES[1:-1], 10), BATCH))
+    report("one MNIST epoch: tensors vs DataLoader", ours_s, plain_s, plain_label="DataLoader")
+    for threads, batch in ((1, 128), (2, 128), (2, 1024)):
+        peak = matmul_peak(threads)
+        torch.set_num_threads(threads)
+        model = mlp(784, SIZES[1:-1], 10)
+        seconds, _ = timed(lambda: epoch_tensors(ds, model, batch))   # noqa: B023
+        # forward + backward of a dense layer: 3 matmuls of 2*in*out flops per example
+        flops = 3 * 2 * sum(a * b for a, b in zip(SIZES[:-1], SIZES[1:])) * len(ds.x_train)
+        print(f"MLP training, {threads} thread(s), batch {batch:>4}: {flops / seconds / 1e9:6.1f} GFLOP/s = "
+              f"{100 * flops / seconds / 1e9 / peak:4.1f}% of the {peak:.0f} GFLOP/s matmul peak "
+              f"({count_params(model):,} params, {seconds:.2f} s/epoch)", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -10,15 +10,14 @@ in two single-thread processes. About 4-6 minutes per dataset on 2 CPU cores.
     python hw1_1_mnist.py --dataset fashion-mnist    # the second task
     python hw1_1_mnist.py --quick                    # seconds, figures/quick/
 """
-import time
 
 import torch
 
 from common import plots
-from common.cli import make_parser, positive_int, resolve_device, run_main, seed_all, set_threads
+from common.cli import make_parser, positive_int, run_main, seed_all
 from common.data import DATASETS, load_dataset_once
 from common.models import cnn_for_params, count_params, mlp, mlp_params, mlp_widths_for_params
-from common.results import cached_or_compute, output_dirs
+from common.results import run_experiment
 from common.train import TrainConfig, run_side_by_side, train
 
 SCRIPT = "hw1_1_mnist"
@@ -72,11 +71,10 @@ def train_model(job):
     model, layers = build_model(name, ds.input_shape, ds.num_classes)
     model.to(args["device"])
     cfg = TrainConfig(epochs=args["epochs"], lr=LR, batch_size=args["batch_size"])
-    start = time.perf_counter()
     history = train(model, (ds.x_train, ds.y_train, ds.x_test, ds.y_test), cfg,
                     seed=args["seed"] * 100 + index, desc=name)
     return {"name": name, "family": "CNN" if name in CNNS else "DNN", "layers": layers,
-            "params": count_params(model), "train_s": round(time.perf_counter() - start, 1),
+            "params": count_params(model),
             "final_test_acc": history["test_acc"][-1], "history": history}
 
 
@@ -116,19 +114,16 @@ def plot(results, figures_dir):
 
 def main():
     args = parse_args()
-    set_threads(args, 1)
-    args.device_resolved = resolve_device(args.device)
-    figures_dir, results_path = output_dirs(args, f"{SCRIPT}_{args.dataset}")
     config = {"dataset": args.dataset, "epochs": args.epochs, "batch_size": args.batch_size, "lr": LR,
               "dnns": DNNS, "cnns": CNNS, "shallow_dnn_width": SHALLOW_DNN_WIDTH, "quick": args.quick,
               "seed": args.seed}
-    start = time.perf_counter()
-    results = cached_or_compute(args, results_path, config, lambda: run(args))
-    plot(results, figures_dir)
-    for m in results["models"]:
-        print(f"{m['name']:>24}: {m['layers']:<28} {m['params']:>7,} params  "
-              f"train acc {m['history']['train_acc'][-1]:.4f}  test acc {m['final_test_acc']:.4f}")
-    print(f"done in {time.perf_counter() - start:.1f} s")
+
+    def summarize(results):
+        for m in results["models"]:
+            print(f"{m['name']:>24}: {m['layers']:<28} {m['params']:>7,} params  "
+                  f"train acc {m['history']['train_acc'][-1]:.4f}  test acc {m['final_test_acc']:.4f}")
+
+    run_experiment(args, f"{SCRIPT}_{args.dataset}", config, run, plot, threads=1, summarize=summarize)
 
 
 if __name__ == "__main__":

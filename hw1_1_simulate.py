@@ -9,16 +9,15 @@ architectures run side by side in two processes. About 1.5-2 minutes on 2 CPU co
     python hw1_1_simulate.py            # report settings -> figures/hw1_1_simulate_*.png
     python hw1_1_simulate.py --quick    # seconds, figures/quick/
 """
-import time
 
 import numpy as np
 import torch
 
 from common import plots
-from common.cli import make_parser, positive_int, resolve_device, run_main, seed_all, set_threads
+from common.cli import make_parser, positive_int, run_main, seed_all
 from common.data import FUNCTIONS, function_data
 from common.models import count_params, mlp, mlp_params, mlp_widths_for_params
-from common.results import cached_or_compute, output_dirs
+from common.results import run_experiment
 from common.train import TrainConfig, run_side_by_side, train_together
 
 SCRIPT = "hw1_1_simulate"
@@ -133,22 +132,19 @@ def plot(results, figures_dir):
 
 def main():
     args = parse_args()
-    set_threads(args, 1)
-    args.device_resolved = resolve_device(args.device)
-    figures_dir, results_path = output_dirs(args, SCRIPT)
     config = {"functions": args.functions, "steps": args.steps, "points": args.points,
               "architectures": ARCHITECTURES, "learning_rates": LEARNING_RATES,
               "target_params": TARGET_PARAMS, "seed": args.seed}
-    for name, depth in ARCHITECTURES.items():
-        widths = mlp_widths_for_params(1, depth, 1, TARGET_PARAMS)
-        print(f"{name:>20}: 1-{'-'.join(map(str, widths))}-1, {mlp_params(1, widths, 1)} params, "
-              f"lr {LEARNING_RATES[name]}")
-    start = time.perf_counter()
-    results = cached_or_compute(args, results_path, config, lambda: run(args))
-    plot(results, figures_dir)
-    for f, entry in results["functions"].items():
-        print(f"{f}: " + ", ".join(f"{m['name']} {m['final_loss']:.2e}" for m in entry["models"]))
-    print(f"done in {time.perf_counter() - start:.1f} s")
+
+    def summarize(results):
+        for name, depth in ARCHITECTURES.items():
+            widths = mlp_widths_for_params(1, depth, 1, TARGET_PARAMS)
+            print(f"{name:>20}: 1-{'-'.join(map(str, widths))}-1, {mlp_params(1, widths, 1)} params, "
+                  f"lr {LEARNING_RATES[name]}")
+        for f, entry in results["functions"].items():
+            print(f"{f}: " + ", ".join(f"{m['name']} {m['final_loss']:.2e}" for m in entry["models"]))
+
+    run_experiment(args, SCRIPT, config, run, plot, threads=1, summarize=summarize)
 
 
 if __name__ == "__main__":

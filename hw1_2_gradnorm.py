@@ -8,16 +8,15 @@ Two runs, one figure each (two panels sharing the iteration axis, both log scale
 The gradient norm is the 2-norm over all parameters, sqrt(sum_i |dL/dtheta_i|^2), taken after
 the backward pass and before the optimizer step. About 30 s on 2 CPU cores.
 """
-import time
 
 import torch
 
 from common import plots
-from common.cli import make_parser, positive_int, resolve_device, run_main, seed_all, set_threads
+from common.cli import make_parser, positive_int, run_main, seed_all
 from common.curvature import gradient_norm
 from common.data import function_data, load_dataset_once
 from common.models import mlp, mlp_widths_for_params
-from common.results import cached_or_compute, output_dirs
+from common.results import run_experiment
 from common.train import TrainConfig, train
 
 SCRIPT = "hw1_2_gradnorm"
@@ -97,18 +96,15 @@ def plot(results, figures_dir):
 
 def main():
     args = parse_args()
-    set_threads(args, 1)
-    args.device_resolved = resolve_device(args.device)
-    figures_dir, results_path = output_dirs(args, SCRIPT)
     config = {"epochs": args.epochs, "steps": args.steps, "quick": args.quick, "seed": args.seed,
               "mnist": [MNIST_WIDTHS, MNIST_BATCH, MNIST_LR], "function": [FUNCTION, FUNCTION_DEPTH, FUNCTION_LR]}
-    start = time.perf_counter()
-    results = cached_or_compute(args, results_path, config, lambda: run(args))
-    plot(results, figures_dir)
-    for key, run_ in results.items():
-        print(f"{key}: {len(run_['iteration'])} iterations, loss {run_['loss'][0]:.3g} -> {run_['loss'][-1]:.3g}, "
-              f"grad norm {run_['grad_norm'][0]:.3g} -> {run_['grad_norm'][-1]:.3g}")
-    print(f"done in {time.perf_counter() - start:.1f} s")
+
+    def summarize(results):
+        for key, run_ in results.items():
+            print(f"{key}: {len(run_['iteration'])} iterations, loss {run_['loss'][0]:.3g} -> {run_['loss'][-1]:.3g}, "
+                  f"grad norm {run_['grad_norm'][0]:.3g} -> {run_['grad_norm'][-1]:.3g}")
+
+    run_experiment(args, SCRIPT, config, run, plot, threads=1, summarize=summarize)
 
 
 if __name__ == "__main__":

@@ -19,17 +19,16 @@ moves; a trust-region Newton step on L itself goes far along them. All 100 runs 
 (torch.func.vmap over runs) in two processes. About 3-5 minutes on 2 CPU cores.
 """
 import math
-import time
 
 import numpy as np
 import torch
 from torch.func import grad, hessian, vmap
 
 from common import plots
-from common.cli import make_parser, positive_int, resolve_device, run_main, seed_all, set_threads
+from common.cli import make_parser, positive_int, run_main, seed_all
 from common.curvature import eigenvalue_shares
 from common.data import function_data
-from common.results import cached_or_compute, output_dirs
+from common.results import run_experiment
 from common.train import run_side_by_side
 
 SCRIPT = "hw1_2_minratio"
@@ -219,23 +218,20 @@ def plot(results, figures_dir):
 
 def main():
     args = parse_args()
-    set_threads(args, 1)
-    args.device_resolved = resolve_device(args.device)
-    figures_dir, results_path = output_dirs(args, SCRIPT)
     config = {"runs": args.runs, "adam_steps": args.adam_steps, "newton_iters": args.newton_iters,
               "seed": args.seed, "widths": WIDTHS, "points": POINTS, "adam_lr": ADAM_LR, "rel_tol": REL_TOL,
               "radius": RADIUS, "samples": SAMPLES, "stop_grad": STOP_GRAD}
-    start = time.perf_counter()
-    results = cached_or_compute(args, results_path, config, lambda: run(args))
-    plot(results, figures_dir)
-    runs = results["runs"]
-    print(f"{len(runs)} runs: median ||grad L|| {results['median_grad_norm']:.2e}; "
-          f"{len(runs) - results['missed']} of {len(runs)} reached ||grad L|| <= {results['target_grad']:g}"
-          + (f"; {results['missed']} MISSED the goal" if results["missed"] else ""))
-    print(f"median minimal ratio {np.median([r['minimal_ratio'] for r in runs]):.3f}, "
-          f"median near-zero share {np.median([r['zero_share'] for r in runs]):.3f}, "
-          f"median sampled ratio {np.median([r['sampled_ratio'] for r in runs]):.3f}")
-    print(f"done in {time.perf_counter() - start:.1f} s")
+
+    def summarize(results):
+        runs = results["runs"]
+        print(f"{len(runs)} runs: median ||grad L|| {results['median_grad_norm']:.2e}; "
+              f"{len(runs) - results['missed']} of {len(runs)} reached ||grad L|| <= {results['target_grad']:g}"
+              + (f"; {results['missed']} MISSED the goal" if results["missed"] else ""))
+        print(f"median minimal ratio {np.median([r['minimal_ratio'] for r in runs]):.3f}, "
+              f"median near-zero share {np.median([r['zero_share'] for r in runs]):.3f}, "
+              f"median sampled ratio {np.median([r['sampled_ratio'] for r in runs]):.3f}")
+
+    run_experiment(args, SCRIPT, config, run, plot, threads=1, summarize=summarize)
 
 
 if __name__ == "__main__":

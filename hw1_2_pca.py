@@ -7,17 +7,16 @@ snapshots of all 8 runs together, so the trajectories share axes: once on layer 
 and bias) and once on the whole model (parameters flattened in named_parameters() order). The
 runs go side by side in two processes. About 2-3 minutes on 2 CPU cores.
 """
-import time
 
 import numpy as np
 import torch
 from sklearn.decomposition import PCA
 
 from common import plots
-from common.cli import make_parser, positive_int, resolve_device, run_main, seed_all, set_threads
+from common.cli import make_parser, positive_int, run_main, seed_all
 from common.data import load_dataset_once
 from common.models import count_params, mlp
-from common.results import cached_or_compute, output_dirs
+from common.results import run_experiment
 from common.train import TrainConfig, run_side_by_side, train
 
 SCRIPT = "hw1_2_pca"
@@ -118,17 +117,14 @@ def plot(results, figures_dir):
 
 def main():
     args = parse_args()
-    set_threads(args, 1)
-    args.device_resolved = resolve_device(args.device)
-    figures_dir, results_path = output_dirs(args, SCRIPT)
     config = {"epochs": args.epochs, "collect_every": args.collect_every, "runs": args.runs, "quick": args.quick,
               "seed": args.seed, "widths": WIDTHS, "batch": BATCH, "lr": LR}
-    start = time.perf_counter()
-    results = cached_or_compute(args, results_path, config, lambda: run(args))
-    plot(results, figures_dir)
-    for part in ("layer1", "whole"):
-        print(f"{part}: explained variance ratio of PC1, PC2 = {results[f'{part}_explained_variance_ratio']}")
-    print(f"done in {time.perf_counter() - start:.1f} s")
+
+    def summarize(results):
+        for part in ("layer1", "whole"):
+            print(f"{part}: explained variance ratio of PC1, PC2 = {results[f'{part}_explained_variance_ratio']}")
+
+    run_experiment(args, SCRIPT, config, run, plot, threads=1, summarize=summarize)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ through the final weights theta*, on a fixed subset of 5,000 training images:
 Grid points are evaluated in chunks of 32 parameter sets at once (torch.func.vmap).
 Figures: contour and 3-D surface for each plane. About 30-60 s on 2 CPU cores.
 """
-import time
 
 import numpy as np
 import torch
@@ -20,10 +19,10 @@ from sklearn.decomposition import PCA
 from torch.func import functional_call, vmap
 
 from common import plots
-from common.cli import make_parser, positive_int, resolve_device, run_main, seed_all, set_threads
+from common.cli import make_parser, positive_int, run_main, seed_all
 from common.data import load_dataset_once
 from common.models import mlp
-from common.results import cached_or_compute, output_dirs
+from common.results import run_experiment
 from common.train import TrainConfig, train
 
 SCRIPT = "hw1_2_surface"
@@ -170,18 +169,15 @@ def plot(results, figures_dir):
 
 def main():
     args = parse_args()
-    set_threads(args, 2)
-    args.device_resolved = resolve_device(args.device)
-    figures_dir, results_path = output_dirs(args, SCRIPT)
     config = {"epochs": args.epochs, "grid": args.grid, "quick": args.quick, "seed": args.seed, "widths": WIDTHS,
               "span": SPAN, "batch": BATCH, "lr": LR}
-    start = time.perf_counter()
-    results = cached_or_compute(args, results_path, config, lambda: run(args))
-    plot(results, figures_dir)
-    r, p = np.array(results["random"]["loss"]), np.array(results["pca"]["loss"])
-    print(f"random plane: loss {r.min():.3g} .. {r.max():.3g}; PCA plane: {p.min():.3g} .. {p.max():.3g}; "
-          f"PCA explained variance {results['pca']['explained_variance_ratio']}")
-    print(f"done in {time.perf_counter() - start:.1f} s")
+
+    def summarize(results):
+        r, p = np.array(results["random"]["loss"]), np.array(results["pca"]["loss"])
+        print(f"random plane: loss {r.min():.3g} .. {r.max():.3g}; PCA plane: {p.min():.3g} .. {p.max():.3g}; "
+              f"PCA explained variance {results['pca']['explained_variance_ratio']}")
+
+    run_experiment(args, SCRIPT, config, run, plot, threads=2, summarize=summarize)
 
 
 if __name__ == "__main__":

@@ -7,17 +7,16 @@ Along theta(alpha) = (1 - alpha) theta_1 + alpha theta_2 for 61 values of alpha 
 cross-entropy and accuracy on the full training and test sets in eval mode (the model has no
 BatchNorm, so only parameters are interpolated). About 1-2 minutes on 2 CPU cores.
 """
-import time
 
 import numpy as np
 import torch
 
 from common import plots
-from common.cli import make_parser, positive_int, resolve_device, run_main, seed_all, set_threads
+from common.cli import make_parser, positive_int, run_main, seed_all
 from common.data import load_dataset_once
 from common.measures import interpolate
 from common.models import mlp
-from common.results import cached_or_compute, output_dirs
+from common.results import run_experiment
 from common.train import TrainConfig, evaluate, run_side_by_side, train
 
 SCRIPT = "hw1_3_interp"
@@ -92,36 +91,28 @@ def plot(results, figures_dir):
         ax.set(yscale="log", xlabel=r"$\alpha$  ($\theta = (1-\alpha)\,\theta_1 + \alpha\,\theta_2$)",
                ylabel="cross-entropy (log)")
         ax.yaxis.label.set_color(plots.PALETTE[0])
-        acc_ax = ax.twinx()
+        acc_ax = plots.twin_axis(ax, "accuracy", color=plots.PALETTE[1])
         acc_ax.plot(alphas, pair["train_acc"], color=plots.PALETTE[1], label="train accuracy")
         acc_ax.plot(alphas, pair["test_acc"], "--", color=plots.PALETTE[1], label="test accuracy")
-        acc_ax.set_ylabel("accuracy", color=plots.PALETTE[1])
-        acc_ax.spines["right"].set_visible(True)
-        acc_ax.grid(False)
         for alpha in (0, 1):
             ax.axvline(alpha, color="gray", lw=0.8, ls=":")
         ax.set_title(f"θ₁: batch {m1['batch']}, lr {m1['lr']:g}   →   θ₂: batch {m2['batch']}, lr {m2['lr']:g}")
-        lines = ax.get_legend_handles_labels()
-        more = acc_ax.get_legend_handles_labels()
-        ax.legend(lines[0] + more[0], lines[1] + more[1], fontsize=7, loc="best")
+        plots.merged_legend(ax, acc_ax, fontsize=7, loc="best")
         plots.save(fig, figures_dir, f"{SCRIPT}_{name}")
 
 
 def main():
     args = parse_args()
-    set_threads(args, 1)
-    args.device_resolved = resolve_device(args.device)
-    figures_dir, results_path = output_dirs(args, SCRIPT)
     config = {"epochs": args.epochs, "quick": args.quick, "seed": args.seed, "widths": WIDTHS,
               "pairs": {k: [list(v) for v in pair] for k, pair in PAIRS.items()}}
-    start = time.perf_counter()
-    results = cached_or_compute(args, results_path, config, lambda: run(args))
-    plot(results, figures_dir)
-    for name, pair in results["pairs"].items():
-        segment = pair["test_acc"][results["alphas"].index(0):results["alphas"].index(1) + 1]
-        print(f"{name}: test acc model 1 {pair['model_1']['test_acc']:.4f}, model 2 {pair['model_2']['test_acc']:.4f}, "
-              f"worst between them {min(segment):.4f}")
-    print(f"done in {time.perf_counter() - start:.1f} s")
+
+    def summarize(results):
+        for name, pair in results["pairs"].items():
+            segment = pair["test_acc"][results["alphas"].index(0):results["alphas"].index(1) + 1]
+            print(f"{name}: test acc model 1 {pair['model_1']['test_acc']:.4f}, "
+                  f"model 2 {pair['model_2']['test_acc']:.4f}, worst between them {min(segment):.4f}")
+
+    run_experiment(args, SCRIPT, config, run, plot, threads=1, summarize=summarize)
 
 
 if __name__ == "__main__":

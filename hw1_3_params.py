@@ -6,15 +6,14 @@ Twelve MLPs with two hidden layers of equal width w in {2, 4, 8, 12, 16, 24, 32,
 128) for 10 epochs; final loss and accuracy on the full training and test sets in eval mode.
 The runs go side by side in two processes. About 3-4 minutes on 2 CPU cores.
 """
-import time
 
 import torch
 
 from common import plots
-from common.cli import make_parser, positive_int, resolve_device, run_main, seed_all, set_threads
+from common.cli import make_parser, positive_int, run_main, seed_all
 from common.data import DATASETS, load_dataset_once
 from common.models import count_params, mlp
-from common.results import cached_or_compute, output_dirs
+from common.results import run_experiment
 from common.train import TrainConfig, run_side_by_side, train
 
 SCRIPT = "hw1_3_params"
@@ -79,18 +78,15 @@ def plot(results, figures_dir):
 
 def main():
     args = parse_args()
-    set_threads(args, 1)
-    args.device_resolved = resolve_device(args.device)
-    figures_dir, results_path = output_dirs(args, f"{SCRIPT}_{args.dataset}")
     config = {"dataset": args.dataset, "epochs": args.epochs, "quick": args.quick, "seed": args.seed,
               "widths": WIDTHS, "batch": BATCH, "lr": LR}
-    start = time.perf_counter()
-    results = cached_or_compute(args, results_path, config, lambda: run(args))
-    plot(results, figures_dir)
-    for m in results["models"]:
-        print(f"width {m['width']:>4}: {m['params']:>8,} params  train acc {m['train_acc']:.4f}  "
-              f"test acc {m['test_acc']:.4f}  test loss {m['test_loss']:.4f}")
-    print(f"done in {time.perf_counter() - start:.1f} s")
+
+    def summarize(results):
+        for m in results["models"]:
+            print(f"width {m['width']:>4}: {m['params']:>8,} params  train acc {m['train_acc']:.4f}  "
+                  f"test acc {m['test_acc']:.4f}  test loss {m['test_loss']:.4f}")
+
+    run_experiment(args, f"{SCRIPT}_{args.dataset}", config, run, plot, threads=1, summarize=summarize)
 
 
 if __name__ == "__main__":

@@ -9,16 +9,15 @@ model sees (raw pixels / 255, minus the training mean, over the training std):
   (b) Novak et al. 2018: ||d softmax(f(x_n))/d x_n||_F.
 About 1-3 minutes on 2 CPU cores.
 """
-import time
 
 import torch
 
 from common import plots
-from common.cli import make_parser, positive_int, resolve_device, run_main, seed_all, set_threads
+from common.cli import make_parser, positive_int, run_main, seed_all
 from common.data import load_dataset_once
 from common.measures import sensitivity
 from common.models import mlp
-from common.results import cached_or_compute, output_dirs
+from common.results import run_experiment
 from common.train import TrainConfig, run_side_by_side, train
 
 SCRIPT = "hw1_3_sensitivity"
@@ -79,35 +78,28 @@ def plot(results, figures_dir):
         ax.plot(values, [m[f"test_{key}"] for m in results["models"]], "o--", color=plots.PALETTE[0], label="test")
         ax.set(xscale="log", xlabel=xlabel, ylabel=label, yscale="log" if key == "loss" else "linear")
         ax.yaxis.label.set_color(plots.PALETTE[0])
-        sens = ax.twinx()
+        sens = plots.twin_axis(ax, "sensitivity (test mean, log)", yscale="log")
         sens.plot(values, [m["loss_gradient"] for m in results["models"]], "s-", color=plots.PALETTE[1],
                   label=r"sensitivity (a): $\|\partial \ell/\partial x\|_2$")
         sens.plot(values, [m["jacobian_frobenius"] for m in results["models"]], "^-", color=plots.PALETTE[2],
                   label=r"sensitivity (b): $\|\partial\,\mathrm{softmax}/\partial x\|_F$")
-        sens.set(yscale="log", ylabel="sensitivity (test mean, log)")
-        sens.spines["right"].set_visible(True)
-        sens.grid(False)
-        handles = ax.get_legend_handles_labels()
-        more = sens.get_legend_handles_labels()
-        ax.legend(handles[0] + more[0], handles[1] + more[1], fontsize=7, loc="best")
+        plots.merged_legend(ax, sens, fontsize=7, loc="best")
         ax.set_title(f"MNIST, MLP 784-128-128-10: {label} and sensitivity vs {xlabel}")
         plots.save(fig, figures_dir, f"{SCRIPT}_{results['vary']}_{key}")
 
 
 def main():
     args = parse_args()
-    set_threads(args, 1)
-    args.device_resolved = resolve_device(args.device)
-    figures_dir, results_path = output_dirs(args, f"{SCRIPT}_{args.vary}")
     config = {"vary": args.vary, "epochs": args.epochs, "quick": args.quick, "seed": args.seed, "widths": WIDTHS,
               "values": VARY[args.vary], "fixed": [FIXED_BATCH, FIXED_LR]}
-    start = time.perf_counter()
-    results = cached_or_compute(args, results_path, config, lambda: run(args))
-    plot(results, figures_dir)
-    for m in results["models"]:
-        print(f"batch {m['batch']:>5}, lr {m['lr']:<7g}: train acc {m['train_acc']:.4f}  test acc {m['test_acc']:.4f}  "
-              f"sensitivity (a) {m['loss_gradient']:.4g}  (b) {m['jacobian_frobenius']:.4g}")
-    print(f"done in {time.perf_counter() - start:.1f} s")
+
+    def summarize(results):
+        for m in results["models"]:
+            print(f"batch {m['batch']:>5}, lr {m['lr']:<7g}: train acc {m['train_acc']:.4f}  "
+                  f"test acc {m['test_acc']:.4f}  sensitivity (a) {m['loss_gradient']:.4g}  "
+                  f"(b) {m['jacobian_frobenius']:.4g}")
+
+    run_experiment(args, f"{SCRIPT}_{args.vary}", config, run, plot, threads=1, summarize=summarize)
 
 
 if __name__ == "__main__":

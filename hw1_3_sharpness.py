@@ -16,17 +16,16 @@ positively homogeneous): the outputs and the loss are unchanged (checked), the s
 About 1-2 minutes on 2 CPU cores.
 """
 import copy
-import time
 
 import torch
 
 from common import plots
-from common.cli import HW1Error, make_parser, positive_int, resolve_device, run_main, seed_all, set_threads
+from common.cli import HW1Error, make_parser, positive_int, run_main, seed_all
 from common.curvature import flat_loss, hvp, power_iteration
 from common.data import load_dataset_once
 from common.measures import hessian_sharpness, keskar_sharpness
 from common.models import count_params, mlp
-from common.results import cached_or_compute, output_dirs
+from common.results import run_experiment
 from common.train import TrainConfig, run_side_by_side, train
 
 SCRIPT = "hw1_3_sharpness"
@@ -162,14 +161,9 @@ def plot(results, figures_dir):
                     ms=4, label=f"{names[kind]}, ε={eps:g}")
     ax.set(xscale="log", yscale="log", xlabel="batch size", ylabel="sharpness (log)",
            title=f"MNIST {results['model']}: sharpness on {results['subset']:,} training images")
-    acc = ax.twinx()
+    acc = plots.twin_axis(ax, "test accuracy")
     acc.plot(batches, [m["test_acc"] for m in results["models"]], "k-", lw=2, alpha=0.5, label="test accuracy")
-    acc.set_ylabel("test accuracy")
-    acc.spines["right"].set_visible(True)
-    acc.grid(False)
-    h1, l1 = ax.get_legend_handles_labels()
-    h2, l2 = acc.get_legend_handles_labels()
-    ax.legend(h1 + h2, l1 + l2, fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3)
+    plots.merged_legend(ax, acc, fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3)
     plots.save(fig, figures_dir, f"{SCRIPT}_vs_batch")
 
     fig, axes = plots.figure(ncols=2, width=4.6, height=3.6)
@@ -196,21 +190,18 @@ def plot(results, figures_dir):
 
 def main():
     args = parse_args()
-    set_threads(args, 1)
-    args.device_resolved = resolve_device(args.device)
-    figures_dir, results_path = output_dirs(args, SCRIPT)
     config = {"epochs": args.epochs, "quick": args.quick, "seed": args.seed, "batches": BATCHES, "lr": LR,
               "subset": SUBSET, "epsilons": EPSILONS, "dinh": DINH_SCALES, "iters": [POWER_ITERS, KESKAR_ITERS]}
-    start = time.perf_counter()
-    results = cached_or_compute(args, results_path, config, lambda: run(args))
-    plot(results, figures_dir)
-    for m in results["models"]:
-        print(f"batch {m['batch']:>5}: test acc {m['test_acc']:.4f}  Keskar(1e-3) {m['keskar_0.001']:.4g}  "
-              f"top eig {m['top_eigenvalue']:.4g}  block top eig {m['block_top_eigenvalue']:.4g}")
-    for d in results["dinh"]:
-        print(f"Dinh a={d['scale']:<5g}: max output change {d['max_output_change']:.1e}, "
-              f"Keskar(1e-3) {d['keskar_0.001']:.4g}, top eig {d['top_eigenvalue']:.4g}")
-    print(f"done in {time.perf_counter() - start:.1f} s")
+
+    def summarize(results):
+        for m in results["models"]:
+            print(f"batch {m['batch']:>5}: test acc {m['test_acc']:.4f}  Keskar(1e-3) {m['keskar_0.001']:.4g}  "
+                  f"top eig {m['top_eigenvalue']:.4g}  block top eig {m['block_top_eigenvalue']:.4g}")
+        for d in results["dinh"]:
+            print(f"Dinh a={d['scale']:<5g}: max output change {d['max_output_change']:.1e}, "
+                  f"Keskar(1e-3) {d['keskar_0.001']:.4g}, top eig {d['top_eigenvalue']:.4g}")
+
+    run_experiment(args, SCRIPT, config, run, plot, threads=1, summarize=summarize)
 
 
 if __name__ == "__main__":

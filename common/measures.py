@@ -63,7 +63,7 @@ def keskar_sharpness(loss, theta, epsilon, max_iter=20, seed=0):
         u = torch.as_tensor(u, dtype=torch.float64, device=theta.device).requires_grad_(True)
         value = loss(theta + u * radius)
         (g,) = torch.autograd.grad(value, u)
-        return -float(value), -g.cpu().numpy()
+        return -float(value.detach()), -g.cpu().numpy()
 
     # gtol = ftol = 0: near a minimum the gradient is tiny, and the default tolerances would stop
     # L-BFGS-B at its start; it runs max_iter iterations (or until its line search cannot improve)

@@ -35,3 +35,21 @@ def save(fig, folder, name):
     atomic_write_bytes(path, buf.getvalue())
     print(f"figure {path}")
     return path
+
+
+def twin_axis(ax, ylabel, color=None, yscale="linear"):
+    """A right-hand y axis sharing ax's x axis, styled like ax (spine shown, no second grid)."""
+    twin = ax.twinx()
+    twin.set(ylabel=ylabel, yscale=yscale)
+    if color is not None:
+        twin.yaxis.label.set_color(color)
+    twin.spines["right"].set_visible(True)
+    twin.grid(False)
+    return twin
+
+
+def merged_legend(ax, twin, **kwargs):
+    """One legend on ax for the lines of ax and of its twin axis."""
+    handles, labels = ax.get_legend_handles_labels()
+    more_handles, more_labels = twin.get_legend_handles_labels()
+    ax.legend(handles + more_handles, labels + more_labels, **kwargs)

@@ -101,3 +101,19 @@ def cached_or_compute(args, path, config, compute):
                            time.perf_counter() - start)
     print(f"wrote {path} ({payload['provenance']['wall_s']} s)")
     return results
+
+
+def run_experiment(args, name, config, compute, plot, threads, summarize=None):
+    """The body every script's main() shares: torch threads, device, results for this config
+    (reused, or compute(args) saved atomically), figures, a summary, the wall time."""
+    from common.cli import resolve_device, set_threads
+    set_threads(args, threads)
+    args.device_resolved = resolve_device(args.device)
+    figures_dir, results_path = output_dirs(args, name)
+    start = time.perf_counter()
+    results = cached_or_compute(args, results_path, config, lambda: compute(args))
+    plot(results, figures_dir)
+    if summarize is not None:
+        summarize(results)
+    print(f"done in {time.perf_counter() - start:.1f} s")
+    return results

@@ -27,7 +27,7 @@ def top_eigenvalue_hvp(loss, theta):
 
 
 def top_eigenvalue_exact(loss, theta):
-    h = torch.func.jacfwd(torch.func.jacrev(loss), chunk_size=256)(theta)
+    h = torch.func.jacrev(torch.func.jacrev(loss), chunk_size=256)(theta)      # (P, P), 256 rows at a time
     return power_iteration(lambda v: h @ v, theta.numel(), iters=100, tol=1e-4,
                            generator=torch.Generator().manual_seed(0), dtype=theta.dtype)[0]
 

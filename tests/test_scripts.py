@@ -1,6 +1,7 @@
 """Every script end to end in --quick mode, as a user runs it: outputs, caching, bad input."""
 import json
 import os
+import signal
 
 import pytest
 
@@ -268,3 +269,29 @@ def test_sharpness_quick(fake_data_dir, tmp_path):
     for m in res["models"]:
         assert m["keskar_0.001"] > m["keskar_0.0001"] > 0
         assert m["top_eigenvalue"] >= m["block_top_eigenvalue"] * 0.99   # a diagonal block cannot exceed ||H||
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_interrupted_run_leaves_no_partial_results_and_reruns(tmp_path, signum):
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import ROOT
+    cmd = [sys.executable, os.path.join(ROOT, "hw1_1_simulate.py"), "--quick", "--steps", "200000",
+           "--out-dir", str(tmp_path)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                            env=dict(os.environ, PYTHONPATH=ROOT))
+    results = tmp_path / "results" / "quick"
+    deadline = time.time() + 120
+    while not results.exists() and time.time() < deadline:              # created just before training
+        time.sleep(0.2)
+    time.sleep(1.5)                                                      # well inside the long training
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    if signum == signal.SIGINT:                                          # Ctrl-C: one line, exit 130
+        assert proc.returncode == 130 and len(err.strip().splitlines()) == 1 and "interrupted" in err
+    assert not list(results.glob("*.json")) and not list(results.glob(".*.tmp"))   # nothing half-written
+    again = run_script("hw1_1_simulate.py", "--quick", "--out-dir", str(tmp_path))
+    assert again.returncode == 0 and _results(str(tmp_path), "hw1_1_simulate")["results"]["functions"]

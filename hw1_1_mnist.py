@@ -14,7 +14,7 @@ in two single-thread processes. About 4-6 minutes per dataset on 2 CPU cores.
 import torch
 
 from common import plots
-from common.cli import make_parser, positive_int, run_main, seed_all
+from common.cli import make_parser, positive_int, run_main, seed_all, side_by_side_workers
 from common.data import DATASETS, load_dataset_once
 from common.models import cnn_for_params, count_params, mlp, mlp_params, mlp_widths_for_params
 from common.results import run_experiment
@@ -38,12 +38,11 @@ QUICK = {"epochs": 2, "n_train": 1000, "n_test": 500}
 
 
 def parse_args():
-    parser = make_parser(__doc__)
+    parser = make_parser(__doc__, side_by_side=True)
     parser.add_argument("--dataset", choices=DATASETS, default="mnist", help="task (default mnist)")
     parser.add_argument("--epochs", type=positive_int, default=None, help=f"epochs (default {EPOCHS})")
     parser.add_argument("--batch-size", type=positive_int, default=BATCH_SIZE,
                         help=f"batch size (default {BATCH_SIZE})")
-    parser.add_argument("--workers", type=positive_int, default=2, help="side-by-side processes (default 2)")
     args = parser.parse_args()
     args.epochs = args.epochs or (QUICK["epochs"] if args.quick else EPOCHS)
     return args
@@ -85,7 +84,7 @@ def run(args):
     shared = {"dataset": args.dataset, "data_dir": args.data_dir, "device": args.device_resolved,
               "subset": subset, "seed": args.seed, "epochs": args.epochs, "batch_size": args.batch_size}
     load_dataset_once(args.dataset, args.data_dir, args.device_resolved, subset)   # fail fast on missing data
-    workers = 1 if args.quick or args.device_resolved.type == "cuda" else args.workers   # quick: no spawn cost
+    workers = side_by_side_workers(args)
     models = run_side_by_side(train_model, [(i, n, shared) for i, n in enumerate(names)], workers)
     return {"dataset": args.dataset, "models": models}
 

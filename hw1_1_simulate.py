@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from common import plots
-from common.cli import make_parser, positive_int, run_main, seed_all
+from common.cli import make_parser, positive_int, run_main, seed_all, side_by_side_workers
 from common.data import FUNCTIONS, function_data
 from common.models import count_params, mlp, mlp_params, mlp_widths_for_params
 from common.results import run_experiment
@@ -45,12 +45,11 @@ N_PLOT = 400                              # points of the saved predictions (for
 
 
 def parse_args():
-    parser = make_parser(__doc__)
+    parser = make_parser(__doc__, side_by_side=True)
     parser.add_argument("--steps", type=positive_int, default=None, help=f"Adam steps (default {STEPS})")
     parser.add_argument("--points", type=positive_int, default=None, help=f"training points (default {N_POINTS})")
     parser.add_argument("--functions", nargs="+", choices=sorted(FUNCTIONS), default=list(FUNCTIONS),
                         help="target functions (default: all)")
-    parser.add_argument("--workers", type=positive_int, default=2, help="side-by-side processes (default 2)")
     args = parser.parse_args()
     args.steps = args.steps or (300 if args.quick else STEPS)
     args.points = args.points or (200 if args.quick else N_POINTS)
@@ -93,7 +92,7 @@ def run(args):
     for arch in JOB_ORDER:
         groups = [[f] for f in args.functions] if arch in ONE_FUNCTION_PER_JOB else [args.functions]
         jobs += [(arch, group, args.steps, args.points, args.seed, args.device_resolved) for group in groups]
-    workers = 1 if args.quick or args.device_resolved.type == "cuda" else args.workers   # quick: no spawn cost
+    workers = side_by_side_workers(args)
     fitted = [entry for group in run_side_by_side(fit_architecture, jobs, workers) for entry in group]
     x_plot = np.linspace(-1, 1, N_PLOT)
     results = {"x_plot": [round(float(v), 5) for v in x_plot], "functions": {}}

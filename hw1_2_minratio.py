@@ -25,7 +25,7 @@ import torch
 from torch.func import grad, hessian, vmap
 
 from common import plots
-from common.cli import make_parser, positive_int, run_main, seed_all
+from common.cli import make_parser, positive_int, run_main, seed_all, side_by_side_workers
 from common.curvature import eigenvalue_shares
 from common.data import function_data
 from common.results import run_experiment
@@ -53,12 +53,11 @@ N_PARAMS = sum(math.prod(s) for s in SHAPES)
 
 
 def parse_args():
-    parser = make_parser(__doc__)
+    parser = make_parser(__doc__, side_by_side=True)
     parser.add_argument("--runs", type=positive_int, default=None, help=f"training runs (default {RUNS})")
     parser.add_argument("--adam-steps", type=positive_int, default=None, help=f"phase 1 steps (default {ADAM_STEPS})")
     parser.add_argument("--newton-iters", type=positive_int, default=None,
                         help=f"phase 2 iterations at most (default {NEWTON_ITERS})")
-    parser.add_argument("--workers", type=positive_int, default=2, help="side-by-side processes (default 2)")
     args = parser.parse_args()
     args.runs = args.runs or (QUICK["runs"] if args.quick else RUNS)
     args.adam_steps = args.adam_steps or (QUICK["adam_steps"] if args.quick else ADAM_STEPS)
@@ -161,7 +160,7 @@ def drive_to_critical_points(job):
 def run(args):
     seed_all(args.seed)
     seeds = [args.seed + i for i in range(args.runs)]
-    workers = 1 if args.quick or args.device_resolved.type == "cuda" else args.workers
+    workers = side_by_side_workers(args)
     chunks = [seeds[k::workers] for k in range(workers)]
     jobs = [(chunk, args.adam_steps, args.newton_iters, args.device_resolved) for chunk in chunks if chunk]
     runs = sorted((r for part in run_side_by_side(drive_to_critical_points, jobs, workers) for r in part),

@@ -13,7 +13,7 @@ import torch
 from sklearn.decomposition import PCA
 
 from common import plots
-from common.cli import make_parser, positive_int, run_main, seed_all
+from common.cli import make_parser, positive_int, run_main, seed_all, side_by_side_workers
 from common.data import load_dataset_once
 from common.models import count_params, mlp
 from common.results import run_experiment
@@ -33,12 +33,11 @@ QUICK = {"epochs": 2, "collect_every": 1, "subset": (2000, 500)}
 
 
 def parse_args():
-    parser = make_parser(__doc__)
+    parser = make_parser(__doc__, side_by_side=True)
     parser.add_argument("--epochs", type=positive_int, default=None, help=f"epochs per run (default {EPOCHS})")
     parser.add_argument("--collect-every", type=positive_int, default=None,
                         help=f"epochs between weight snapshots (default {COLLECT_EVERY})")
     parser.add_argument("--runs", type=positive_int, default=RUNS, help=f"training runs (default {RUNS})")
-    parser.add_argument("--workers", type=positive_int, default=2, help="side-by-side processes (default 2)")
     args = parser.parse_args()
     args.epochs = args.epochs or (QUICK["epochs"] if args.quick else EPOCHS)
     args.collect_every = args.collect_every or (QUICK["collect_every"] if args.quick else COLLECT_EVERY)
@@ -78,7 +77,7 @@ def run(args):
     shared = {"data_dir": args.data_dir, "device": args.device_resolved, "subset": subset,
               "epochs": args.epochs, "collect_every": args.collect_every}
     load_dataset_once("mnist", args.data_dir, args.device_resolved, subset)    # fail fast on missing data
-    workers = 1 if args.quick or args.device_resolved.type == "cuda" else args.workers   # quick: no spawn cost
+    workers = side_by_side_workers(args)
     runs = run_side_by_side(train_run, [(i, args.seed + i, shared) for i in range(args.runs)], workers)
     results = {"model": f"784-{'-'.join(map(str, WIDTHS))}-10", "params": runs[0]["params"], "runs": []}
     for part in ("layer1", "whole"):

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from common import plots
-from common.cli import make_parser, positive_int, run_main, seed_all
+from common.cli import make_parser, positive_int, run_main, seed_all, side_by_side_workers
 from common.data import load_dataset_once
 from common.measures import interpolate
 from common.models import mlp
@@ -33,9 +33,8 @@ QUICK = {"epochs": 1, "subset": (1000, 500), "alphas": np.round(np.linspace(-1.0
 
 
 def parse_args():
-    parser = make_parser(__doc__)
+    parser = make_parser(__doc__, side_by_side=True)
     parser.add_argument("--epochs", type=positive_int, default=None, help=f"epochs per model (default {EPOCHS})")
-    parser.add_argument("--workers", type=positive_int, default=2, help="side-by-side processes (default 2)")
     args = parser.parse_args()
     args.epochs = args.epochs or (QUICK["epochs"] if args.quick else EPOCHS)
     return args
@@ -62,7 +61,7 @@ def run(args):
     alphas = QUICK["alphas"] if args.quick else ALPHAS
     shared = {"data_dir": args.data_dir, "device": device, "subset": subset, "epochs": args.epochs, "seed": args.seed}
     settings = [s for pair in PAIRS.values() for s in pair]
-    workers = 1 if args.quick or device.type == "cuda" else args.workers
+    workers = side_by_side_workers(args)
     trained = run_side_by_side(train_one, [(s, shared) for s in settings], workers)
     results = {"alphas": alphas.tolist(), "pairs": {}}
     for p, (name, pair) in enumerate(PAIRS.items()):

@@ -10,7 +10,7 @@ The runs go side by side in two processes. About 3-4 minutes on 2 CPU cores.
 import torch
 
 from common import plots
-from common.cli import make_parser, positive_int, run_main, seed_all
+from common.cli import make_parser, positive_int, run_main, seed_all, side_by_side_workers
 from common.data import DATASETS, load_dataset_once
 from common.models import count_params, mlp
 from common.results import run_experiment
@@ -27,10 +27,9 @@ QUICK = {"epochs": 1, "subset": (1000, 500), "widths": [2, 8, 32]}
 
 
 def parse_args():
-    parser = make_parser(__doc__)
+    parser = make_parser(__doc__, side_by_side=True)
     parser.add_argument("--dataset", choices=DATASETS, default="mnist", help="task (default mnist)")
     parser.add_argument("--epochs", type=positive_int, default=None, help=f"epochs (default {EPOCHS})")
-    parser.add_argument("--workers", type=positive_int, default=2, help="side-by-side processes (default 2)")
     args = parser.parse_args()
     args.epochs = args.epochs or (QUICK["epochs"] if args.quick else EPOCHS)
     return args
@@ -55,7 +54,7 @@ def run(args):
     shared = {"dataset": args.dataset, "data_dir": args.data_dir, "device": args.device_resolved,
               "subset": subset, "epochs": args.epochs, "seed": args.seed}
     load_dataset_once(args.dataset, args.data_dir, args.device_resolved, subset)   # fail fast on missing data
-    workers = 1 if args.quick or args.device_resolved.type == "cuda" else args.workers
+    workers = side_by_side_workers(args)
     models = run_side_by_side(train_width, [(w, shared) for w in sorted(widths, reverse=True)], workers)
     return {"dataset": args.dataset, "models": sorted(models, key=lambda m: m["params"])}
 

@@ -13,7 +13,7 @@ About 1-3 minutes on 2 CPU cores.
 import torch
 
 from common import plots
-from common.cli import make_parser, positive_int, run_main, seed_all
+from common.cli import make_parser, positive_int, run_main, seed_all, side_by_side_workers
 from common.data import load_dataset_once
 from common.measures import sensitivity
 from common.models import mlp
@@ -34,10 +34,9 @@ QUICK = {"epochs": 1, "subset": (1000, 500), "batch": [16, 256, 1024], "lr": [1e
 
 
 def parse_args():
-    parser = make_parser(__doc__)
+    parser = make_parser(__doc__, side_by_side=True)
     parser.add_argument("--vary", choices=sorted(VARY), default="batch", help="training knob (default batch)")
     parser.add_argument("--epochs", type=positive_int, default=None, help=f"epochs per model (default {EPOCHS})")
-    parser.add_argument("--workers", type=positive_int, default=2, help="side-by-side processes (default 2)")
     args = parser.parse_args()
     args.epochs = args.epochs or (QUICK["epochs"] if args.quick else EPOCHS)
     return args
@@ -63,7 +62,7 @@ def run(args):
     shared = {"data_dir": args.data_dir, "device": args.device_resolved, "subset": subset, "epochs": args.epochs,
               "seed": args.seed, "vary": args.vary}
     load_dataset_once("mnist", args.data_dir, args.device_resolved, subset)   # fail fast on missing data
-    workers = 1 if args.quick or args.device_resolved.type == "cuda" else args.workers
+    workers = side_by_side_workers(args)
     models = run_side_by_side(train_and_measure, [(v, shared) for v in values], workers)
     return {"vary": args.vary, "input": "normalized image", "models": models}
 

@@ -20,7 +20,7 @@ import copy
 import torch
 
 from common import plots
-from common.cli import HW1Error, make_parser, positive_int, run_main, seed_all
+from common.cli import HW1Error, make_parser, positive_int, run_main, seed_all, side_by_side_workers
 from common.curvature import flat_loss, hvp, power_iteration
 from common.data import load_dataset_once
 from common.measures import hessian_sharpness, keskar_sharpness
@@ -46,9 +46,8 @@ QUICK = {"epochs": 1, "subset": (1000, 500), "batches": [16, 256], "sharp_subset
 
 
 def parse_args():
-    parser = make_parser(__doc__)
+    parser = make_parser(__doc__, side_by_side=True)
     parser.add_argument("--epochs", type=positive_int, default=None, help=f"epochs per model (default {EPOCHS})")
-    parser.add_argument("--workers", type=positive_int, default=2, help="side-by-side processes (default 2)")
     args = parser.parse_args()
     args.epochs = args.epochs or (QUICK["epochs"] if args.quick else EPOCHS)
     return args
@@ -139,7 +138,7 @@ def run(args):
               "iters": (QUICK["power_iters"], QUICK["keskar_iters"]) if args.quick else (POWER_ITERS, KESKAR_ITERS),
               "dinh_scales": QUICK["dinh_scales"] if args.quick else DINH_SCALES}
     ds = load_dataset_once("mnist", args.data_dir, args.device_resolved, subset)
-    workers = 1 if args.quick or args.device_resolved.type == "cuda" else args.workers
+    workers = side_by_side_workers(args)
     if DINH_MODEL_BATCH not in batches:
         batches = sorted([*batches, DINH_MODEL_BATCH])
     models = run_side_by_side(train_and_measure, [(b, shared) for b in batches], workers)

@@ -56,9 +56,9 @@ def positive_float(text):
 
 
 # ---------------------------------------------------------------------------- shared flags
-def make_parser(description):
+def make_parser(description, side_by_side=False):
     """A parser with the shared flags: --seed --device --data-dir --quick --plot-only --force
-    --threads --out-dir."""
+    --threads --out-dir, and --workers for scripts that run independent jobs side by side."""
     parser = OneLineParser(description=description,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
     shared = parser.add_argument_group("shared flags")
@@ -77,7 +77,16 @@ def make_parser(description):
                         help="torch CPU threads (default: chosen per script)")
     shared.add_argument("--out-dir", default=".",
                         help="folder that holds figures/ and results/ (default: the current folder)")
+    if side_by_side:
+        shared.add_argument("--workers", type=positive_int, default=2,
+                            help="side-by-side processes (default 2)")
     return parser
+
+
+def side_by_side_workers(args):
+    """Processes for independent jobs: --workers on the CPU; one under --quick (no spawn cost for
+    seconds of work) and on a GPU (one device to share)."""
+    return 1 if args.quick or args.device_resolved.type == "cuda" else args.workers
 
 
 def seed_all(seed):

@@ -26,7 +26,7 @@ from torch.func import grad, hessian, vmap
 
 from common import plots
 from common.cli import make_parser, positive_int, run_main, seed_all, side_by_side_workers
-from common.curvature import eigenvalue_shares
+from common.curvature import eigenvalue_shares, exact_hessian
 from common.data import function_data
 from common.results import run_experiment
 from common.train import run_side_by_side
@@ -142,7 +142,7 @@ def drive_to_critical_points(job):
     generator = torch.Generator().manual_seed(12345)
     for i, seed in enumerate(seeds):
         th = best[i]
-        eigenvalues = torch.linalg.eigvalsh(0.5 * (hessian(loss)(th) + hessian(loss)(th).T))
+        eigenvalues = torch.linalg.eigvalsh(exact_hessian(loss, th))
         shares = eigenvalue_shares(eigenvalues, REL_TOL)
         directions = torch.randn(SAMPLES, N_PARAMS, generator=generator, dtype=th.dtype).to(device)
         directions /= directions.norm(dim=1, keepdim=True)

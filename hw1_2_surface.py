@@ -20,6 +20,7 @@ from torch.func import functional_call, vmap
 
 from common import plots
 from common.cli import make_parser, positive_int, run_main, seed_all
+from common.curvature import unflatten
 from common.data import load_dataset_once
 from common.models import mlp
 from common.results import run_experiment
@@ -64,25 +65,21 @@ def filter_normalized_direction(params, generator):
 
 
 def flat(params):
+    """{name: tensor} -> one (P,) vector, in the dict's order (named_parameters() order)."""
     return torch.cat([p.reshape(-1) for p in params.values()])
 
 
-def unflat(vector, like):
-    out, start = {}, 0
-    for name, p in like.items():
-        out[name] = vector[start:start + p.numel()].view_as(p)
-        start += p.numel()
-    return out
+def shapes_of(params):
+    return [(name, tuple(p.shape)) for name, p in params.items()]
 
 
 def surface(model, center, d1, d2, alphas, betas, x, y):
     """Loss at center + a d1 + b d2 for every (a, b) of the grid: (len(betas), len(alphas))."""
     points = torch.tensor([(a, b) for b in betas for a in alphas], dtype=center.dtype, device=center.device)
-    like = dict(model.named_parameters())
-    skeleton = model
+    shapes = shapes_of(dict(model.named_parameters()))
 
     def loss_at(theta):
-        out = functional_call(skeleton, unflat(theta, like), (x,))
+        out = functional_call(model, unflatten(theta, shapes), (x,))
         return torch.nn.functional.cross_entropy(out, y)
     batched = vmap(loss_at)
     losses = []
@@ -127,7 +124,7 @@ def run(args):
     ax_b = np.linspace(lo[1] - margin[1], hi[1] + margin[1], args.grid)
     pca_plane = surface(model, center, e1, e2, ax_a, ax_b, x, y)
     path_loss = [float(torch.nn.functional.cross_entropy(
-        functional_call(model, unflat(t, params), (x,)), y)) for t in trajectory]
+        functional_call(model, unflatten(t, shapes_of(params)), (x,)), y)) for t in trajectory]
     rnd = lambda a: np.round(np.asarray(a, dtype=float), 6).tolist()   # noqa: E731
     return {"model": f"784-{'-'.join(map(str, WIDTHS))}-10", "eval_examples": n_eval, "grid": args.grid,
             "final_train_loss": history["train_loss"][-1], "final_test_acc": history["test_acc"][-1],

@@ -15,6 +15,8 @@ import time
 
 import torch
 
+from common.cli import HW1Error, resolve_device, set_threads
+
 
 def output_dirs(args, script):
     """(figures dir, results dir) for this run: figures/ and results/ under --out-dir,
@@ -88,7 +90,6 @@ def save_results(path, config, results, seed, device, wall_s):
 def cached_or_compute(args, path, config, compute):
     """The experiment's results: from `path` when its config matches (and not --force),
     else compute() -> results, saved atomically. --plot-only without results is an error."""
-    from common.cli import HW1Error
     saved = None if args.force else load_results(path, config)
     if saved is not None:
         print(f"reusing {path} (same config; --force recomputes)")
@@ -106,7 +107,6 @@ def cached_or_compute(args, path, config, compute):
 def run_experiment(args, name, config, compute, plot, threads, summarize=None):
     """The body every script's main() shares: torch threads, device, results for this config
     (reused, or compute(args) saved atomically), figures, a summary, the wall time."""
-    from common.cli import resolve_device, set_threads
     set_threads(args, threads)
     args.device_resolved = resolve_device(args.device)
     figures_dir, results_path = output_dirs(args, name)

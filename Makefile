@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export HW1_DATA_DIR ?= $(if $(wildcard ../shared/data),../shared/data,data)
 
-.PHONY: setup figures quick test lint bench
+.PHONY: setup figures report quick test lint bench
 
 # the virtual environment, rebuilt when a requirements file changes
 $(VENV)/.runtime: requirements.txt
@@ -19,9 +19,13 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 
 setup: $(VENV)/.dev
 
-# every script at report settings; prints the wall times and writes results/timings.json
+# every script at report settings; prints the wall times, writes results/timings.json and REPORT.md
 figures: $(VENV)/.runtime
 	$(PY) -m common.run_figures
+
+# REPORT.md from common/report_template.md and results/*.json (make figures does this at the end)
+report: $(VENV)/.runtime
+	$(PY) -m common.report
 
 quick: $(VENV)/.runtime
 	$(PY) -m common.run_figures --quick

@@ -1,5 +1,6 @@
 """Run every script in turn (make figures / make quick), print each one's wall time and the total,
-and write them to results/timings.json ({"scripts": {command: seconds}, "total": seconds}).
+and write them to results/timings.json ({"scripts": {command: seconds}, "total": seconds});
+at report settings, then rewrite REPORT.md from the new results (python -m common.report).
 
     python -m common.run_figures           # report settings
     python -m common.run_figures --quick   # every script with --quick (timings in results/quick/)
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import time
 
+from common import report
 from common.results import atomic_write_bytes
 
 COMMANDS = [                      # the report's figures, in report order
@@ -49,6 +51,8 @@ def main(extra):
     print(f"{total:8.1f} s  total")
     path = os.path.join("results", "quick" if quick else "", "timings.json")
     atomic_write_bytes(path, (json.dumps({"scripts": timings, "total": total}, indent=1) + "\n").encode())
+    if not quick:                                     # REPORT.md quotes the new results
+        sys.exit(report.main([]))
 
 
 if __name__ == "__main__":

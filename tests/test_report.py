@@ -1,0 +1,84 @@
+"""REPORT.md against the results it quotes: the committed report must agree with results/ and
+figures/, and the check must catch a stale number, a hand-edited number and a missing figure."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from common import report
+from tests.conftest import ROOT
+
+
+def run_report(*args):
+    return subprocess.run([sys.executable, "-m", "common.report", *args], capture_output=True, text=True,
+                          cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT), timeout=120)
+
+
+def test_committed_report_agrees_with_results_and_figures():
+    proc = run_report("--check")
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.fixture
+def copy_of_repo(tmp_path):
+    """REPORT.md, results/*.json and figures/*.png copied to a scratch root."""
+    shutil.copy(os.path.join(ROOT, "REPORT.md"), tmp_path / "REPORT.md")
+    skip = shutil.ignore_patterns("quick", "cache")
+    shutil.copytree(os.path.join(ROOT, "results"), tmp_path / "results", ignore=skip)
+    shutil.copytree(os.path.join(ROOT, "figures"), tmp_path / "figures", ignore=shutil.ignore_patterns("quick"))
+    return tmp_path
+
+
+def test_check_catches_a_results_change_the_report_does_not_show(copy_of_repo):
+    path = copy_of_repo / "results" / "hw1_2_minratio.json"
+    saved = json.loads(path.read_text())
+    old = saved["results"]["median_grad_norm"]
+    saved["results"]["median_grad_norm"] = old * 3
+    path.write_text(json.dumps(saved))
+    proc = run_report("--check", "--root", str(copy_of_repo))
+    assert proc.returncode == 1
+    assert f"median {report.sci(old)}" in proc.stderr and f"median {report.sci(old * 3)}" in proc.stderr
+    assert all(line.startswith("error: REPORT.md line ") for line in proc.stderr.strip().splitlines())
+    # rendering brings the report back in line
+    assert run_report("--root", str(copy_of_repo)).returncode == 0
+    assert run_report("--check", "--root", str(copy_of_repo)).returncode == 0
+
+
+def test_check_catches_a_hand_edited_number_and_a_missing_figure(copy_of_repo):
+    text = (copy_of_repo / "REPORT.md").read_text()
+    real = report.sci(json.loads((copy_of_repo / "results" / "hw1_2_minratio.json").read_text())
+                      ["results"]["median_grad_norm"])
+    assert f"median {real})" in text
+    (copy_of_repo / "REPORT.md").write_text(text.replace(f"median {real})", "median 1.0e-9)"))
+    os.remove(copy_of_repo / "figures" / "hw1_3_interp_lr.png")
+    proc = run_report("--check", "--root", str(copy_of_repo))
+    assert proc.returncode == 1
+    assert "figures/hw1_3_interp_lr.png, which does not exist" in proc.stderr
+    assert "median 1.0e-9" in proc.stderr
+
+
+def test_missing_results_file_is_one_line(copy_of_repo):
+    os.remove(copy_of_repo / "results" / "hw1_3_sharpness.json")
+    proc = run_report("--check", "--root", str(copy_of_repo))
+    assert proc.returncode == 1
+    assert proc.stderr.count("\n") == 1 and "hw1_3_sharpness.json is missing" in proc.stderr
+
+
+def test_formatters_against_hand_written_values():
+    assert report.sci(12345, 3) == "1.23e4" and report.sci(0.000123) == "1.2e-4" and report.sci(1e-5, 1) == "1e-5"
+    assert report.fix(0.02534, 3) == "0.025" and report.pct(0.98083, 2) == "98.08%" and report.pct(0.5, 0) == "50%"
+    assert report.num(25450) == "25,450" and report.ratio(28.1, 6.2) == "4.5"
+    with pytest.raises(report.ReportError):
+        report.by([{"a": 1}, {"a": 1}], "a", 1)
+
+
+def test_template_statements_and_placeholders(tmp_path):
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "toy.json").write_text(json.dumps({"config": {"n": 3}, "results": {"x": [0.5, 0.25]}}))
+    template = "{% xs = R['toy']['x'] %}\nmean {{ fix(sum(xs) / len(xs), 3) }} over {{ C['toy']['n'] }}\n"
+    assert report.render(template, str(tmp_path / "results")) == report.HEADER + "mean 0.375 over 3\n"
+    with pytest.raises(report.ReportError, match="report_template.md:1: KeyError"):
+        report.render("{{ R['toy']['nope'] }}\n", str(tmp_path / "results"))

@@ -45,9 +45,20 @@ def fake_data_dir(tmp_path):
     return str(root)
 
 
-def run_script(script, *args, env=None, timeout=300):
-    """Run a script as a user would; returns the CompletedProcess (text mode)."""
+def start_script(script, *args, env=None):
+    """Start a script as a user would; returns the Popen (text mode, output captured)."""
     full_env = dict(os.environ, HW1_OFFLINE="1", PYTHONPATH=ROOT)
     full_env.update(env or {})
-    return subprocess.run([sys.executable, os.path.join(ROOT, script), *args], capture_output=True,
-                          text=True, env=full_env, timeout=timeout, cwd=ROOT)
+    return subprocess.Popen([sys.executable, os.path.join(ROOT, script), *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=full_env, cwd=ROOT)
+
+
+def run_script(script, *args, env=None, timeout=300):
+    """Run a script as a user would; returns the CompletedProcess (text mode)."""
+    proc = start_script(script, *args, env=env)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)

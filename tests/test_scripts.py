@@ -5,7 +5,8 @@ import signal
 
 import pytest
 
-from tests.conftest import run_script
+from common.run_figures import COMMANDS
+from tests.conftest import run_script, start_script
 
 SIMULATE_PNGS = [f"hw1_1_simulate_{f}_{k}.png" for f in ("sinc5", "sgn_sin5", "chirp") for k in ("loss", "fit")]
 
@@ -13,6 +14,27 @@ SIMULATE_PNGS = [f"hw1_1_simulate_{f}_{k}.png" for f in ("sinc5", "sgn_sin5", "c
 def _results(out_dir, name):
     with open(os.path.join(out_dir, "results", "quick", f"{name}.json")) as f:
         return json.load(f)
+
+
+def _run_twice(script, out_dir, *args, timeout=300):
+    """Run a --quick script twice at once (2 cores), same arguments and seed, into out_dir and
+    out_dir/again; assert both succeed and write identical results (provenance aside).
+    Returns the first run's CompletedProcess: the per-script tests check its outputs."""
+    import subprocess
+    outs = (out_dir, os.path.join(out_dir, "again"))
+    procs = [start_script(script, "--quick", *args, "--out-dir", out) for out in outs]
+    done = [subprocess.CompletedProcess(p.args, None, *p.communicate(timeout=timeout)) for p in procs]
+    for proc, finished in zip(procs, done):
+        finished.returncode = proc.returncode
+        assert proc.returncode == 0, finished.stderr
+    folders = [os.path.join(out, "results", "quick") for out in outs]
+    names = sorted(name for name in os.listdir(folders[0]) if name.endswith(".json"))
+    assert names and names == sorted(name for name in os.listdir(folders[1]) if name.endswith(".json"))
+    for name in names:
+        first, second = (json.load(open(os.path.join(folder, name))) for folder in folders)
+        assert first["config"] == second["config"]
+        assert first["results"] == second["results"], f"{script}: same seed, different {name}"
+    return done[0]
 
 
 def _pngs_ok(out_dir, names):
@@ -85,6 +107,11 @@ def test_corrupt_results_are_recomputed(tmp_path):
     ("hw1_3_sensitivity.py", ["--vary", "momentum"], "--vary"),
     ("hw1_3_params.py", ["--dataset", "svhn"], "--dataset"),
     ("hw1_3_random_labels.py", ["--epochs", "1.5"], "--epochs"),
+    ("hw1_2_minratio.py", ["--runs", "0"], "--runs"),
+    ("hw1_2_surface.py", ["--grid", "many"], "--grid"),
+    ("hw1_3_interp.py", ["--epochs", "-2"], "--epochs"),
+    ("hw1_3_sharpness.py", ["--threads", "0"], "--threads"),
+    ("hw1_3_sharpness.py", ["--no-such-flag"], "--no-such-flag"),
 ])
 def test_bad_arguments_exit_2_with_one_line(script, args, needle):
     proc = run_script(script, *args)
@@ -134,7 +161,7 @@ def test_fashion_mnist_quick_on_fake_data(fake_data_dir, tmp_path):
 
 
 def test_gradnorm_quick_records_every_iteration(fake_data_dir, tmp_path):
-    proc = run_script("hw1_2_gradnorm.py", "--quick", "--data-dir", fake_data_dir, "--out-dir", str(tmp_path))
+    proc = _run_twice("hw1_2_gradnorm.py", str(tmp_path), "--data-dir", fake_data_dir)
     assert proc.returncode == 0, proc.stderr
     _pngs_ok(str(tmp_path), ["hw1_2_gradnorm_mnist.png", "hw1_2_gradnorm_sinc5.png"])
     res = _results(str(tmp_path), "hw1_2_gradnorm")["results"]
@@ -144,7 +171,7 @@ def test_gradnorm_quick_records_every_iteration(fake_data_dir, tmp_path):
 
 
 def test_pca_quick_shares_one_projection(fake_data_dir, tmp_path):
-    proc = run_script("hw1_2_pca.py", "--quick", "--runs", "3", "--data-dir", fake_data_dir, "--out-dir", str(tmp_path))
+    proc = _run_twice("hw1_2_pca.py", str(tmp_path), "--runs", "3", "--data-dir", fake_data_dir)
     assert proc.returncode == 0, proc.stderr
     _pngs_ok(str(tmp_path), ["hw1_2_pca_layer1.png", "hw1_2_pca_whole.png"])
     res = _results(str(tmp_path), "hw1_2_pca")["results"]
@@ -162,7 +189,7 @@ def test_pca_quick_shares_one_projection(fake_data_dir, tmp_path):
 
 def test_minratio_quick_against_an_independent_recomputation(tmp_path):
     import torch
-    proc = run_script("hw1_2_minratio.py", "--quick", "--out-dir", str(tmp_path))
+    proc = _run_twice("hw1_2_minratio.py", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert "reached ||grad L|| <= 1e-05" in proc.stdout
     _pngs_ok(str(tmp_path), ["hw1_2_minratio_ratio_vs_loss.png", "hw1_2_minratio_gradnorm_and_spectrum.png"])
@@ -210,7 +237,7 @@ def test_surface_quick_and_filter_normalization(fake_data_dir, tmp_path):
     d = surface.filter_normalized_direction(params, torch.Generator().manual_seed(0))
     torch.testing.assert_close(d["w"].norm(dim=1), params["w"].norm(dim=1))      # Li et al.: per-row norms
     assert torch.count_nonzero(d["b"]) == 0
-    proc = run_script("hw1_2_surface.py", "--quick", "--data-dir", fake_data_dir, "--out-dir", str(tmp_path))
+    proc = _run_twice("hw1_2_surface.py", str(tmp_path), "--data-dir", fake_data_dir)
     assert proc.returncode == 0, proc.stderr
     _pngs_ok(str(tmp_path), ["hw1_2_surface_random.png", "hw1_2_surface_pca.png"])
     res = _results(str(tmp_path), "hw1_2_surface")["results"]
@@ -221,7 +248,7 @@ def test_surface_quick_and_filter_normalization(fake_data_dir, tmp_path):
 
 
 def test_random_labels_quick(fake_data_dir, tmp_path):
-    proc = run_script("hw1_3_random_labels.py", "--quick", "--data-dir", fake_data_dir, "--out-dir", str(tmp_path))
+    proc = _run_twice("hw1_3_random_labels.py", str(tmp_path), "--data-dir", fake_data_dir)
     assert proc.returncode == 0, proc.stderr
     _pngs_ok(str(tmp_path), ["hw1_3_random_labels_loss.png", "hw1_3_random_labels_acc.png"])
     res = _results(str(tmp_path), "hw1_3_random_labels")["results"]
@@ -231,7 +258,7 @@ def test_random_labels_quick(fake_data_dir, tmp_path):
 
 
 def test_params_quick(fake_data_dir, tmp_path):
-    proc = run_script("hw1_3_params.py", "--quick", "--data-dir", fake_data_dir, "--out-dir", str(tmp_path))
+    proc = _run_twice("hw1_3_params.py", str(tmp_path), "--data-dir", fake_data_dir)
     assert proc.returncode == 0, proc.stderr
     _pngs_ok(str(tmp_path), ["hw1_3_params_mnist_loss.png", "hw1_3_params_mnist_acc.png"])
     models = _results(str(tmp_path), "hw1_3_params_mnist")["results"]["models"]
@@ -240,7 +267,7 @@ def test_params_quick(fake_data_dir, tmp_path):
 
 
 def test_interp_quick_endpoints_reproduce_the_trained_models(fake_data_dir, tmp_path):
-    proc = run_script("hw1_3_interp.py", "--quick", "--data-dir", fake_data_dir, "--out-dir", str(tmp_path))
+    proc = _run_twice("hw1_3_interp.py", str(tmp_path), "--data-dir", fake_data_dir)
     assert proc.returncode == 0, proc.stderr
     _pngs_ok(str(tmp_path), ["hw1_3_interp_batch.png", "hw1_3_interp_lr.png"])
     res = _results(str(tmp_path), "hw1_3_interp")["results"]
@@ -252,7 +279,7 @@ def test_interp_quick_endpoints_reproduce_the_trained_models(fake_data_dir, tmp_
 
 
 def test_sensitivity_quick(fake_data_dir, tmp_path):
-    proc = run_script("hw1_3_sensitivity.py", "--quick", "--data-dir", fake_data_dir, "--out-dir", str(tmp_path))
+    proc = _run_twice("hw1_3_sensitivity.py", str(tmp_path), "--data-dir", fake_data_dir)
     assert proc.returncode == 0, proc.stderr
     _pngs_ok(str(tmp_path), ["hw1_3_sensitivity_batch_loss.png", "hw1_3_sensitivity_batch_acc.png"])
     models = _results(str(tmp_path), "hw1_3_sensitivity_batch")["results"]["models"]
@@ -261,7 +288,7 @@ def test_sensitivity_quick(fake_data_dir, tmp_path):
 
 
 def test_sharpness_quick(fake_data_dir, tmp_path):
-    proc = run_script("hw1_3_sharpness.py", "--quick", "--data-dir", fake_data_dir, "--out-dir", str(tmp_path))
+    proc = _run_twice("hw1_3_sharpness.py", str(tmp_path), "--data-dir", fake_data_dir)
     assert proc.returncode == 0, proc.stderr
     _pngs_ok(str(tmp_path), ["hw1_3_sharpness_vs_batch.png", "hw1_3_sharpness_dinh_and_norm.png"])
     res = _results(str(tmp_path), "hw1_3_sharpness")["results"]
@@ -295,3 +322,11 @@ def test_interrupted_run_leaves_no_partial_results_and_reruns(tmp_path, signum):
     assert not list(results.glob("*.json")) and not list(results.glob(".*.tmp"))   # nothing half-written
     again = run_script("hw1_1_simulate.py", "--quick", "--out-dir", str(tmp_path))
     assert again.returncode == 0 and _results(str(tmp_path), "hw1_1_simulate")["results"]["functions"]
+
+
+
+def test_every_script_is_checked_for_same_seed_determinism():
+    """Each script of `make figures` goes through _run_twice (or, for HW1-1, an explicit comparison)."""
+    source = open(__file__).read()
+    for script in {command[0] for command in COMMANDS}:
+        assert (f'_run_twice("{script}"' in source) or (script.startswith("hw1_1_") and "identical" in source), script

@@ -9,7 +9,8 @@ through the final weights theta*, on a fixed subset of 5,000 training images:
       a, b in [-1, 1].
   (b) the plane of the top two PCA directions of the trajectory theta_t - theta* (Li et al.,
       Sec. 7), with the projected trajectory drawn on it.
-Grid points are evaluated in chunks of 32 parameter sets at once (torch.func.vmap).
+Grid points are evaluated in chunks of 32 parameter sets at once (torch.func.vmap). The trained
+weights and trajectory are cached under results/cache/, so a rerun with another --grid does not retrain.
 Figures: contour and 3-D surface for each plane. About 30-60 s on 2 CPU cores.
 """
 
@@ -23,7 +24,7 @@ from common.cli import make_parser, positive_int, run_main, seed_all
 from common.curvature import unflatten
 from common.data import load_dataset_once
 from common.models import mlp
-from common.results import run_experiment
+from common.results import cached_tensors, run_experiment
 from common.train import TrainConfig, train
 
 SCRIPT = "hw1_2_surface"
@@ -97,10 +98,21 @@ def run(args):
     ds = load_dataset_once("mnist", args.data_dir, device, QUICK["subset"] if args.quick else None)
     torch.manual_seed(args.seed)
     model = mlp(784, WIDTHS, 10).to(device)
-    trajectory = []
-    cfg = TrainConfig(epochs=args.epochs, lr=LR, batch_size=BATCH)
-    history = train(model, (ds.x_train, ds.y_train, ds.x_test, ds.y_test), cfg, seed=args.seed, desc="surface",
-                    on_epoch=lambda e, m, row: trajectory.append(flat(dict(m.named_parameters())).detach().clone()))
+
+    def train_and_keep_trajectory():
+        trajectory = []
+        cfg = TrainConfig(epochs=args.epochs, lr=LR, batch_size=BATCH)
+        history = train(model, (ds.x_train, ds.y_train, ds.x_test, ds.y_test), cfg, seed=args.seed, desc="surface",
+                        on_epoch=lambda e, m, row: trajectory.append(flat(dict(m.named_parameters())).detach().clone()))
+        return {"trajectory": torch.stack(trajectory), "final_train_loss": history["train_loss"][-1],
+                "final_test_acc": history["test_acc"][-1]}
+
+    # the trained weights and trajectory are cached (results/cache/), so a new --grid does not retrain
+    training_key = {"epochs": args.epochs, "seed": args.seed, "widths": WIDTHS, "batch": BATCH, "lr": LR,
+                    "quick": args.quick, "device": str(device)}
+    trained = cached_tensors(args, SCRIPT, training_key, train_and_keep_trajectory)
+    trajectory = list(trained["trajectory"])                        # per epoch, the last one is theta*
+    torch.nn.utils.vector_to_parameters(trajectory[-1], model.parameters())
     n_eval = QUICK["eval_examples"] if args.quick else EVAL_EXAMPLES
     x, y = ds.x_train[:n_eval], ds.y_train[:n_eval]
     params = {n: p.detach() for n, p in model.named_parameters()}
@@ -127,7 +139,7 @@ def run(args):
         functional_call(model, unflatten(t, shapes_of(params)), (x,)), y)) for t in trajectory]
     rnd = lambda a: np.round(np.asarray(a, dtype=float), 6).tolist()   # noqa: E731
     return {"model": f"784-{'-'.join(map(str, WIDTHS))}-10", "eval_examples": n_eval, "grid": args.grid,
-            "final_train_loss": history["train_loss"][-1], "final_test_acc": history["test_acc"][-1],
+            "final_train_loss": trained["final_train_loss"], "final_test_acc": trained["final_test_acc"],
             "random": {"alpha": rnd(axis), "beta": rnd(axis), "loss": rnd(random_plane.cpu())},
             "pca": {"alpha": rnd(ax_a), "beta": rnd(ax_b), "loss": rnd(pca_plane.cpu()),
                     "explained_variance_ratio": pca.explained_variance_ratio_.tolist(),

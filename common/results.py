@@ -5,6 +5,8 @@ config reuses it; a changed config, --force, or a file that does not parse recom
 Heavy arrays go under results/cache/ (ignored by git) with torch.save, loaded back with
 weights_only=True.
 """
+import hashlib
+import io
 import json
 import os
 import platform
@@ -102,6 +104,30 @@ def cached_or_compute(args, path, config, compute):
                            time.perf_counter() - start)
     print(f"wrote {path} ({payload['provenance']['wall_s']} s)")
     return results
+
+
+def cached_tensors(args, script, key, compute):
+    """A dict of tensors (and plain numbers) that is expensive to make, e.g. trained weights:
+    loaded from results/cache/<script>-<hash of key>.pt with torch.load(weights_only=True) when
+    the file holds the same key (and not --force), else compute() -> dict, saved atomically.
+    A file that does not load is recomputed, never trusted."""
+    key = json.loads(json.dumps(key))
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
+    folder = os.path.join(args.out_dir, "results", "quick" if args.quick else "", "cache")
+    path = os.path.join(folder, f"{script}-{digest}.pt")
+    if not args.force and os.path.exists(path):
+        try:
+            saved = torch.load(path, map_location=args.device_resolved, weights_only=True)
+            if isinstance(saved, dict) and saved.get("key") == key:
+                print(f"reusing {path} (--force recomputes)")
+                return saved["tensors"]
+        except Exception as error:            # truncated, corrupt, or not a weights-only file
+            print(f"warning: {path} does not load ({type(error).__name__}); recomputing", file=sys.stderr)
+    tensors = compute()
+    buffer = io.BytesIO()
+    torch.save({"key": key, "tensors": tensors}, buffer)
+    atomic_write_bytes(path, buffer.getvalue())
+    return tensors
 
 
 def run_experiment(args, name, config, compute, plot, threads, summarize=None):

@@ -247,6 +247,29 @@ def test_surface_quick_and_filter_normalization(fake_data_dir, tmp_path):
     assert grid[3][3] == pytest.approx(res["pca"]["path_loss"][-1], rel=1e-4)
 
 
+def test_surface_training_cache_loads_weights_only_and_survives_corruption(fake_data_dir, tmp_path):
+    """The trained weights are cached as a weights-only file; a new --grid reuses them (same centre
+    loss), and a corrupt cache file is recomputed, not trusted."""
+    import glob
+
+    import torch
+    out = str(tmp_path)
+    first = run_script("hw1_2_surface.py", "--quick", "--data-dir", fake_data_dir, "--out-dir", out)
+    assert first.returncode == 0, first.stderr
+    (cache,) = glob.glob(os.path.join(out, "results", "quick", "cache", "hw1_2_surface-*.pt"))
+    saved = torch.load(cache, weights_only=True)                        # no pickled code inside
+    assert saved["key"]["epochs"] == 2 and saved["tensors"]["trajectory"].shape[0] == 3   # init + 2 epochs
+    centre = _results(out, "hw1_2_surface")["results"]["random"]["loss"][3][3]
+    second = run_script("hw1_2_surface.py", "--quick", "--grid", "5", "--data-dir", fake_data_dir, "--out-dir", out)
+    assert second.returncode == 0 and f"reusing {cache}" in second.stdout
+    assert _results(out, "hw1_2_surface")["results"]["random"]["loss"][2][2] == pytest.approx(centre, abs=2e-6)
+    with open(cache, "r+b") as f:                                       # cut the file short
+        f.truncate(100)
+    third = run_script("hw1_2_surface.py", "--quick", "--data-dir", fake_data_dir, "--out-dir", out, "--grid", "3")
+    assert third.returncode == 0 and "does not load" in third.stderr
+    assert torch.load(cache, weights_only=True)["tensors"]["trajectory"].shape == saved["tensors"]["trajectory"].shape
+
+
 def test_random_labels_quick(fake_data_dir, tmp_path):
     proc = _run_twice("hw1_3_random_labels.py", str(tmp_path), "--data-dir", fake_data_dir)
     assert proc.returncode == 0, proc.stderr

@@ -4,7 +4,7 @@ Four ReLU MLPs with 571 +- 1% parameters (the slides' size): 1 hidden layer of 1
 and 8 hidden layers, each fitted to sin(5 pi x)/(5 pi x), sgn(sin(5 pi x)) and sin(4 pi x^2)
 on 1000 evenly spaced points of [-1, 1] by full-batch Adam (20000 steps, MSE). The three
 models of one architecture (one per function) train together as batched matmuls; the four
-architectures run side by side in two processes. About 1.5-2 minutes on 2 CPU cores.
+architectures run side by side in two processes. About 75 s on 2 CPU cores.
 
     python hw1_1_simulate.py            # report settings -> figures/hw1_1_simulate_*.png
     python hw1_1_simulate.py --quick    # seconds, figures/quick/

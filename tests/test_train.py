@@ -49,12 +49,14 @@ def _copies(make, n, seed):
 
 
 @pytest.mark.parametrize("method", ["bmm", "vmap"])
-@pytest.mark.parametrize("widths", [[12], [6, 6, 6]])
-def test_batched_training_equals_sequential(method, widths):
+@pytest.mark.parametrize("widths,activation", [([12], "tanh"), ([6, 6, 6], "tanh"), ([5, 7, 4], "relu")])
+def test_batched_training_equals_sequential(method, widths, activation):
+    """Batched training (the hand-written backward of "bmm", or torch.func.vmap) makes the same
+    updates as training each model alone with autograd."""
     x = torch.linspace(-1, 1, 64)[:, None]
     targets = [torch.sin(3 * x), torch.sign(x), x ** 2]
     cfg = TrainConfig(epochs=60, lr=3e-3, batch_size=None, loss="mse", schedule="cosine")
-    together = _copies(lambda: mlp(1, widths, 1, "tanh"), 3, seed=7)
+    together = _copies(lambda: mlp(1, widths, 1, activation), 3, seed=7)
     alone = [copy.deepcopy(m) for m in together]
     curve = train_together(together, x.expand(3, -1, -1), torch.stack(targets), cfg, method=method)
     for i, model in enumerate(alone):

@@ -61,8 +61,12 @@ def loss_fn(kind):
 
 
 @torch.no_grad()
-def evaluate(model, x, y, loss="ce", chunk=8192):
-    """Mean loss and accuracy (None for mse) of `model` on the full (x, y) in eval mode."""
+def evaluate(model, x, y, loss="ce", chunk=None):
+    """Mean loss and accuracy (None for mse) of `model` on the full (x, y) in eval mode, in chunks
+    of `chunk` examples: by default 512 for CNNs (their activations then stay in cache: 2-3x faster
+    than 8192 on MNIST) and 8192 for everything else."""
+    if chunk is None:
+        chunk = 512 if any(isinstance(m, nn.Conv2d) for m in model.modules()) else 8192
     was_training = model.training
     model.eval()
     total_loss, correct = 0.0, 0

@@ -21,7 +21,7 @@ setup: $(VENV)/.dev
 
 # every script at report settings; prints the wall times, writes results/timings.json and REPORT.md
 figures: $(VENV)/.runtime
-	$(PY) -m common.run_figures
+	$(PY) -m common.run_figures --force
 
 # REPORT.md from common/report_template.md and results/*.json (make figures does this at the end)
 report: $(VENV)/.runtime

@@ -2,8 +2,9 @@
 and write them to results/timings.json ({"scripts": {command: seconds}, "total": seconds});
 at report settings, then rewrite REPORT.md from the new results (python -m common.report).
 
-    python -m common.run_figures           # report settings
+    python -m common.run_figures --force   # report settings, every result recomputed (make figures)
     python -m common.run_figures --quick   # every script with --quick (timings in results/quick/)
+    python -m common.run_figures --plot-only   # redraw every figure from results/ (no timings written)
 """
 import json
 import os
@@ -49,8 +50,9 @@ def main(extra):
     for name, seconds in timings.items():
         print(f"{seconds:8.1f} s  {name}")
     print(f"{total:8.1f} s  total")
-    path = os.path.join("results", "quick" if quick else "", "timings.json")
-    atomic_write_bytes(path, (json.dumps({"scripts": timings, "total": total}, indent=1) + "\n").encode())
+    if "--plot-only" not in extra:                    # redrawing is not a timing of the experiments
+        path = os.path.join("results", "quick" if quick else "", "timings.json")
+        atomic_write_bytes(path, (json.dumps({"scripts": timings, "total": total}, indent=1) + "\n").encode())
     if not quick:                                     # REPORT.md quotes the new results
         sys.exit(report.main([]))
 

@@ -133,6 +133,13 @@ def train(model, data, cfg, seed=0, desc="train", on_step=None, on_epoch=None):
     return history
 
 
+def _stop_if_diverged(curve, desc):
+    """One line naming the first model whose recorded training loss (M, records) is not finite."""
+    if not torch.isfinite(curve).all():
+        bad = int((~torch.isfinite(curve).all(1)).nonzero()[0])
+        raise HW1Error(f"{desc}: training loss of model {bad} became non-finite; lower the learning rate")
+
+
 def _train_stacked_mlps(models, x, y, cfg, desc, record_every):
     """train_together's fast path for M same-shape mlp()s (ReLU or tanh) on the MSE: all weights
     in one (M, P) tensor, a hand-written forward and backward (no autograd graph), and one fused
@@ -184,9 +191,7 @@ def _train_stacked_mlps(models, x, y, cfg, desc, record_every):
             scheduler.step()
         if step % record_every == 0 and step // record_every < n_records:
             curve[:, step // record_every] = losses
-    if not torch.isfinite(curve).all():
-        bad = int((~torch.isfinite(curve).all(1)).nonzero()[0])
-        raise HW1Error(f"{desc}: training loss of model {bad} became non-finite; lower the learning rate")
+    _stop_if_diverged(curve, desc)
     with torch.no_grad():
         for i, model in enumerate(models):
             torch.nn.utils.vector_to_parameters(flat[i].detach().clone(), model.parameters())
@@ -197,7 +202,7 @@ def _hand_written_ok(model, cfg):
     """The hand-written path covers mlp()s with one activation, ReLU or tanh, trained on the MSE."""
     kinds = ({type(m) for m in model if not isinstance(m, (nn.Linear, nn.Flatten))}
              if isinstance(model, nn.Sequential) else None)
-    return cfg.loss == "mse" and kinds is not None and kinds in ({nn.ReLU}, {nn.Tanh}, set())
+    return cfg.loss == "mse" and kinds in ({nn.ReLU}, {nn.Tanh})
 
 
 def _vmap_forward(model):
@@ -248,9 +253,7 @@ def train_together(models, x, y, cfg, desc="train", record_every=1, method="auto
             scheduler.step()
         if step % record_every == 0 and step // record_every < n_records:
             curve[:, step // record_every] = losses.detach()
-    if not torch.isfinite(curve).all():
-        bad = int((~torch.isfinite(curve).all(1)).nonzero()[0])
-        raise HW1Error(f"{desc}: training loss of model {bad} became non-finite; lower the learning rate")
+    _stop_if_diverged(curve, desc)
     with torch.no_grad():
         for i, model in enumerate(models):
             for name, p in model.named_parameters():

@@ -23,10 +23,11 @@ def _run_twice(script, out_dir, *args, timeout=300):
     import subprocess
     outs = (out_dir, os.path.join(out_dir, "again"))
     procs = [start_script(script, "--quick", *args, "--out-dir", out) for out in outs]
-    done = [subprocess.CompletedProcess(p.args, None, *p.communicate(timeout=timeout)) for p in procs]
-    for proc, finished in zip(procs, done):
-        finished.returncode = proc.returncode
-        assert proc.returncode == 0, finished.stderr
+    done = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=timeout)
+        assert proc.returncode == 0, err
+        done.append(subprocess.CompletedProcess(proc.args, proc.returncode, out, err))
     folders = [os.path.join(out, "results", "quick") for out in outs]
     names = sorted(name for name in os.listdir(folders[0]) if name.endswith(".json"))
     assert names and names == sorted(name for name in os.listdir(folders[1]) if name.endswith(".json"))

@@ -4,10 +4,12 @@ requires rethinking generalization").
 MNIST with its 60,000 training labels permuted once (seed 0): every class keeps its count, but
 a label says nothing about its image. Test labels stay true (--random-test-labels permutes them
 too). An MLP 784-256-256-256-10 (335,114 params), no augmentation, no weight decay, no dropout,
-trained with Adam, batch 128, under a one-cycle learning-rate schedule (peak 2e-3) planned over
-260 epochs, until the training accuracy on the full training set in eval mode reaches 99%.
-The schedule matters more than the epoch count: Adam at a constant 1e-3 sits near 65% after 130
-epochs. About 8-10 minutes on 2 CPU cores.
+trained with Adam, batch 256, under a one-cycle learning-rate schedule (peak 3e-3) planned over
+220 epochs, until the training accuracy on the full training set in eval mode reaches 99%.
+The schedule matters more than the epoch count: Adam at a constant 1e-3 (batch 128) sits near
+65% after 130 epochs. Batch 256 with peak 3e-3 was chosen for speed: measured on this machine
+it memorizes in about 6 minutes on 2 CPU cores, where batch 128 with peak 2e-3 over 260 epochs
+(the first setting) took about 8.
 """
 
 import torch
@@ -23,9 +25,9 @@ SCRIPT = "hw1_3_random_labels"
 
 # ---------------------------------------------------------------------------- config
 WIDTHS = [256, 256, 256]   # hidden layers
-EPOCHS = 260               # the one-cycle schedule's length (training stops at the target accuracy)
-BATCH = 128
-PEAK_LR = 2e-3             # one-cycle: warm up over the first 30% of steps, then anneal
+EPOCHS = 220               # the one-cycle schedule's length (training stops at the target accuracy)
+BATCH = 256                # examples per step (128 memorized too, in ~25% more wall time)
+PEAK_LR = 3e-3             # one-cycle: warm up over the first 30% of steps, then anneal
 TARGET_ACC = 0.99          # stop once the full training set is fitted to this accuracy
 LABEL_SEED = 0             # the permutation of the training labels
 QUICK = {"epochs": 3, "subset": (1000, 500)}

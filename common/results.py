@@ -20,15 +20,18 @@ import torch
 from common.cli import HW1Error, resolve_device, set_threads
 
 
+def results_dir(args):
+    """results/ under --out-dir, or results/quick under --quick."""
+    return os.path.join(args.out_dir, "results", "quick" if args.quick else "")
+
+
 def output_dirs(args, script):
-    """(figures dir, results dir) for this run: figures/ and results/ under --out-dir,
-    or figures/quick and results/quick under --quick."""
-    sub = "quick" if args.quick else ""
-    figures = os.path.join(args.out_dir, "figures", sub)
-    results = os.path.join(args.out_dir, "results", sub)
+    """(figures dir, results file) for this run: figures/ and results/<script>.json under
+    --out-dir, or figures/quick and results/quick/<script>.json under --quick."""
+    figures = os.path.join(args.out_dir, "figures", "quick" if args.quick else "")
     os.makedirs(figures, exist_ok=True)
-    os.makedirs(results, exist_ok=True)
-    return figures, os.path.join(results, f"{script}.json")
+    os.makedirs(results_dir(args), exist_ok=True)
+    return figures, os.path.join(results_dir(args), f"{script}.json")
 
 
 def atomic_write_bytes(path, data):
@@ -113,8 +116,7 @@ def cached_tensors(args, script, key, compute):
     A file that does not load is recomputed, never trusted."""
     key = json.loads(json.dumps(key))
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
-    folder = os.path.join(args.out_dir, "results", "quick" if args.quick else "", "cache")
-    path = os.path.join(folder, f"{script}-{digest}.pt")
+    path = os.path.join(results_dir(args), "cache", f"{script}-{digest}.pt")
     if not args.force and os.path.exists(path):
         try:
             saved = torch.load(path, map_location=args.device_resolved, weights_only=True)

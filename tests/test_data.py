@@ -34,6 +34,24 @@ def test_fashion_mnist_uses_its_own_folder(tmp_path, monkeypatch):
         data.load_dataset("mnist", str(tmp_path))
 
 
+def test_folder_and_file_names_match_torchvision(tmp_path):
+    """The spelled-out layout is torchvision's own (class name as folder, resources' file names),
+    so files torchvision downloads are found; loading them does not import torchvision."""
+    import subprocess
+    import sys
+
+    import torchvision.datasets as tvd
+    for name, cls in (("mnist", tvd.MNIST), ("fashion-mnist", tvd.FashionMNIST)):
+        folder, files = data._expected_files(name, "root")
+        assert folder == os.path.join("root", cls.__name__, "raw")
+        assert sorted(files) == sorted(os.path.splitext(f)[0] for f, _ in cls.resources)
+    write_fake_mnist(str(tmp_path), n_train=10, n_test=5, size=8)
+    code = ("import sys; from common import data; data.load_dataset('mnist', sys.argv[1]); "
+            "sys.exit('torchvision' in sys.modules)")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    assert subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=root).returncode == 0
+
+
 def test_truncated_file_names_the_file(tmp_path):
     write_fake_mnist(str(tmp_path), n_train=30, n_test=10, size=8)
     path = tmp_path / "MNIST" / "raw" / "train-images-idx3-ubyte"

@@ -18,7 +18,7 @@ from torch import nn
 from torch.func import functional_call, stack_module_state
 from tqdm.auto import tqdm
 
-from common.cli import HW1Error
+from common.cli import HW1Error, setup_process
 from common.data import minibatches
 
 
@@ -282,7 +282,8 @@ def train_one_fullbatch(model, x, y, cfg, desc="train", record_every=1):
 
 
 def run_side_by_side(fn, jobs, workers=2):
-    """[fn(job) for job in jobs], run in `workers` spawned processes with one torch thread each.
+    """[fn(job) for job in jobs], run in `workers` spawned processes with one torch thread each
+    (and malloc keeping freed memory, as in the scripts' own process).
 
     Small models are faster on one thread, so on a 2-core machine two independent jobs side by
     side beat one job on two threads. Put the longest jobs first: they are handed out in order.
@@ -292,6 +293,6 @@ def run_side_by_side(fn, jobs, workers=2):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=torch.set_num_threads,
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=setup_process,
                              initargs=(1,)) as pool:
         return list(pool.map(fn, jobs))

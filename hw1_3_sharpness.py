@@ -21,7 +21,7 @@ import torch
 
 from common import plots
 from common.cli import HW1Error, make_parser, positive_int, run_main, seed_all, side_by_side_workers
-from common.curvature import flat_loss, hvp, power_iteration
+from common.curvature import flat_loss, hvp_operator, power_iteration
 from common.data import load_dataset_once
 from common.measures import hessian_sharpness, keskar_sharpness
 from common.models import count_params, mlp
@@ -54,20 +54,19 @@ def parse_args():
 
 
 # ---------------------------------------------------------------------------- measures of one model
-def top_eigenvalue(loss, theta, iters, mask=None, seed=0):
-    """Largest-magnitude eigenvalue of the Hessian (or of its diagonal block where mask is True)."""
+def top_eigenvalue(hessian_times, theta, iters, block=None, seed=0):
+    """Largest-magnitude eigenvalue of the Hessian (v -> H v), or of its diagonal block on the
+    parameters theta[block] (a slice)."""
     generator = torch.Generator().manual_seed(seed)
-    if mask is None:
-        matvec = lambda v: hvp(loss, theta, v)   # noqa: E731
-        dim = theta.numel()
+    if block is None:
+        matvec, dim = hessian_times, theta.numel()
     else:
-        idx = mask.nonzero().squeeze(1)
-        dim = len(idx)
+        dim = block.stop - block.start
 
         def matvec(v):
             full = torch.zeros_like(theta)
-            full[idx] = v
-            return hvp(loss, theta, full)[idx]
+            full[block] = v
+            return hessian_times(full)[block]
     return power_iteration(matvec, dim, iters=iters, tol=1e-4, generator=generator, device=theta.device)[0]
 
 
@@ -76,12 +75,11 @@ def measure(model, x, y, iters):
     power_iters, keskar_iters = iters
     loss, theta = flat_loss(model, x, y, torch.nn.functional.cross_entropy)
     value = float(loss(theta))
-    top = top_eigenvalue(loss, theta, power_iters)
+    hessian_times = hvp_operator(loss, theta)                 # the gradient's graph, built once
+    top = top_eigenvalue(hessian_times, theta, power_iters)
     blocks, start = [], 0
-    for p in model.parameters():
-        mask = torch.zeros(theta.numel(), dtype=torch.bool)
-        mask[start:start + p.numel()] = True
-        blocks.append(top_eigenvalue(loss, theta, power_iters, mask))
+    for p in model.parameters():                              # one diagonal block per tensor
+        blocks.append(top_eigenvalue(hessian_times, theta, power_iters, slice(start, start + p.numel())))
         start += p.numel()
     out = {"subset_loss": value, "top_eigenvalue": top, "block_top_eigenvalue": max(blocks),
            "weight_norm": float(theta.norm())}

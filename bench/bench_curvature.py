@@ -21,14 +21,14 @@ from torch.func import grad, hessian, vmap
 
 import hw1_2_minratio as minratio
 from bench.common import machine, report, timed
-from common.curvature import flat_loss, hvp, power_iteration, tanh_mlp_mse_derivatives
+from common.curvature import flat_loss, hvp_operator, power_iteration, tanh_mlp_mse_derivatives
 from common.data import function_data, load_dataset, resolve_data_dir
 from common.measures import sensitivity
 from common.models import mlp
 
 
 def top_eigenvalue_hvp(loss, theta):
-    return power_iteration(lambda v: hvp(loss, theta, v), theta.numel(), iters=100, tol=1e-4,
+    return power_iteration(hvp_operator(loss, theta), theta.numel(), iters=100, tol=1e-4,
                            generator=torch.Generator().manual_seed(0), dtype=theta.dtype)[0]
 
 

@@ -116,7 +116,8 @@ def train(model, data, cfg, seed=0, desc="train", on_step=None, on_epoch=None):
     for epoch in bar:
         model.train()
         for idx in minibatches(len(x_train), cfg.batch_size, generator, x_train.device):
-            loss = criterion(model(x_train[idx]), y_train[idx])
+            # index_select copies whole rows: half the time of x_train[idx] on MNIST batches
+            loss = criterion(model(x_train.index_select(0, idx)), y_train.index_select(0, idx))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if on_step is not None:

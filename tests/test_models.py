@@ -1,6 +1,7 @@
 """Parameter counts against closed forms, and the width solver's targets."""
 import pytest
 import torch
+import torch.nn.functional as F
 
 from common.models import CNN, cnn_for_params, count_params, mlp, mlp_params, mlp_widths_for_params
 
@@ -45,3 +46,28 @@ def test_cnn_solver_hits_target(channels, n_pool, target):
 
 def test_cnn_forward_shape():
     assert CNN((3, 32, 32), [4, 8], 16, 10)(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
+
+
+def test_cnn_is_conv_relu_pool_written_out():
+    """Against the textbook order conv -> ReLU -> max-pool in torch.nn.functional: the same
+    outputs and the same parameter gradients (the CNN pools before its ReLU)."""
+    torch.manual_seed(0)
+    model = CNN((1, 12, 12), [4, 6, 5], 7, 10, n_pool=2)
+    x = torch.randn(5, 1, 12, 12, dtype=torch.float64)
+    model = model.double()
+    convs = [m for m in model.features if isinstance(m, torch.nn.Conv2d)]
+
+    def reference(x):
+        for i, conv in enumerate(convs):
+            x = torch.relu(F.conv2d(x, conv.weight, conv.bias, padding=1))
+            if i < 2:
+                x = F.max_pool2d(x, 2)
+        hidden = torch.relu(F.linear(x.flatten(1), model.head[1].weight, model.head[1].bias))
+        return F.linear(hidden, model.head[3].weight, model.head[3].bias)
+    out, expected = model(x), reference(x)
+    assert torch.equal(out, expected)
+    params = list(model.parameters())
+    grads = torch.autograd.grad(out.pow(2).sum(), params)
+    expected_grads = torch.autograd.grad(expected.pow(2).sum(), params)
+    for g, e in zip(grads, expected_grads):
+        torch.testing.assert_close(g, e, rtol=1e-12, atol=1e-12)

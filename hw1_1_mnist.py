@@ -79,13 +79,15 @@ def train_model(job):
 
 def run(args):
     seed_all(args.seed)
-    names = list(CNNS) + list(DNNS)                     # CNNs first: they take longest
+    names = list(CNNS) + list(DNNS)
     subset = (QUICK["n_train"], QUICK["n_test"]) if args.quick else None
     shared = {"dataset": args.dataset, "data_dir": args.data_dir, "device": args.device_resolved,
               "subset": subset, "seed": args.seed, "epochs": args.epochs, "batch_size": args.batch_size}
     load_dataset_once(args.dataset, args.data_dir, args.device_resolved, subset)   # fail fast on missing data
     workers = side_by_side_workers(args)
-    models = run_side_by_side(train_model, [(i, n, shared) for i, n in enumerate(names)], workers)
+    jobs = [(i, name, shared) for i, name in enumerate(names)]      # i seeds the model
+    jobs = jobs[len(CNNS) - 1::-1] + jobs[len(CNNS):]    # longest first: the deepest CNN, then the others
+    models = sorted(run_side_by_side(train_model, jobs, workers), key=lambda m: names.index(m["name"]))
     return {"dataset": args.dataset, "models": models}
 
 

@@ -111,7 +111,8 @@ def main():
             print(f"{name}: test acc model 1 {pair['model_1']['test_acc']:.4f}, "
                   f"model 2 {pair['model_2']['test_acc']:.4f}, worst between them {min(segment):.4f}")
 
-    run_experiment(args, SCRIPT, config, run, plot, threads=1, summarize=summarize)
+    # 2 threads for the interpolation in this process; the trainings run in 1-thread workers
+    run_experiment(args, SCRIPT, config, run, plot, threads=2, summarize=summarize)
 
 
 if __name__ == "__main__":

@@ -1,14 +1,20 @@
 """MNIST MLP 784-256-256-256-10: one epoch from in-memory tensors vs torchvision DataLoader +
 ToTensor (+ Normalize), and training throughput as a fraction of the machine's fp32 matmul peak,
-measured in the same run.
+measured in the same run. The three CNNs of hw1_1_mnist: a training step our way (max-pool
+before ReLU, malloc keeping freed memory) vs the plain way (ReLU before max-pool, glibc's
+defaults), each in a fresh single-thread process (malloc settings are per process).
 
     python -m bench.bench_mnist [--data-dir DIR]
 """
 import argparse
+import subprocess
+import sys
 
 import torch
 
+import hw1_1_mnist
 from bench.common import machine, report, timed
+from common.cli import keep_freed_memory
 from common.data import load_dataset, resolve_data_dir
 from common.models import count_params, mlp
 
@@ -50,11 +56,49 @@ def epoch_dataloader(root, model, batch):
         opt.step()
 
 
+def relu_before_pool(features):
+    """The textbook block order conv -> ReLU -> max-pool (the CNN itself pools first)."""
+    layers = list(features)
+    for i in range(len(layers) - 2):
+        if isinstance(layers[i + 1], torch.nn.MaxPool2d) and isinstance(layers[i + 2], torch.nn.ReLU):
+            layers[i + 1], layers[i + 2] = layers[i + 2], layers[i + 1]
+    return torch.nn.Sequential(*layers)
+
+
+def cnn_step_seconds(root, name, way, steps=200, warmup=20):
+    """Seconds per Adam step (batch 128, shuffled MNIST) of one hw1_1_mnist CNN in this process."""
+    if way == "ours":
+        keep_freed_memory()
+    torch.set_num_threads(1)
+    ds = load_dataset("mnist", root)
+    torch.manual_seed(0)
+    model, _ = hw1_1_mnist.build_model(name, ds.input_shape, ds.num_classes)
+    if way == "plain":
+        model.features = relu_before_pool(model.features)
+    optimizer = torch.optim.Adam(model.parameters(), 1e-3)
+    order = torch.randperm(len(ds.x_train))
+
+    def step(i):
+        idx = order[i * BATCH:(i + 1) * BATCH]
+        loss = torch.nn.functional.cross_entropy(model(ds.x_train[idx]), ds.y_train[idx])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    for i in range(warmup):
+        step(i)
+    seconds, _ = timed(lambda: [step(i) for i in range(warmup, warmup + steps)])
+    return seconds / steps
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--cnn-step", nargs=2, metavar=("NAME", "WAY"), help=argparse.SUPPRESS)  # child process
     args = parser.parse_args()
     root = resolve_data_dir(args.data_dir)
+    if args.cnn_step:
+        print(cnn_step_seconds(root, *args.cnn_step))
+        return
     print(f"# MNIST MLP {'-'.join(map(str, SIZES))}, batch {BATCH}; {machine()}")
     torch.set_num_threads(2)
     ds = load_dataset("mnist", root)
@@ -72,6 +116,15 @@ def main():
         print(f"MLP training, {threads} thread(s), batch {batch:>4}: {flops / seconds / 1e9:6.1f} GFLOP/s = "
               f"{100 * flops / seconds / 1e9 / peak:4.1f}% of the {peak:.0f} GFLOP/s matmul peak "
               f"({count_params(model):,} params, {seconds:.2f} s/epoch)", flush=True)
+
+    print(f"# hw1_1_mnist CNNs, one Adam step at batch {BATCH}, 1 thread, each way in a fresh process")
+    for name in hw1_1_mnist.CNNS:
+        per_step = {}
+        for way in ("ours", "plain", "ours", "plain"):        # alternated: the machine's drift hits both
+            out = subprocess.run([sys.executable, "-m", "bench.bench_mnist", "--data-dir", root, "--cnn-step",
+                                  name, way], check=True, capture_output=True, text=True)
+            per_step[way] = min(per_step.get(way, float("inf")), float(out.stdout))
+        report(f"{name}, one step", 1e3 * per_step["ours"], 1e3 * per_step["plain"], unit="ms")
 
 
 if __name__ == "__main__":

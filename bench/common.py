@@ -18,6 +18,6 @@ def timed(fn):
     return time.perf_counter() - start, result
 
 
-def report(name, ours_s, plain_s, ours_label="ours", plain_label="plain"):
-    print(f"{name:<44} {ours_label} {ours_s:8.2f} s   {plain_label} {plain_s:8.2f} s   "
+def report(name, ours_s, plain_s, ours_label="ours", plain_label="plain", unit="s"):
+    print(f"{name:<44} {ours_label} {ours_s:8.2f} {unit}   {plain_label} {plain_s:8.2f} {unit}   "
           f"speed-up x{plain_s / ours_s:5.2f}", flush=True)

@@ -109,7 +109,7 @@ def drive_to_critical_points(job):
     runs = len(seeds)
     best, best_grad = theta.clone(), adam_grad.clone()
     mu = torch.full((runs,), 1e-3, dtype=theta.dtype, device=device)
-    iterations = torch.zeros(runs, dtype=torch.long)
+    iterations = torch.zeros(runs, dtype=torch.long, device=device)
     active = torch.arange(runs, device=device)
     for step in range(newton_iters + 1):        # phase 2 on the runs still above STOP_GRAD
         th, m = theta[active], mu[active]
@@ -133,7 +133,7 @@ def drive_to_critical_points(job):
         accept = trial_loss < current_loss
         theta[active] = torch.where(accept[:, None], trial, th)
         mu[active] = torch.where(ratio > 0.75, m / 4, torch.where(ratio < 0.25, m * 4, m)).clamp(1e-30, 1e10)
-        iterations[active.cpu()] += 1
+        iterations[active] += 1
 
     # ------------------------------------------------------------------------ measure at the kept points
     out = []

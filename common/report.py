@@ -65,6 +65,12 @@ def ratio(a, b, decimals=1):
     return f"{float(a) / float(b):.{decimals}f}"
 
 
+def span(values, formatter):
+    """The range of `values` as the formatter writes it: '5-7', or '5' when both ends read alike."""
+    low, high = formatter(min(values)), formatter(max(values))
+    return low if low == high else f"{low}-{high}"
+
+
 def by(items, key, value):
     """The one dict in `items` whose `key` equals `value`."""
     found = [item for item in items if item.get(key) == value]
@@ -114,7 +120,7 @@ def render(template_text, results_dir):
     results, configs, provenance, timings = load_all(results_dir)
     namespace = {"R": _Results(results, results_dir), "C": _Results(configs, results_dir),
                  "P": _Results(provenance, results_dir), "T": timings,
-                 "sci": sci, "fix": fix, "pct": pct, "num": num, "ratio": ratio, "by": by, "np": np}
+                 "sci": sci, "fix": fix, "pct": pct, "num": num, "ratio": ratio, "span": span, "by": by, "np": np}
     out = []
     for number, line in enumerate(template_text.splitlines(keepends=True), 1):
         where = f"common/report_template.md:{number}"

@@ -71,6 +71,8 @@ def test_formatters_against_hand_written_values():
     assert report.sci(12345, 3) == "1.23e4" and report.sci(0.000123) == "1.2e-4" and report.sci(1e-5, 1) == "1e-5"
     assert report.fix(0.02534, 3) == "0.025" and report.pct(0.98083, 2) == "98.08%" and report.pct(0.5, 0) == "50%"
     assert report.num(25450) == "25,450" and report.ratio(28.1, 6.2) == "4.5"
+    assert report.span([5.2, 4.9], lambda x: report.fix(x, 0)) == "5"
+    assert report.span([0.26, 0.341, 0.3], lambda x: report.fix(x, 2)) == "0.26-0.34"
     with pytest.raises(report.ReportError):
         report.by([{"a": 1}, {"a": 1}], "a", 1)
 

@@ -39,6 +39,7 @@ def test_keep_freed_memory_stops_page_faults_in_cnn_steps():
         return float(out.stdout)
     # by default, glibc hands the freed multi-megabyte activations back to the kernel and every
     # step faults them in again (~1,500 faults per step measured); kept, they are reused
-    default, kept = faults("default"), faults("keep")
-    assert default > 200
-    assert kept < 0.1 * default
+    default = faults("default")
+    if default < 200:
+        pytest.skip(f"this machine's malloc already reuses the activations ({default:.0f} faults per step)")
+    assert faults("keep") < 0.1 * default

@@ -118,8 +118,8 @@ def keep_freed_memory():
     """Let glibc's malloc keep freed blocks of up to 32 MiB for reuse instead of handing them back
     to the kernel. Otherwise fresh multi-megabyte tensors (a CNN's activations) are mapped anew
     and page-faulted in on first touch at every step: ~1,500 page faults per step of the shallow
-    CNN (tests/test_cli.py) and 1.7x its step time (bench/bench_mnist.py). The cost: the process
-    keeps its peak heap. A no-op where there is no glibc (macOS, Windows)."""
+    CNN on the development machine, up to 1.4x its step time (bench/README.md). The cost: the
+    process keeps its peak heap. A no-op where there is no glibc (macOS, Windows)."""
     try:
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError, TypeError):

@@ -56,8 +56,8 @@ class CNN(nn.Module):
     """conv3x3 blocks (ReLU, 2x2 max-pool after each of the first `n_pool` blocks), then
     flatten -> dense `hidden` -> ReLU -> `num_classes`. Input (B, C, H, W).
     A pooled block runs conv -> max-pool -> ReLU: the same function as conv -> ReLU -> max-pool
-    (ReLU is monotone, so it commutes with max), with the ReLU on a quarter of the values
-    (12-18% faster steps for the 1- and 2-conv nets of hw1_1_mnist)."""
+    (ReLU is monotone, so it commutes with max), with the ReLU and its backward on a quarter of
+    the values (bench/bench_mnist.py times the CNN steps both ways)."""
 
     def __init__(self, in_shape, channels, hidden, num_classes, n_pool=2):
         super().__init__()

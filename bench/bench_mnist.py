@@ -31,16 +31,20 @@ def matmul_peak(threads, n=2048, repeats=10):
     return 2 * n ** 3 / best / 1e9
 
 
+def adam_step(ds, model, optimizer, idx):
+    """One step on the training examples idx, gathered as common.train.train does."""
+    loss = torch.nn.functional.cross_entropy(model(ds.x_train.index_select(0, idx)),
+                                             ds.y_train.index_select(0, idx))
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+
+
 def epoch_tensors(ds, model, batch):
-    opt = torch.optim.Adam(model.parameters(), 1e-3)
+    optimizer = torch.optim.Adam(model.parameters(), 1e-3)
     order = torch.randperm(len(ds.x_train))
     for start in range(0, len(order), batch):
-        idx = order[start:start + batch]                   # gathered as common.train.train does
-        loss = torch.nn.functional.cross_entropy(model(ds.x_train.index_select(0, idx)),
-                                                 ds.y_train.index_select(0, idx))
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+        adam_step(ds, model, optimizer, order[start:start + batch])
 
 
 def epoch_dataloader(root, model, batch):
@@ -79,15 +83,10 @@ def cnn_step_seconds(root, name, way, steps=200, warmup=20):
     optimizer = torch.optim.Adam(model.parameters(), 1e-3)
     order = torch.randperm(len(ds.x_train))
 
-    def step(i):
-        idx = order[i * BATCH:(i + 1) * BATCH]
-        loss = torch.nn.functional.cross_entropy(model(ds.x_train[idx]), ds.y_train[idx])
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    for i in range(warmup):
-        step(i)
-    seconds, _ = timed(lambda: [step(i) for i in range(warmup, warmup + steps)])
+    batches = [order[i * BATCH:(i + 1) * BATCH] for i in range(warmup + steps)]
+    for idx in batches[:warmup]:
+        adam_step(ds, model, optimizer, idx)
+    seconds, _ = timed(lambda: [adam_step(ds, model, optimizer, idx) for idx in batches[warmup:]])
     return seconds / steps
 
 

@@ -10,7 +10,7 @@ from tests.conftest import ROOT
 
 # a 24 MiB tensor: is it mmapped while alive, and do its bytes become free heap memory (the heap not
 # shrinking) when it is deleted? Measured around the `del` itself: free memory already in the heap
-# beforehand (argv[2] = "warm": 10 MiB left free at the heap's top, as the CI run's imports left it) can
+# beforehand (argv[2] = "warm": 10 MiB left free at the heap's top, as a CI run found it) can
 # hold part of the tensor, so "free after minus free before the tensor" may be less than its size.
 _HEAP_ACCOUNTING = """
 import ctypes, sys, torch

@@ -1,6 +1,8 @@
 """The dataset loader against numpy on tiny IDX files, its errors, and the 1-D functions."""
 import math
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -8,7 +10,7 @@ import torch
 
 from common import data
 from common.cli import HW1Error
-from tests.conftest import write_fake_mnist, write_idx
+from tests.conftest import ROOT, write_fake_mnist, write_idx
 
 
 def test_idx_loader_shapes_labels_normalization(tmp_path):
@@ -37,9 +39,6 @@ def test_fashion_mnist_uses_its_own_folder(tmp_path, monkeypatch):
 def test_folder_and_file_names_match_torchvision(tmp_path):
     """The spelled-out layout is torchvision's own (class name as folder, resources' file names),
     so files torchvision downloads are found; loading them does not import torchvision."""
-    import subprocess
-    import sys
-
     import torchvision.datasets as tvd
     for name, cls in (("mnist", tvd.MNIST), ("fashion-mnist", tvd.FashionMNIST)):
         folder, files = data._expected_files(name, "root")
@@ -48,8 +47,7 @@ def test_folder_and_file_names_match_torchvision(tmp_path):
     write_fake_mnist(str(tmp_path), n_train=10, n_test=5, size=8)
     code = ("import sys; from common import data; data.load_dataset('mnist', sys.argv[1]); "
             "sys.exit('torchvision' in sys.modules)")
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    assert subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=root).returncode == 0
+    assert subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=ROOT).returncode == 0
 
 
 def test_truncated_file_names_the_file(tmp_path):

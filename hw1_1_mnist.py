@@ -14,7 +14,8 @@ in two single-thread processes. About 4-6 minutes per dataset on 2 CPU cores.
 import torch
 
 from common import plots
-from common.cli import make_parser, positive_int, run_main, seed_all, side_by_side_workers
+from common.cli import (
+    MAX_BATCH, MAX_EPOCHS, bounded_int, derive_seed, make_parser, run_main, seed_all, side_by_side_workers)
 from common.data import DATASETS, load_dataset_once
 from common.models import cnn_for_params, count_params, mlp, mlp_params, mlp_widths_for_params
 from common.results import run_experiment
@@ -40,9 +41,10 @@ QUICK = {"epochs": 2, "n_train": 1000, "n_test": 500}
 def parse_args():
     parser = make_parser(__doc__, side_by_side=True)
     parser.add_argument("--dataset", choices=DATASETS, default="mnist", help="task (default mnist)")
-    parser.add_argument("--epochs", type=positive_int, default=None, help=f"epochs (default {EPOCHS})")
-    parser.add_argument("--batch-size", type=positive_int, default=BATCH_SIZE,
-                        help=f"batch size (default {BATCH_SIZE})")
+    parser.add_argument("--epochs", type=bounded_int(1, MAX_EPOCHS), default=None,
+                        help=f"epochs, 1..{MAX_EPOCHS} (default {EPOCHS})")
+    parser.add_argument("--batch-size", type=bounded_int(1, MAX_BATCH), default=BATCH_SIZE,
+                        help=f"batch size, 1..{MAX_BATCH} (default {BATCH_SIZE})")
     args = parser.parse_args()
     args.epochs = args.epochs or (QUICK["epochs"] if args.quick else EPOCHS)
     return args
@@ -64,14 +66,14 @@ def build_model(name, in_shape, num_classes):
 
 # ---------------------------------------------------------------------------- train one model
 def train_model(job):
-    index, name, args = job
+    name, args = job
     ds = load_dataset_once(args["dataset"], args["data_dir"], args["device"], args["subset"])
-    torch.manual_seed(args["seed"] * 100 + index)
+    seed = derive_seed(args["seed"], args["dataset"], name)    # from names: other models do not matter
+    torch.manual_seed(seed)
     model, layers = build_model(name, ds.input_shape, ds.num_classes)
     model.to(args["device"])
     cfg = TrainConfig(epochs=args["epochs"], lr=LR, batch_size=args["batch_size"])
-    history = train(model, (ds.x_train, ds.y_train, ds.x_test, ds.y_test), cfg,
-                    seed=args["seed"] * 100 + index, desc=name)
+    history = train(model, (ds.x_train, ds.y_train, ds.x_test, ds.y_test), cfg, seed=seed, desc=name)
     return {"name": name, "family": "CNN" if name in CNNS else "DNN", "layers": layers,
             "params": count_params(model),
             "final_test_acc": history["test_acc"][-1], "history": history}
@@ -85,9 +87,10 @@ def run(args):
               "subset": subset, "seed": args.seed, "epochs": args.epochs, "batch_size": args.batch_size}
     load_dataset_once(args.dataset, args.data_dir, args.device_resolved, subset)   # fail fast on missing data
     workers = side_by_side_workers(args)
-    jobs = [(i, name, shared) for i, name in enumerate(names)]      # i seeds the model
-    jobs = jobs[len(CNNS) - 1::-1] + jobs[len(CNNS):]    # longest first: the deepest CNN, then the others
-    models = sorted(run_side_by_side(train_model, jobs, workers), key=lambda m: names.index(m["name"]))
+    # longest first: CNNs before DNNs, deeper before shallower (convolutions cost the most)
+    longest_first = sorted(names, key=lambda name: (name not in CNNS, -len(CNNS[name][0]) if name in CNNS else 0))
+    trained = run_side_by_side(train_model, [(name, shared) for name in longest_first], workers)
+    models = sorted(trained, key=lambda m: names.index(m["name"]))
     return {"dataset": args.dataset, "models": models}
 
 
@@ -116,8 +119,9 @@ def plot(results, figures_dir):
 def main():
     args = parse_args()
     config = {"dataset": args.dataset, "epochs": args.epochs, "batch_size": args.batch_size, "lr": LR,
-              "dnns": DNNS, "cnns": CNNS, "shallow_dnn_width": SHALLOW_DNN_WIDTH, "quick": args.quick,
-              "seed": args.seed}
+              "dnns": DNNS, "cnns": {name: {"channels": channels, "pooled_blocks": n_pool}
+                                     for name, (channels, n_pool) in CNNS.items()},
+              "shallow_dnn_width": SHALLOW_DNN_WIDTH, "quick": args.quick, "seed": args.seed}
 
     def summarize(results):
         for m in results["models"]:

@@ -13,10 +13,10 @@ About 15 s on 2 CPU cores.
 import torch
 
 from common import plots
-from common.cli import make_parser, positive_int, run_main, seed_all, side_by_side_workers
+from common.cli import MAX_EPOCHS, MAX_STEPS, bounded_int, make_parser, run_main, seed_all, side_by_side_workers
 from common.curvature import gradient_norm
 from common.data import function_data, load_dataset_once
-from common.models import mlp, mlp_widths_for_params
+from common.models import count_params, mlp, mlp_widths_for_params
 from common.results import run_experiment
 from common.train import TrainConfig, run_side_by_side, train
 
@@ -28,7 +28,8 @@ MNIST_EPOCHS = 5              # 469 iterations per epoch at batch 128
 MNIST_BATCH = 128
 MNIST_LR = 1e-3               # Adam, constant
 FUNCTION = "sinc5"
-FUNCTION_DEPTH = 4            # hidden layers; widths solved for 571 parameters as in hw1_1_simulate
+FUNCTION_DEPTH = 4            # hidden layers; widths solved for FUNCTION_PARAMS as in hw1_1_simulate
+FUNCTION_PARAMS = 571         # the parameter count of hw1_1_simulate's nets
 FUNCTION_STEPS = 5000         # full-batch Adam iterations
 FUNCTION_LR = 3e-3            # Adam, cosine decay to 0 (the deep net's rate in hw1_1_simulate)
 FUNCTION_POINTS = 1000
@@ -37,9 +38,10 @@ QUICK = {"mnist_epochs": 1, "subset": (2000, 500), "function_steps": 300}
 
 def parse_args():
     parser = make_parser(__doc__, side_by_side=True)
-    parser.add_argument("--epochs", type=positive_int, default=None, help=f"MNIST epochs (default {MNIST_EPOCHS})")
-    parser.add_argument("--steps", type=positive_int, default=None,
-                        help=f"full-batch steps on {FUNCTION} (default {FUNCTION_STEPS})")
+    parser.add_argument("--epochs", type=bounded_int(1, MAX_EPOCHS), default=None,
+                        help=f"MNIST epochs, 1..{MAX_EPOCHS} (default {MNIST_EPOCHS})")
+    parser.add_argument("--steps", type=bounded_int(1, MAX_STEPS), default=None,
+                        help=f"full-batch steps on {FUNCTION}, 1..{MAX_STEPS} (default {FUNCTION_STEPS})")
     args = parser.parse_args()
     args.epochs = args.epochs or (QUICK["mnist_epochs"] if args.quick else MNIST_EPOCHS)
     args.steps = args.steps or (QUICK["function_steps"] if args.quick else FUNCTION_STEPS)
@@ -71,15 +73,15 @@ def train_and_record(job):
         model = mlp(784, MNIST_WIDTHS, 10).to(device)
         cfg = TrainConfig(epochs=shared["epochs"], lr=MNIST_LR, batch_size=MNIST_BATCH, eval_every=shared["epochs"])
         run_ = record_run(model, (ds.x_train, ds.y_train, ds.x_test, ds.y_test), cfg, shared["seed"], "mnist")
-        return {**run_, "model": f"784-{'-'.join(map(str, MNIST_WIDTHS))}-10"}
+        return {**run_, "model": f"784-{'-'.join(map(str, MNIST_WIDTHS))}-10", "params": count_params(model)}
     x, y = function_data(FUNCTION, FUNCTION_POINTS, device=device)
-    widths = mlp_widths_for_params(1, FUNCTION_DEPTH, 1, 571)
+    widths = mlp_widths_for_params(1, FUNCTION_DEPTH, 1, FUNCTION_PARAMS)
     torch.manual_seed(shared["seed"])
     model = mlp(1, widths, 1).to(device)
     cfg = TrainConfig(epochs=shared["steps"], lr=FUNCTION_LR, batch_size=None, loss="mse", schedule="cosine",
                       eval_every=shared["steps"])
     run_ = record_run(model, (x, y, x, y), cfg, shared["seed"], FUNCTION)
-    return {**run_, "model": f"1-{'-'.join(map(str, widths))}-1"}
+    return {**run_, "model": f"1-{'-'.join(map(str, widths))}-1", "params": count_params(model)}
 
 
 def run(args):
@@ -109,7 +111,9 @@ def plot(results, figures_dir):
 def main():
     args = parse_args()
     config = {"epochs": args.epochs, "steps": args.steps, "quick": args.quick, "seed": args.seed,
-              "mnist": [MNIST_WIDTHS, MNIST_BATCH, MNIST_LR], "function": [FUNCTION, FUNCTION_DEPTH, FUNCTION_LR]}
+              "mnist_widths": MNIST_WIDTHS, "mnist_batch": MNIST_BATCH, "mnist_lr": MNIST_LR, "mnist_optimizer": "adam",
+              "function": FUNCTION, "function_depth": FUNCTION_DEPTH, "function_params": FUNCTION_PARAMS,
+              "function_lr": FUNCTION_LR, "function_schedule": "cosine", "function_points": FUNCTION_POINTS}
 
     def summarize(results):
         for key, run_ in results.items():

@@ -26,7 +26,7 @@ import torch
 from torch.func import grad, vmap
 
 from common import plots
-from common.cli import make_parser, positive_int, run_main, seed_all, side_by_side_workers
+from common.cli import MAX_RUNS, MAX_STEPS, bounded_int, make_parser, run_main, seed_all, side_by_side_workers
 from common.curvature import eigenvalue_shares, exact_hessian, tanh_mlp_mse_derivatives
 from common.data import function_data
 from common.results import run_experiment
@@ -55,10 +55,12 @@ N_PARAMS = sum(math.prod(s) for s in SHAPES)
 
 def parse_args():
     parser = make_parser(__doc__, side_by_side=True)
-    parser.add_argument("--runs", type=positive_int, default=None, help=f"training runs (default {RUNS})")
-    parser.add_argument("--adam-steps", type=positive_int, default=None, help=f"phase 1 steps (default {ADAM_STEPS})")
-    parser.add_argument("--newton-iters", type=positive_int, default=None,
-                        help=f"phase 2 iterations at most (default {NEWTON_ITERS})")
+    parser.add_argument("--runs", type=bounded_int(1, MAX_RUNS), default=None,
+                        help=f"training runs, 1..{MAX_RUNS} (default {RUNS})")
+    parser.add_argument("--adam-steps", type=bounded_int(1, MAX_STEPS), default=None,
+                        help=f"phase 1 steps, 1..{MAX_STEPS} (default {ADAM_STEPS})")
+    parser.add_argument("--newton-iters", type=bounded_int(1, MAX_STEPS), default=None,
+                        help=f"phase 2 iterations at most, 1..{MAX_STEPS} (default {NEWTON_ITERS})")
     args = parser.parse_args()
     args.runs = args.runs or (QUICK["runs"] if args.quick else RUNS)
     args.adam_steps = args.adam_steps or (QUICK["adam_steps"] if args.quick else ADAM_STEPS)
@@ -217,7 +219,8 @@ def main():
     args = parse_args()
     config = {"runs": args.runs, "adam_steps": args.adam_steps, "newton_iters": args.newton_iters,
               "seed": args.seed, "widths": WIDTHS, "points": POINTS, "adam_lr": ADAM_LR, "rel_tol": REL_TOL,
-              "radius": RADIUS, "samples": SAMPLES, "stop_grad": STOP_GRAD}
+              "radius": RADIUS, "samples": SAMPLES, "stop_grad": STOP_GRAD, "target_grad": TARGET_GRAD,
+              "function": "sinc5"}
 
     def summarize(results):
         runs = results["runs"]

@@ -13,7 +13,7 @@ import torch
 from sklearn.decomposition import PCA
 
 from common import plots
-from common.cli import make_parser, positive_int, run_main, seed_all, side_by_side_workers
+from common.cli import MAX_EPOCHS, bounded_int, make_parser, run_main, seed_all, side_by_side_workers
 from common.data import load_dataset_once
 from common.models import count_params, mlp
 from common.results import run_experiment
@@ -34,10 +34,12 @@ QUICK = {"epochs": 2, "collect_every": 1, "subset": (2000, 500)}
 
 def parse_args():
     parser = make_parser(__doc__, side_by_side=True)
-    parser.add_argument("--epochs", type=positive_int, default=None, help=f"epochs per run (default {EPOCHS})")
-    parser.add_argument("--collect-every", type=positive_int, default=None,
-                        help=f"epochs between weight snapshots (default {COLLECT_EVERY})")
-    parser.add_argument("--runs", type=positive_int, default=RUNS, help=f"training runs (default {RUNS})")
+    parser.add_argument("--epochs", type=bounded_int(1, MAX_EPOCHS), default=None,
+                        help=f"epochs per run, 1..{MAX_EPOCHS} (default {EPOCHS})")
+    parser.add_argument("--collect-every", type=bounded_int(1, MAX_EPOCHS), default=None,
+                        help=f"epochs between weight snapshots, 1..{MAX_EPOCHS} (default {COLLECT_EVERY})")
+    parser.add_argument("--runs", type=bounded_int(1, 100), default=RUNS,
+                        help=f"training runs, 1..100 (default {RUNS})")
     args = parser.parse_args()
     args.epochs = args.epochs or (QUICK["epochs"] if args.quick else EPOCHS)
     args.collect_every = args.collect_every or (QUICK["collect_every"] if args.quick else COLLECT_EVERY)

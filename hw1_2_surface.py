@@ -20,7 +20,7 @@ from sklearn.decomposition import PCA
 from torch.func import functional_call, vmap
 
 from common import plots
-from common.cli import make_parser, positive_int, run_main, seed_all
+from common.cli import MAX_EPOCHS, bounded_int, make_parser, run_main, seed_all
 from common.curvature import unflatten
 from common.data import load_dataset_once
 from common.models import mlp
@@ -43,8 +43,10 @@ QUICK = {"epochs": 2, "grid": 7, "subset": (2000, 500), "eval_examples": 500}
 
 def parse_args():
     parser = make_parser(__doc__)
-    parser.add_argument("--epochs", type=positive_int, default=None, help=f"training epochs (default {EPOCHS})")
-    parser.add_argument("--grid", type=positive_int, default=None, help=f"grid points per axis (default {GRID})")
+    parser.add_argument("--epochs", type=bounded_int(1, MAX_EPOCHS), default=None,
+                        help=f"training epochs, 1..{MAX_EPOCHS} (default {EPOCHS})")
+    parser.add_argument("--grid", type=bounded_int(3, 401), default=None,
+                        help=f"grid points per axis, 3..401 (default {GRID})")
     args = parser.parse_args()
     args.epochs = args.epochs or (QUICK["epochs"] if args.quick else EPOCHS)
     args.grid = args.grid or (QUICK["grid"] if args.quick else GRID)

@@ -12,10 +12,10 @@ import numpy as np
 import torch
 
 from common import plots
-from common.cli import make_parser, positive_int, run_main, seed_all, side_by_side_workers
+from common.cli import MAX_EPOCHS, bounded_int, make_parser, run_main, seed_all, side_by_side_workers
 from common.data import load_dataset_once
 from common.measures import interpolate
-from common.models import mlp
+from common.models import count_params, mlp
 from common.results import run_experiment
 from common.train import TrainConfig, evaluate, run_side_by_side, train
 
@@ -34,7 +34,8 @@ QUICK = {"epochs": 1, "subset": (1000, 500), "alphas": np.round(np.linspace(-1.0
 
 def parse_args():
     parser = make_parser(__doc__, side_by_side=True)
-    parser.add_argument("--epochs", type=positive_int, default=None, help=f"epochs per model (default {EPOCHS})")
+    parser.add_argument("--epochs", type=bounded_int(1, MAX_EPOCHS), default=None,
+                        help=f"epochs per model, 1..{MAX_EPOCHS} (default {EPOCHS})")
     args = parser.parse_args()
     args.epochs = args.epochs or (QUICK["epochs"] if args.quick else EPOCHS)
     return args
@@ -63,7 +64,9 @@ def run(args):
     settings = [s for pair in PAIRS.values() for s in pair]
     workers = side_by_side_workers(args)
     trained = run_side_by_side(train_one, [(s, shared) for s in settings], workers)
-    results = {"alphas": alphas.tolist(), "pairs": {}}
+    results = {"model": f"784-{'-'.join(map(str, WIDTHS))}-10", "params": count_params(mlp(784, WIDTHS, 10)),
+               "train_examples": len(ds.x_train), "test_examples": len(ds.x_test), "alphas": alphas.tolist(),
+               "pairs": {}}
     for p, (name, pair) in enumerate(PAIRS.items()):
         (state1, end1), (state2, end2) = trained[2 * p], trained[2 * p + 1]
         model = mlp(784, WIDTHS, 10).to(device)
@@ -102,7 +105,7 @@ def plot(results, figures_dir):
 
 def main():
     args = parse_args()
-    config = {"epochs": args.epochs, "quick": args.quick, "seed": args.seed, "widths": WIDTHS,
+    config = {"epochs": args.epochs, "quick": args.quick, "seed": args.seed, "widths": WIDTHS, "optimizer": "adam",
               "pairs": {k: [list(v) for v in pair] for k, pair in PAIRS.items()}}
 
     def summarize(results):

@@ -10,7 +10,7 @@ The runs go side by side in two processes. About 3-4 minutes on 2 CPU cores.
 import torch
 
 from common import plots
-from common.cli import make_parser, positive_int, run_main, seed_all, side_by_side_workers
+from common.cli import MAX_EPOCHS, bounded_int, make_parser, run_main, seed_all, side_by_side_workers
 from common.data import DATASETS, load_dataset_once
 from common.models import count_params, mlp
 from common.results import run_experiment
@@ -29,7 +29,8 @@ QUICK = {"epochs": 1, "subset": (1000, 500), "widths": [2, 8, 32]}
 def parse_args():
     parser = make_parser(__doc__, side_by_side=True)
     parser.add_argument("--dataset", choices=DATASETS, default="mnist", help="task (default mnist)")
-    parser.add_argument("--epochs", type=positive_int, default=None, help=f"epochs (default {EPOCHS})")
+    parser.add_argument("--epochs", type=bounded_int(1, MAX_EPOCHS), default=None,
+                        help=f"epochs, 1..{MAX_EPOCHS} (default {EPOCHS})")
     args = parser.parse_args()
     args.epochs = args.epochs or (QUICK["epochs"] if args.quick else EPOCHS)
     return args

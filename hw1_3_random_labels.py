@@ -15,7 +15,7 @@ it memorizes in about 6 minutes on 2 CPU cores, where batch 128 with peak 2e-3 o
 import torch
 
 from common import plots
-from common.cli import make_parser, positive_int, run_main, seed_all
+from common.cli import MAX_EPOCHS, bounded_int, make_parser, run_main, seed_all
 from common.data import load_dataset_once, permuted_labels
 from common.models import count_params, mlp
 from common.results import run_experiment
@@ -35,7 +35,8 @@ QUICK = {"epochs": 3, "subset": (1000, 500)}
 
 def parse_args():
     parser = make_parser(__doc__)
-    parser.add_argument("--epochs", type=positive_int, default=None, help=f"schedule length (default {EPOCHS})")
+    parser.add_argument("--epochs", type=bounded_int(1, MAX_EPOCHS), default=None,
+                        help=f"schedule length in epochs, 1..{MAX_EPOCHS} (default {EPOCHS})")
     parser.add_argument("--random-test-labels", action="store_true", help="permute the test labels too")
     args = parser.parse_args()
     args.epochs = args.epochs or (QUICK["epochs"] if args.quick else EPOCHS)
@@ -54,7 +55,7 @@ def run(args):
     history = train(model, (ds.x_train, y_train, ds.x_test, y_test), cfg, seed=args.seed, desc="random labels")
     reached = [e for e, acc in zip(history["epoch"], history["train_acc"]) if acc >= TARGET_ACC]
     return {"model": f"784-{'-'.join(map(str, WIDTHS))}-10", "params": count_params(model),
-            "label_agreement": float((y_train == ds.y_train).double().mean()),
+            "label_agreement": float((y_train == ds.y_train).double().mean()), "train_examples": len(y_train),
             "test_labels": "random" if args.random_test_labels else "true",
             "epoch_reached_target": reached[0] if reached else None, "target_acc": TARGET_ACC,
             **history}
@@ -79,7 +80,8 @@ def plot(results, figures_dir):
 def main():
     args = parse_args()
     config = {"epochs": args.epochs, "random_test_labels": args.random_test_labels, "quick": args.quick,
-              "seed": args.seed, "widths": WIDTHS, "batch": BATCH, "peak_lr": PEAK_LR, "target": TARGET_ACC}
+              "seed": args.seed, "widths": WIDTHS, "batch": BATCH, "peak_lr": PEAK_LR, "target": TARGET_ACC,
+              "label_seed": LABEL_SEED, "schedule": "onecycle", "warmup_share": 0.3}
 
     def summarize(results):
         print(f"train acc {results['train_acc'][-1]:.4f} (target {TARGET_ACC:.0%} reached at epoch "

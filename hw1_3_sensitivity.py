@@ -13,10 +13,10 @@ About 1-3 minutes on 2 CPU cores.
 import torch
 
 from common import plots
-from common.cli import make_parser, positive_int, run_main, seed_all, side_by_side_workers
+from common.cli import MAX_EPOCHS, bounded_int, make_parser, run_main, seed_all, side_by_side_workers
 from common.data import load_dataset_once
 from common.measures import sensitivity
-from common.models import mlp
+from common.models import count_params, mlp
 from common.results import run_experiment
 from common.train import TrainConfig, run_side_by_side, train
 
@@ -36,7 +36,8 @@ QUICK = {"epochs": 1, "subset": (1000, 500), "batch": [16, 256, 1024], "lr": [1e
 def parse_args():
     parser = make_parser(__doc__, side_by_side=True)
     parser.add_argument("--vary", choices=sorted(VARY), default="batch", help="training knob (default batch)")
-    parser.add_argument("--epochs", type=positive_int, default=None, help=f"epochs per model (default {EPOCHS})")
+    parser.add_argument("--epochs", type=bounded_int(1, MAX_EPOCHS), default=None,
+                        help=f"epochs per model, 1..{MAX_EPOCHS} (default {EPOCHS})")
     args = parser.parse_args()
     args.epochs = args.epochs or (QUICK["epochs"] if args.quick else EPOCHS)
     return args
@@ -61,10 +62,12 @@ def run(args):
     values = QUICK[args.vary] if args.quick else VARY[args.vary]
     shared = {"data_dir": args.data_dir, "device": args.device_resolved, "subset": subset, "epochs": args.epochs,
               "seed": args.seed, "vary": args.vary}
-    load_dataset_once("mnist", args.data_dir, args.device_resolved, subset)   # fail fast on missing data
+    ds = load_dataset_once("mnist", args.data_dir, args.device_resolved, subset)   # fail fast on missing data
     workers = side_by_side_workers(args)
     models = run_side_by_side(train_and_measure, [(v, shared) for v in values], workers)
-    return {"vary": args.vary, "input": "normalized image", "models": models}
+    return {"vary": args.vary, "input": "normalized image", "model": f"784-{'-'.join(map(str, WIDTHS))}-10",
+            "params": count_params(mlp(784, WIDTHS, 10)), "train_examples": len(ds.x_train),
+            "test_examples": len(ds.x_test), "models": models}
 
 
 def plot(results, figures_dir):

@@ -20,7 +20,7 @@ import copy
 import torch
 
 from common import plots
-from common.cli import HW1Error, make_parser, positive_int, run_main, seed_all, side_by_side_workers
+from common.cli import MAX_EPOCHS, HW1Error, bounded_int, make_parser, run_main, seed_all, side_by_side_workers
 from common.curvature import flat_loss, hvp_operator, power_iteration
 from common.data import load_dataset_once
 from common.measures import hessian_sharpness, keskar_sharpness
@@ -47,7 +47,8 @@ QUICK = {"epochs": 1, "subset": (1000, 500), "batches": [16, 256], "sharp_subset
 
 def parse_args():
     parser = make_parser(__doc__, side_by_side=True)
-    parser.add_argument("--epochs", type=positive_int, default=None, help=f"epochs per model (default {EPOCHS})")
+    parser.add_argument("--epochs", type=bounded_int(1, MAX_EPOCHS), default=None,
+                        help=f"epochs per model, 1..{MAX_EPOCHS} (default {EPOCHS})")
     args = parser.parse_args()
     args.epochs = args.epochs or (QUICK["epochs"] if args.quick else EPOCHS)
     return args
@@ -188,7 +189,8 @@ def plot(results, figures_dir):
 def main():
     args = parse_args()
     config = {"epochs": args.epochs, "quick": args.quick, "seed": args.seed, "batches": BATCHES, "lr": LR,
-              "subset": SUBSET, "epsilons": EPSILONS, "dinh": DINH_SCALES, "iters": [POWER_ITERS, KESKAR_ITERS]}
+              "subset": SUBSET, "epsilons": EPSILONS, "dinh": DINH_SCALES, "dinh_model_batch": DINH_MODEL_BATCH,
+              "power_iters": POWER_ITERS, "keskar_iters": KESKAR_ITERS, "optimizer": "adam"}
 
     def summarize(results):
         for m in results["models"]:

@@ -19,12 +19,12 @@ from common.train import TrainConfig, run_side_by_side, train_together
 def plain(steps, points):
     """One model at a time, the textbook loop: nn.Module, Adam (non-fused), MSE."""
     torch.set_num_threads(1)
-    for arch, depth in sim.ARCHITECTURES.items():
+    for depth, lr in sim.ARCHITECTURES.values():
         widths = mlp_widths_for_params(1, depth, 1, sim.TARGET_PARAMS)
         for f in FUNCTIONS:
             x, y = function_data(f, points)
             model = mlp(1, widths, 1)
-            opt = torch.optim.Adam(model.parameters(), lr=sim.LEARNING_RATES[arch])
+            opt = torch.optim.Adam(model.parameters(), lr=lr)
             sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
             for _ in range(steps):
                 loss = torch.nn.functional.mse_loss(model(x), y)
@@ -36,21 +36,18 @@ def plain(steps, points):
 
 def vmap_one_process(steps, points):
     torch.set_num_threads(1)
-    for arch, depth in sim.ARCHITECTURES.items():
+    for depth, lr in sim.ARCHITECTURES.values():
         widths = mlp_widths_for_params(1, depth, 1, sim.TARGET_PARAMS)
         data = [function_data(f, points) for f in FUNCTIONS]
         models = [mlp(1, widths, 1) for _ in FUNCTIONS]
-        cfg = TrainConfig(epochs=steps, lr=sim.LEARNING_RATES[arch], batch_size=None, loss="mse", schedule="cosine")
+        cfg = TrainConfig(epochs=steps, lr=lr, batch_size=None, loss="mse", schedule="cosine")
         train_together(models, torch.stack([d[0] for d in data]), torch.stack([d[1] for d in data]), cfg,
                        method="vmap")
 
 
 def ours(steps, points):
-    jobs = []
-    for arch in sim.JOB_ORDER:
-        groups = [[f] for f in FUNCTIONS] if arch in sim.ONE_FUNCTION_PER_JOB else [list(FUNCTIONS)]
-        jobs += [(arch, g, steps, points, 0, torch.device("cpu")) for g in groups]
-    run_side_by_side(sim.fit_architecture, jobs, workers=2)
+    run_side_by_side(sim.fit_architecture, sim.make_jobs(list(FUNCTIONS), steps, points, 0, torch.device("cpu")),
+                     workers=2)
 
 
 def main():

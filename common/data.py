@@ -9,6 +9,7 @@ tensors instead of running per-sample transforms.
 import math
 import os
 import pickle
+import shutil
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +24,7 @@ DATASETS = ("mnist", "fashion-mnist", "cifar10")
 _IDX_FOLDERS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}
 _IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
               "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+_IMAGE_SHAPES = {"mnist": (1, 28, 28), "fashion-mnist": (1, 28, 28), "cifar10": (3, 32, 32)}   # (C, H, W)
 _CIFAR_FOLDER = "cifar-10-batches-py"
 _CIFAR_FILES = tuple(f"data_batch_{i}" for i in range(1, 6)) + ("test_batch",)
 
@@ -90,18 +92,37 @@ def _download(name, root):
     _torchvision_class(name)(root=root, train=True, download=True)
 
 
-def _ensure_files(name, root):
+def _new_folders(path):
+    """The folders on the way to `path` that do not exist yet, outermost first."""
+    missing = []
+    path = os.path.abspath(path)
+    while not os.path.exists(path):
+        missing.append(path)
+        parent = os.path.dirname(path)
+        if parent == path:
+            break
+        path = parent
+    return missing[::-1]
+
+
+def ensure_files(name, root):
+    """The folder holding `name`'s files under root; downloads them when missing (unless
+    HW1_OFFLINE=1). A failed download removes the folders it created, and raises one HW1Error
+    naming the folder, the missing files and the flag."""
     folder, files = _expected_files(name, root)
     missing = [f for f in files if not os.path.isfile(os.path.join(folder, f))]
     if not missing:
         return folder
     reason = "HW1_OFFLINE=1 is set"
     if os.environ.get("HW1_OFFLINE") != "1":
+        created = _new_folders(folder)
         try:
             _download(name, root)
             reason = None
         except Exception as err:  # no network, read-only folder, bad mirror ...
             reason = f"download failed: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+            if created:                                   # leave no empty or half-filled dataset folders
+                shutil.rmtree(created[0], ignore_errors=True)
     missing = [f for f in files if not os.path.isfile(os.path.join(folder, f))]
     if missing:
         raise HW1Error(f"{name}: missing {', '.join(missing)} in {os.path.abspath(folder)} ({reason}); "
@@ -113,10 +134,13 @@ def _read_cifar_batch(path):
     try:
         with open(path, "rb") as f:
             batch = pickle.load(f, encoding="bytes")
-        images = np.asarray(batch[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32)
+        rows = np.asarray(batch[b"data"], dtype=np.uint8)
         labels = np.asarray(batch[b"labels"], dtype=np.int64)
     except Exception as err:
         raise HW1Error(f"{path} is truncated or corrupt ({type(err).__name__}); delete it and rerun") from None
+    if rows.ndim != 2 or rows.shape[1] != 3 * 32 * 32:
+        raise HW1Error(f"{path}: images of {rows.shape[1:]} values each, expected 3x32x32 = 3072 for cifar10")
+    images = rows.reshape(-1, 3, 32, 32)
     if len(images) != len(labels):
         raise HW1Error(f"{path} is corrupt: {len(images)} images but {len(labels)} labels")
     return images, labels
@@ -147,8 +171,14 @@ def load_dataset(name, data_dir=None, device="cpu"):
     if name not in DATASETS:
         raise HW1Error(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
     root = resolve_data_dir(data_dir)
-    folder = _ensure_files(name, root)
+    folder = ensure_files(name, root)
     x_train, y_train, x_test, y_test = _read_raw(name, folder)
+    for images, file in ((x_train, "train"), (x_test, "test")):
+        if tuple(images.shape[1:]) != _IMAGE_SHAPES[name]:
+            path = os.path.join(folder, {"train": _IDX_FILES[0], "test": _IDX_FILES[2]}[file]
+                                if name != "cifar10" else {"train": _CIFAR_FILES[0], "test": "test_batch"}[file])
+            raise HW1Error(f"{path}: images of shape {tuple(images.shape[1:])}, expected "
+                           f"{_IMAGE_SHAPES[name]} for {name}")
     x_train = torch.from_numpy(x_train.astype(np.float32) / 255.0)
     x_test = torch.from_numpy(x_test.astype(np.float32) / 255.0)
     mean = x_train.mean(dim=(0, 2, 3))                         # (C,)

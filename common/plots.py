@@ -1,6 +1,15 @@
-"""One figure style, the chart shapes the scripts share, and atomic PNG saving."""
+"""One figure style, the chart shapes the scripts share, and PNG saving (staged, with the run id).
+
+Inside `staged(run_id)` (common.results.run_experiment), `save` keeps each PNG in memory instead
+of writing it, so that the figures and the results of one run are renamed into place together;
+every PNG carries the run id of the results it was drawn from in a tEXt chunk ("hw1-run"), which
+`png_run_id` reads back and `python -m common.report --check` compares with results/.
+"""
+import contextlib
 import io
 import os
+import struct
+import zlib
 
 import matplotlib
 
@@ -26,15 +35,61 @@ def figure(ncols=1, nrows=1, width=5.2, height=3.6, **kwargs):
     return fig, axes
 
 
+RUN_KEY = "hw1-run"            # PNG tEXt keyword holding the run id of the results drawn
+_STAGE = []                    # the active staging dicts ({path: bytes}), innermost last
+_RUN_ID = []
+
+
+@contextlib.contextmanager
+def staged(run_id):
+    """Collect the PNGs that `save` makes, as {path: bytes}, instead of writing them."""
+    figures = {}
+    _STAGE.append(figures)
+    _RUN_ID.append(run_id or "")
+    try:
+        yield figures
+    finally:
+        _STAGE.pop()
+        _RUN_ID.pop()
+
+
 def save(fig, folder, name):
-    """Save `fig` as folder/name.png atomically and close it; returns the path."""
+    """Render `fig` as folder/name.png (staged when inside `staged`, else written atomically) and
+    close it; returns the path."""
     path = os.path.join(folder, f"{name}.png")
     buf = io.BytesIO()
-    fig.savefig(buf, format="png")
+    fig.savefig(buf, format="png", metadata={RUN_KEY: _RUN_ID[-1] if _RUN_ID else ""})
     plt.close(fig)
-    atomic_write_bytes(path, buf.getvalue())
-    print(f"figure {path}")
+    if _STAGE:
+        _STAGE[-1][path] = buf.getvalue()
+    else:
+        atomic_write_bytes(path, buf.getvalue())
+        print(f"figure {path}")
     return path
+
+
+def png_run_id(path):
+    """The run id stored in a PNG written by `save` (None when it has none or is not a PNG)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return None
+    position = 8
+    while position + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[position:position + 8])
+        body = data[position + 8:position + 8 + length]
+        if kind == b"tEXt" and b"\0" in body:
+            key, value = body.split(b"\0", 1)
+            if key.decode("latin-1") == RUN_KEY:
+                return value.decode("latin-1")
+        elif kind == b"zTXt" and b"\0" in body:
+            key, value = body.split(b"\0", 1)
+            if key.decode("latin-1") == RUN_KEY:
+                return zlib.decompress(value[1:]).decode("latin-1")
+        elif kind == b"IEND":
+            break
+        position += 12 + length
+    return None
 
 
 def twin_axis(ax, ylabel, color=None, yscale="linear"):

@@ -2,7 +2,9 @@
 
     python -m common.report            # render REPORT.md from the template and results/
     python -m common.report --check    # exit 1 with one line per problem when REPORT.md is stale,
-                                       # a quoted number disagrees with results/, or a figure is missing
+                                       # a quoted number or claim disagrees with results/, a table row
+                                       # does not match its header, or a figure is missing or was
+                                       # drawn from another run than its results
 
 The template is Markdown with two additions:
   {{ expr }}          replaced by the value of a Python expression (a string, normally made by the
@@ -11,7 +13,8 @@ The template is Markdown with two additions:
                       names for later expressions; the line is dropped.
 Names available: R[name] = the "results" of results/<name>.json, C[name] = its "config",
 P[name] = its "provenance", T = results/timings.json, the formatters sci, fix, pct, num, ratio,
-the helper by, numpy as np, and Python's builtins.
+span, the helper by, the claim helpers count, claim, trend, beats, ranking and table (each returns
+the phrase that is true of the results or fails the render), numpy as np, and Python's builtins.
 Every number measured by a script is a placeholder, so a rerun that changes results changes the
 report only through `python -m common.report`, and --check catches a report that was not rerendered.
 """
@@ -71,6 +74,68 @@ def span(values, formatter):
     return low if low == high else f"{low}-{high}"
 
 
+# ---------------------------------------------------------------------------- claims computed from results
+# Each helper returns the phrase that is true of the results, or raises ReportError: a sentence of
+# the report can then never contradict the results it quotes (a rerun that breaks a claim fails
+# the render, and `--check` with it).
+NUMBER_WORDS = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+                "eleven", "twelve"]
+
+
+def count(n, noun=None, plural=None):
+    """A count in words: count(4) -> 'four'; count(1, 'model') -> 'one model', count(3, 'model') ->
+    'three models'. Beyond twelve, digits with separators."""
+    n = int(n)
+    word = NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else f"{n:,}"
+    if noun is None:
+        return word
+    return f"{word} {noun if n == 1 else (plural or noun + 's')}"
+
+
+def claim(condition, text, otherwise=None):
+    """`text` when `condition` holds, else `otherwise`; with no `otherwise`, a false claim fails
+    the render (so the report cannot keep a sentence its results no longer support)."""
+    if bool(condition):
+        return text
+    if otherwise is not None:
+        return otherwise
+    raise ReportError(f"claim no longer holds: {text!r}; the results changed: rewrite the sentence in "
+                      "common/report_template.md (or give it an `otherwise`), then `make report`")
+
+
+def trend(values, rising, falling, otherwise=None):
+    """`rising` when values strictly increase, `falling` when they strictly decrease, else
+    `otherwise` (or a failed render when there is none)."""
+    values = [float(v) for v in values]
+    steps = [b - a for a, b in zip(values[:-1], values[1:])]
+    if steps and all(d > 0 for d in steps):
+        return rising
+    if steps and all(d < 0 for d in steps):
+        return falling
+    return claim(False, f"{rising} / {falling} ({', '.join(f'{v:.3g}' for v in values)})", otherwise)
+
+
+def beats(better, worse):
+    """True when every value of `better` exceeds every value of `worse` (the ranges separate)."""
+    return min(map(float, better)) > max(map(float, worse))
+
+
+def ranking(items, value, name=lambda item: item["name"], largest_first=True):
+    """'a > b > c' (or with < when largest_first is False): the items ordered by value(item)."""
+    ordered = sorted(items, key=value, reverse=largest_first)
+    return (" > " if largest_first else " < ").join(str(name(item)) for item in ordered)
+
+
+def table(header, rows):
+    """A Markdown table: header (list of column titles) and rows (lists of cells, each formatted
+    already). A row whose cell count differs from the header's fails the render."""
+    for row in rows:
+        if len(row) != len(header):
+            raise ReportError(f"table row {row!r} has {len(row)} cells, the header {len(header)}")
+    lines = ["| " + " | ".join(map(str, header)) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(map(str, row)) + " |" for row in rows])
+
+
 def by(items, key, value):
     """The one dict in `items` whose `key` equals `value`."""
     found = [item for item in items if item.get(key) == value]
@@ -120,7 +185,9 @@ def render(template_text, results_dir):
     results, configs, provenance, timings = load_all(results_dir)
     namespace = {"R": _Results(results, results_dir), "C": _Results(configs, results_dir),
                  "P": _Results(provenance, results_dir), "T": timings,
-                 "sci": sci, "fix": fix, "pct": pct, "num": num, "ratio": ratio, "span": span, "by": by, "np": np}
+                 "sci": sci, "fix": fix, "pct": pct, "num": num, "ratio": ratio, "span": span, "by": by, "np": np,
+                 "count": count, "claim": claim, "trend": trend, "beats": beats, "ranking": ranking,
+                 "table": table}
     out = []
     for number, line in enumerate(template_text.splitlines(keepends=True), 1):
         where = f"common/report_template.md:{number}"
@@ -137,16 +204,57 @@ def render(template_text, results_dir):
     return HEADER + "".join(out)
 
 
-def missing_figures(report_text, root):
-    """Problems (one line each): figures the report shows that do not exist under root."""
-    return [f"REPORT.md shows {path}, which does not exist"
-            for path in FIGURE.findall(report_text) if not os.path.exists(os.path.join(root, path))]
+def table_problems(report_text):
+    """Problems (one line each): Markdown tables whose rows have another cell count than the header."""
+    problems, lines = [], report_text.splitlines()
+    i = 0
+    while i < len(lines):
+        if lines[i].startswith("|") and i + 1 < len(lines) and re.match(r"^\|(\s*:?-+:?\s*\|)+\s*$", lines[i + 1]):
+            width = lines[i].strip().strip("|").count("|") + 1
+            j = i + 2
+            while j < len(lines) and lines[j].startswith("|"):
+                cells = lines[j].strip().strip("|").count("|") + 1
+                if cells != width:
+                    problems.append(f"REPORT.md line {j + 1}: a table row of {cells} cells under a header of {width}")
+                j += 1
+            i = j
+        else:
+            i += 1
+    return problems
 
 
-def check(report_text, expected_text, root):
-    """Problems (one line each): missing figures, and lines of the report that differ from what
-    the template and results give."""
-    problems = missing_figures(report_text, root)
+def _results_of_figure(path, run_ids):
+    """The results file a figure was drawn from: the longest results name that starts its file name."""
+    name = os.path.basename(path)
+    owners = [r for r in run_ids if name.startswith(r + "_") or name == r + ".png"]
+    return max(owners, key=len) if owners else None
+
+
+def missing_figures(report_text, root, run_ids=None):
+    """Problems (one line each): figures the report shows that do not exist under root, or that
+    were drawn from another run than the results of the same name (run_ids: {results name: run id})."""
+    from common.plots import png_run_id
+    problems = []
+    for path in FIGURE.findall(report_text):
+        full = os.path.join(root, path)
+        if not os.path.exists(full):
+            problems.append(f"REPORT.md shows {path}, which does not exist")
+            continue
+        owner = _results_of_figure(path, run_ids or {})
+        if owner is not None and run_ids[owner] and png_run_id(full) != run_ids[owner]:
+            problems.append(f"{path} was drawn from another run than results/{owner}.json (run "
+                            f"{png_run_id(full)} vs {run_ids[owner]}); rerun its script with --plot-only")
+    return problems
+
+
+FIX = ("to fix: `make report` rewrites REPORT.md from the template and results/; edit "
+       "common/report_template.md, never REPORT.md")
+
+
+def check(report_text, expected_text, root, run_ids=None):
+    """Problems (one line each): missing figures or figures of another run, tables whose rows do not
+    match their header, and lines of the report that differ from what the template and results give."""
+    problems = missing_figures(report_text, root, run_ids) + table_problems(report_text)
     have, want = report_text.splitlines(), expected_text.splitlines()
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=have, b=want, autojunk=False).get_opcodes():
         if tag == "equal":
@@ -157,6 +265,12 @@ def check(report_text, expected_text, root):
     return problems
 
 
+def run_ids(results_dir):
+    """{results name: run id} of results_dir/*.json."""
+    _, _, provenance, _ = load_all(results_dir)
+    return {name: p.get("run_id") for name, p in provenance.items()}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -165,25 +279,29 @@ def main(argv=None):
     parser.add_argument("--template", default=TEMPLATE, help="the report template (default %(default)s)")
     args = parser.parse_args(argv)
     report_path = os.path.join(args.root, "REPORT.md")
+    results_dir = os.path.join(args.root, "results")
     try:
         with open(args.template) as f:
-            expected = render(f.read(), os.path.join(args.root, "results"))
+            expected = render(f.read(), results_dir)
+        ids = run_ids(results_dir)
     except (ReportError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     if not args.check:
         from common.results import atomic_write_bytes
         atomic_write_bytes(report_path, expected.encode())
-        problems = missing_figures(expected, args.root)
+        problems = missing_figures(expected, args.root, ids) + table_problems(expected)
         print(f"wrote {report_path}")
     else:
         try:
             with open(report_path) as f:
-                problems = check(f.read(), expected, args.root)
+                problems = check(f.read(), expected, args.root, ids)
         except OSError as error:
             problems = [f"cannot read {report_path}: {error}"]
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
+    if args.check and problems:
+        print(FIX, file=sys.stderr)
     if args.check and not problems:
         print("REPORT.md agrees with the template, results/ and figures/")
     return 1 if problems else 0

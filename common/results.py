@@ -1,10 +1,21 @@
-"""Results as results/<script>.json, keyed by config, written atomically, with provenance.
+"""Results as results/<script>.json, reused only for the same config and code, written together
+with their figures, with provenance.
 
-A results file is {"config": ..., "provenance": ..., "results": ...}. A rerun with the same
-config reuses it; a changed config, --force, or a file that does not parse recomputes.
-Heavy arrays go under results/cache/ (ignored by git) with torch.save, loaded back with
-weights_only=True.
+A results file is {"config": ..., "provenance": ..., "results": ...}. A rerun reuses it only when
+both its config and its code are unchanged: the code hash covers the script and every module of
+common/, so any edit (a constant of a config block, a QUICK setting, a model added) recomputes.
+--force recomputes always; --plot-only redraws from the saved results (config must match; a code
+change is only reported, since editing the plotting code is what --plot-only is for).
+
+One run of a script holds a lock on its outputs, stages its figures and results in memory, and
+then renames them into place together, so results and figures always come from the same run:
+each PNG carries the run id of the results it was drawn from (checked by `common.report
+--check`). Temporary files left by a killed run are removed by the next run.
+Heavy arrays go under results/cache/ (ignored by git) with torch.save, keyed by config and code,
+loaded back with weights_only=True.
 """
+import contextlib
+import glob
 import hashlib
 import io
 import json
@@ -14,31 +25,49 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 
 import torch
 
-from common.cli import HW1Error, resolve_device, set_threads
+from common.cli import HW1Error, log, resolve_device, set_threads
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+COMMON = os.path.join(ROOT, "common")
 
 
+# ---------------------------------------------------------------------------- where outputs go
 def results_dir(args):
     """results/ under --out-dir, or results/quick under --quick."""
     return os.path.join(args.out_dir, "results", "quick" if args.quick else "")
 
 
+def _make_folder(folder):
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as error:
+        raise HW1Error(f"cannot create the output folder {folder} ({error.strerror}); "
+                       "choose another --out-dir") from None
+    if not os.access(folder, os.W_OK):
+        raise HW1Error(f"cannot write to the output folder {folder}; choose another --out-dir")
+
+
 def output_dirs(args, script):
     """(figures dir, results file) for this run: figures/ and results/<script>.json under
-    --out-dir, or figures/quick and results/quick/<script>.json under --quick."""
+    --out-dir, or figures/quick and results/quick/<script>.json under --quick. A folder that
+    cannot be made or written is one HW1Error, before any work."""
+    if os.path.exists(args.out_dir) and not os.path.isdir(args.out_dir):
+        raise HW1Error(f"--out-dir {args.out_dir} is a file, not a folder")
     figures = os.path.join(args.out_dir, "figures", "quick" if args.quick else "")
-    os.makedirs(figures, exist_ok=True)
-    os.makedirs(results_dir(args), exist_ok=True)
+    _make_folder(figures)
+    _make_folder(results_dir(args))
     return figures, os.path.join(results_dir(args), f"{script}.json")
 
 
 def atomic_write_bytes(path, data):
-    """Write to a temporary file in the same folder, then rename over `path`."""
-    folder = os.path.dirname(os.path.abspath(path))
+    """Write to a temporary file in the same folder (.<name>.<random>.tmp), then rename over `path`."""
+    folder, name = os.path.split(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -49,82 +78,147 @@ def atomic_write_bytes(path, data):
         raise
 
 
-def git_commit():
+def remove_stale_temporaries(folder, prefix):
+    """Delete .<prefix>*.tmp in folder: temporaries of a run that was killed (the caller holds
+    the lock on these outputs, so no live run is writing them)."""
+    for path in glob.glob(os.path.join(glob.escape(folder), f".{glob.escape(prefix)}*.tmp")):
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
+@contextlib.contextmanager
+def output_lock(results_path):
+    """An exclusive lock on one script's outputs (results/.<name>.lock, flock): a second run
+    writing the same outputs waits, then finds and reuses (or redoes) what the first wrote."""
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                             cwd=os.path.dirname(os.path.abspath(__file__)), timeout=5)
-        return out.stdout.strip() or None
+        import fcntl
+    except ImportError:                       # no flock (Windows): runs are not serialized
+        yield
+        return
+    folder, name = os.path.split(results_path)
+    with open(os.path.join(folder, f".{name}.lock"), "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log(f"waiting for another run writing {results_path} to finish")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# ---------------------------------------------------------------------------- provenance
+def code_files(script_path):
+    """The files whose content decides a script's results: the script and common/*.py."""
+    return [os.path.abspath(script_path), *sorted(glob.glob(os.path.join(COMMON, "*.py")))]
+
+
+def code_hash(script_path):
+    """sha256 (first 16 hex digits) over the script and every module of common/, line endings
+    normalized, so a checkout with CRLF endings hashes alike."""
+    digest = hashlib.sha256()
+    for path in code_files(script_path):
+        with open(path, "rb") as f:
+            digest.update(os.path.basename(path).encode() + b"\0" + f.read().replace(b"\r\n", b"\n") + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _git(*args):
+    try:
+        out = subprocess.run(["git", *args], capture_output=True, text=True, cwd=ROOT, timeout=10)
+        return out.stdout.strip() if out.returncode == 0 else None
     except (OSError, subprocess.SubprocessError):
         return None
 
 
-def load_results(path, config=None):
-    """The saved results dict, or None when missing, unreadable, or made with another config."""
+def git_commit():
+    return _git("rev-parse", "--short", "HEAD") or None
+
+
+def git_modified():
+    """True when tracked code (the scripts, common/) differs from the commit; None without git."""
+    status = _git("status", "--porcelain", "--untracked-files=no", "--", "*.py")
+    return None if status is None else bool(status)
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def provenance(args, script_path, wall_s, run_id):
+    return {
+        "run_id": run_id, "seed": args.seed, "device": str(args.device_resolved), "wall_s": round(wall_s, 2),
+        "code_hash": code_hash(script_path), "git_commit": git_commit(), "git_modified": git_modified(),
+        "cpu": cpu_model(), "cores": os.cpu_count(), "threads": torch.get_num_threads(),
+        "torch": torch.__version__, "torch_git": torch.version.git_version, "torch_cuda": torch.version.cuda,
+        "python": platform.python_version(), "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+
+
+# ---------------------------------------------------------------------------- reuse
+def load_results(path):
+    """(saved dict, None) or (None, why it cannot be used): missing, unreadable, or not a results file."""
     try:
         with open(path) as f:
             saved = json.load(f)
     except FileNotFoundError:
-        return None
-    except (OSError, ValueError):
-        print(f"warning: {path} is corrupt; recomputing", file=sys.stderr)
-        return None
-    if not isinstance(saved, dict) or "results" not in saved or "config" not in saved:
-        print(f"warning: {path} lacks config/results; recomputing", file=sys.stderr)
-        return None
-    if config is not None and saved["config"] != json.loads(json.dumps(config)):
-        return None
-    return saved
+        return None, f"no results in {path}"
+    except (OSError, ValueError) as error:
+        return None, f"{path} is corrupt ({type(error).__name__})"
+    if (not isinstance(saved, dict) or not isinstance(saved.get("results"), dict) or not saved["results"]
+            or not isinstance(saved.get("config"), dict) or not isinstance(saved.get("provenance"), dict)):
+        return None, f"{path} lacks config, provenance or results (an older layout?)"
+    return saved, None
 
 
-def save_results(path, config, results, seed, device, wall_s):
-    """Write {"config", "provenance", "results"} atomically."""
-    payload = {
-        "config": config,
-        "provenance": {
-            "seed": seed, "device": str(device), "wall_s": round(wall_s, 2),
-            "torch": torch.__version__, "python": platform.python_version(),
-            "git_commit": git_commit(), "threads": torch.get_num_threads(),
-            "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        },
-        "results": results,
-    }
-    atomic_write_bytes(path, (json.dumps(payload, indent=1) + "\n").encode())
-    return payload
+def reusable(args, path, config, script_path):
+    """(saved, None) when `path` holds results of this config and code, else (None, why not).
+    Under --plot-only the code may differ (the plotting code is what one edits then)."""
+    saved, why = load_results(path)
+    if saved is None:
+        return None, why
+    if saved["config"] != json.loads(json.dumps(config)):
+        return None, f"{path} holds results of another config"
+    if saved["provenance"].get("code_hash") != code_hash(script_path) and not args.plot_only:
+        return None, f"{path} was made by other code (the script or common/ changed since)"
+    return saved, None
 
 
-def cached_or_compute(args, path, config, compute):
-    """The experiment's results: from `path` when its config matches (and not --force),
-    else compute() -> results, saved atomically. --plot-only without results is an error."""
-    saved = None if args.force else load_results(path, config)
-    if saved is not None:
-        print(f"reusing {path} (same config; --force recomputes)")
-        return saved["results"]
-    if args.plot_only:
-        raise HW1Error(f"--plot-only: no results for this config in {path}; run without --plot-only first")
-    start = time.perf_counter()
-    results = compute()
-    payload = save_results(path, config, results, args.seed, args.device_resolved,
-                           time.perf_counter() - start)
-    print(f"wrote {path} ({payload['provenance']['wall_s']} s)")
-    return results
+# ---------------------------------------------------------------------------- cached tensors
+def _tensors_match(saved, fresh_shapes):
+    return all(k in saved and tuple(saved[k].shape) == shape for k, shape in fresh_shapes.items())
 
 
-def cached_tensors(args, script, key, compute):
+def cached_tensors(args, script, key, compute, shapes=None):
     """A dict of tensors (and plain numbers) that is expensive to make, e.g. trained weights:
-    loaded from results/cache/<script>-<hash of key>.pt with torch.load(weights_only=True) when
-    the file holds the same key (and not --force), else compute() -> dict, saved atomically.
-    A file that does not load is recomputed, never trusted."""
-    key = json.loads(json.dumps(key))
+    loaded from results/cache/<script>-<hash of key and code>.pt with torch.load(weights_only=True)
+    when the file holds the same key and code (and not --force), else compute() -> dict, saved
+    atomically. shapes: {name: shape} the loaded tensors must have. A file that does not load or
+    has the wrong keys or shapes is recomputed with one warning line, never trusted."""
+    key = json.loads(json.dumps({**key, "code": code_hash(sys.argv[0])}))
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
-    path = os.path.join(results_dir(args), "cache", f"{script}-{digest}.pt")
+    folder = os.path.join(results_dir(args), "cache")
+    path = os.path.join(folder, f"{script}-{digest}.pt")
+    remove_stale_temporaries(folder, f"{script}-{digest}.pt")
     if not args.force and os.path.exists(path):
         try:
             saved = torch.load(path, map_location=args.device_resolved, weights_only=True)
-            if isinstance(saved, dict) and saved.get("key") == key:
-                print(f"reusing {path} (--force recomputes)")
-                return saved["tensors"]
-        except Exception as error:            # truncated, corrupt, or not a weights-only file
-            print(f"warning: {path} does not load ({type(error).__name__}); recomputing", file=sys.stderr)
+            if not isinstance(saved, dict) or saved.get("key") != key or not isinstance(saved.get("tensors"), dict):
+                raise ValueError("another key or layout")
+            if shapes is not None and not _tensors_match(saved["tensors"], shapes):
+                raise ValueError("tensors of other names or shapes")
+            print(f"reusing {path} (same config and code; --force recomputes)")
+            return saved["tensors"]
+        except Exception as error:            # truncated, corrupt, not weights-only, wrong content
+            print(f"warning: {path} does not load ({type(error).__name__}: {error}); recomputing", file=sys.stderr)
     tensors = compute()
     buffer = io.BytesIO()
     torch.save({"key": key, "tensors": tensors}, buffer)
@@ -132,16 +226,73 @@ def cached_tensors(args, script, key, compute):
     return tensors
 
 
+# ---------------------------------------------------------------------------- one run of a script
+USABLE_ERRORS = (KeyError, TypeError, IndexError, ValueError, AttributeError, ZeroDivisionError)
+
+
+def _draw(plot, summarize, results, figures_dir, run_id):
+    """Figures of `results`, staged in memory ({path: png bytes}); the summary printed."""
+    from common import plots
+    with plots.staged(run_id) as staged:
+        plot(results, figures_dir)
+    if summarize is not None:
+        summarize(results)
+    return staged
+
+
+def _commit(staged, results_path, payload):
+    """Rename every staged figure into place, then the results: together, after all work is done."""
+    for path, data in staged.items():
+        atomic_write_bytes(path, data)
+        print(f"figure {path}")
+    if payload is not None:
+        atomic_write_bytes(results_path, (json.dumps(payload, indent=1) + "\n").encode())
+
+
 def run_experiment(args, name, config, compute, plot, threads, summarize=None):
-    """The body every script's main() shares: torch threads, device, results for this config
-    (reused, or compute(args) saved atomically), figures, a summary, the wall time."""
+    """The body every script's main() shares: torch threads, device, output folders (checked
+    before any work), then under the outputs' lock: results for this config and code (reused,
+    or compute(args)), their figures and summary, all written together."""
     set_threads(args, threads)
     args.device_resolved = resolve_device(args.device)
     figures_dir, results_path = output_dirs(args, name)
+    script_path = sys.argv[0]
     start = time.perf_counter()
-    results = cached_or_compute(args, results_path, config, lambda: compute(args))
-    plot(results, figures_dir)
-    if summarize is not None:
-        summarize(results)
+    with output_lock(results_path):
+        remove_stale_temporaries(os.path.dirname(results_path), f"{name}.json")
+        remove_stale_temporaries(figures_dir, name)
+        saved, why = (None, "--force") if args.force else reusable(args, results_path, config, script_path)
+        if saved is None and args.plot_only:
+            raise HW1Error(f"--plot-only: {why}; run without --plot-only first")
+        payload = None
+        if saved is not None:
+            try:
+                staged = _draw(plot, summarize, saved["results"], figures_dir, saved["provenance"].get("run_id"))
+                written = saved["provenance"].get("written", "?")
+                note = "same config" + ("" if args.plot_only else " and code")
+                print(f"reusing {results_path} (written {written}; {note}; --force recomputes)")
+                if args.plot_only and saved["provenance"].get("code_hash") != code_hash(script_path):
+                    print("note: the code changed since these results were made; only the figures are redrawn")
+            except USABLE_ERRORS as error:
+                problem = f"{results_path} does not have what the script needs ({type(error).__name__}: {error})"
+                if args.plot_only:
+                    raise HW1Error(f"--plot-only: {problem}; run without --plot-only to recompute") from None
+                print(f"warning: {problem}; recomputing", file=sys.stderr)
+                saved = None
+        if saved is None:
+            if why != "--force" and not why.startswith("no results"):
+                print(f"{why}; recomputing")
+            log(f"computing {results_path}")
+            run_id = uuid.uuid4().hex[:12]
+            compute_start = time.perf_counter()
+            results = compute(args)
+            payload = {"config": config,
+                       "provenance": provenance(args, script_path, time.perf_counter() - compute_start, run_id),
+                       "results": results}
+            payload = json.loads(json.dumps(payload))           # what a reader will see: tuples as lists
+            staged = _draw(plot, summarize, payload["results"], figures_dir, run_id)
+        _commit(staged, results_path, payload)
+        if payload is not None:
+            print(f"wrote {results_path} ({payload['provenance']['wall_s']} s)")
     print(f"done in {time.perf_counter() - start:.1f} s")
-    return results
+    return payload["results"] if payload is not None else saved["results"]

@@ -10,6 +10,7 @@ separate Adams would make.
 """
 import copy
 import math
+import os
 from dataclasses import dataclass
 
 import torch
@@ -18,7 +19,7 @@ from torch import nn
 from torch.func import functional_call, stack_module_state
 from tqdm.auto import tqdm
 
-from common.cli import HW1Error, setup_process
+from common.cli import HW1Error, interactive, log, setup_worker
 from common.data import minibatches
 
 
@@ -129,9 +130,24 @@ def train(model, data, cfg, seed=0, desc="train", on_step=None, on_epoch=None):
         if epoch % cfg.eval_every == 0 or epoch == cfg.epochs:
             row = record(epoch)
             bar.set_postfix(loss=f"{row['train_loss']:.4f}")
+            if not interactive():
+                accuracy = "" if row["train_acc"] is None else f", train acc {row['train_acc']:.4f}"
+                log(f"{desc}: epoch {epoch}/{cfg.epochs}, train loss {row['train_loss']:.4g}{accuracy}")
             if cfg.stop_at_train_acc is not None and row["train_acc"] >= cfg.stop_at_train_acc:
                 break
     return history
+
+
+def step_progress(steps, desc, lines=5):
+    """range(steps) with a tqdm bar on a terminal, else `lines` log lines (and one at the end)."""
+    if interactive():
+        yield from tqdm(range(steps), desc=desc, leave=False, mininterval=1.0)
+        return
+    marks = {max(0, steps * k // lines - 1) for k in range(1, lines + 1)}
+    for step in range(steps):
+        yield step
+        if step in marks:
+            log(f"{desc}: step {step + 1}/{steps}")
 
 
 def _stop_if_diverged(curve, desc):
@@ -170,7 +186,7 @@ def _train_stacked_mlps(models, x, y, cfg, desc, record_every):
     scale = 2.0 / (targets.shape[1] * targets.shape[2])
     n_records = cfg.epochs // record_every
     curve = torch.empty(len(models), n_records, device=x.device)
-    for step in tqdm(range(cfg.epochs), desc=desc, leave=False, disable=None, mininterval=1.0):
+    for step in step_progress(cfg.epochs, desc):
         hidden = [inputs]                                              # h_0 .. h_{L-1}
         for layer, (weight, bias) in enumerate(zip(weights, biases)):
             h = hidden[-1]
@@ -245,7 +261,7 @@ def train_together(models, x, y, cfg, desc="train", record_every=1, method="auto
     scheduler = make_scheduler(optimizer, cfg, cfg.epochs)
     n_records = cfg.epochs // record_every
     curve = torch.empty(len(models), n_records, device=x.device)
-    for step in tqdm(range(cfg.epochs), desc=desc, leave=False, disable=None, mininterval=1.0):
+    for step in step_progress(cfg.epochs, desc):
         losses = per_model_loss(forward(params, buffers, x), y, cfg.loss)    # (M,)
         optimizer.zero_grad(set_to_none=True)
         losses.sum().backward()
@@ -284,16 +300,29 @@ def train_one_fullbatch(model, x, y, cfg, desc="train", record_every=1):
 
 def run_side_by_side(fn, jobs, workers=2):
     """[fn(job) for job in jobs], run in `workers` spawned processes with one torch thread each
-    (and malloc keeping freed memory, as in the scripts' own process).
+    (and malloc keeping freed memory, as in the scripts' own process), with one log line per
+    finished job.
 
     Small models are faster on one thread, so on a 2-core machine two independent jobs side by
     side beat one job on two threads. Put the longest jobs first: they are handed out in order.
-    fn must be importable (a module-level function) and each job must seed itself."""
+    fn must be importable (a module-level function) and each job must seed itself. The workers
+    end with the script: on an error, Ctrl-C or SIGTERM the pool is terminated, and a worker whose
+    parent died (kill -9) exits within a second (cli.setup_worker)."""
+    results = []
     if workers <= 1 or len(jobs) <= 1:
-        return [fn(job) for job in jobs]
+        for done, job in enumerate(jobs, 1):
+            results.append(fn(job))
+            log(f"job {done}/{len(jobs)} done")
+        return results
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=setup_process,
-                             initargs=(1,)) as pool:
-        return list(pool.map(fn, jobs))
+    pool = context.Pool(min(workers, len(jobs)), initializer=setup_worker, initargs=(1, os.getpid()))
+    try:
+        for done, result in enumerate(pool.imap(fn, jobs, chunksize=1), 1):
+            results.append(result)
+            log(f"job {done}/{len(jobs)} done")
+        pool.close()
+    finally:
+        pool.terminate()                  # no-op after close() once every job is done; kills on errors
+        pool.join()
+    return results

@@ -109,16 +109,17 @@ def output_lock(results_path):
 
 
 # ---------------------------------------------------------------------------- provenance
-def code_files(script_path):
-    """The files whose content decides a script's results: the script and common/*.py."""
-    return [os.path.abspath(script_path), *sorted(glob.glob(os.path.join(COMMON, "*.py")))]
+def code_files(script_path, common=COMMON):
+    """The files whose content decides a script's results: the script and common/*.py (the
+    package this process imported)."""
+    return [os.path.abspath(script_path), *sorted(glob.glob(os.path.join(common, "*.py")))]
 
 
-def code_hash(script_path):
+def code_hash(script_path, common=COMMON):
     """sha256 (first 16 hex digits) over the script and every module of common/, line endings
     normalized, so a checkout with CRLF endings hashes alike."""
     digest = hashlib.sha256()
-    for path in code_files(script_path):
+    for path in code_files(script_path, common):
         with open(path, "rb") as f:
             digest.update(os.path.basename(path).encode() + b"\0" + f.read().replace(b"\r\n", b"\n") + b"\0")
     return digest.hexdigest()[:16]
@@ -278,10 +279,12 @@ def run_experiment(args, name, config, compute, plot, threads, summarize=None):
                 if args.plot_only:
                     raise HW1Error(f"--plot-only: {problem}; run without --plot-only to recompute") from None
                 print(f"warning: {problem}; recomputing", file=sys.stderr)
-                saved = None
+                saved, why = None, None                          # said already
         if saved is None:
-            if why != "--force" and not why.startswith("no results"):
-                print(f"{why}; recomputing")
+            if why is not None and why != "--force" and not why.startswith("no results"):
+                unusable = "corrupt" in why or "layout" in why           # damaged, not merely outdated
+                print(f"{'warning: ' if unusable else ''}{why}; recomputing",
+                      file=sys.stderr if unusable else sys.stdout)
             log(f"computing {results_path}")
             run_id = uuid.uuid4().hex[:12]
             compute_start = time.perf_counter()

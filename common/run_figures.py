@@ -1,9 +1,12 @@
 """Run every script in turn (make figures / make quick), print each one's wall time and the total,
 and write them to results/timings.json ({"scripts": {command: seconds}, "total": seconds});
 at report settings, then rewrite REPORT.md from the new results (python -m common.report).
+Before anything runs, every dataset the scripts need must be there (or download): a missing one
+is one line and exit 1, not a failure minutes into the run.
 
     python -m common.run_figures --force   # report settings, every result recomputed (make figures)
-    python -m common.run_figures --quick   # every script with --quick (timings in results/quick/)
+    python -m common.run_figures --quick   # every script with --quick, recomputed (make quick; timings
+                                           # in results/quick/)
     python -m common.run_figures --plot-only   # redraw every figure from results/ (no timings written)
 """
 import json
@@ -13,6 +16,8 @@ import sys
 import time
 
 from common import report
+from common.cli import HW1Error
+from common.data import ensure_files, resolve_data_dir
 from common.results import atomic_write_bytes
 
 COMMANDS = [                      # the report's figures, in report order
@@ -31,12 +36,46 @@ COMMANDS = [                      # the report's figures, in report order
 ]
 
 
+DATASETS = {"hw1_1_mnist.py": None, "hw1_1_simulate.py": (), "hw1_2_minratio.py": ()}   # None: its --dataset
+DEFAULT_DATASETS = ("mnist",)     # every other script reads MNIST
+
+
+def datasets_needed(commands):
+    """The datasets the commands read, in first-use order."""
+    needed = []
+    for command in commands:
+        names = DATASETS.get(command[0], DEFAULT_DATASETS)
+        if names is None:
+            names = (command[command.index("--dataset") + 1],) if "--dataset" in command else ("mnist",)
+        needed += [n for n in names if n not in needed]
+    return needed
+
+
+def data_dir_of(extra):
+    """--data-dir from the extra arguments, else $HW1_DATA_DIR, else ./data (as the scripts do)."""
+    for i, arg in enumerate(extra):
+        if arg == "--data-dir" and i + 1 < len(extra):
+            return extra[i + 1]
+        if arg.startswith("--data-dir="):
+            return arg.split("=", 1)[1]
+    return resolve_data_dir(None)
+
+
 def main(extra):
     quick = "--quick" in extra
+    if quick and "--force" not in extra:
+        extra = [*extra, "--force"]                   # make quick recomputes, like make figures
+    commands = [c for c in COMMANDS
+                if not (quick and c[0] == "hw1_1_mnist.py" and "fashion-mnist" in c)]   # quick: one dataset
+    if "--plot-only" not in extra:
+        try:
+            for name in datasets_needed(commands):
+                ensure_files(name, data_dir_of(extra))
+        except HW1Error as error:
+            print(f"run_figures: error: {error}", file=sys.stderr)
+            sys.exit(1)
     timings, start = {}, time.perf_counter()
-    for command in COMMANDS:
-        if quick and command[0] == "hw1_1_mnist.py" and "fashion-mnist" in command:
-            continue                                  # quick: one dataset is enough to exercise the path
+    for command in commands:
         name = " ".join(command)
         print(f"\n=== {name} {' '.join(extra)}", flush=True)
         t0 = time.perf_counter()

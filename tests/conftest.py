@@ -62,3 +62,80 @@ def run_script(script, *args, env=None, timeout=300):
         proc.kill()
         raise
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+# ---------------------------------------------------------------------------- processes the tests start and end
+class Script:
+    """A script started in its own process group, its stdout read line by line in a thread, so a
+    test can wait for a line the script prints (a marker, never a sleep). Use as a context
+    manager: on exit the whole group (the script and its side-by-side workers) is killed and the
+    script reaped, whatever happened in the test."""
+
+    def __init__(self, script, *args, env=None):
+        import queue
+        import threading
+        full_env = dict(os.environ, HW1_OFFLINE="1", PYTHONPATH=ROOT)
+        full_env.update(env or {})
+        self.proc = subprocess.Popen([sys.executable, os.path.join(ROOT, script), *args], stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, env=full_env, cwd=ROOT,
+                                     start_new_session=True)
+        self.lines, self._queue = [], queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self._queue.put(line)
+        self._queue.put(None)
+
+    def wait_for(self, needle, count=1, timeout=300):
+        """Lines read until `count` of them contain `needle`; fails when the script ends first."""
+        import queue
+        import time
+        deadline, found = time.time() + timeout, [line for line in self.lines if needle in line]
+        while len(found) < count:
+            try:
+                line = self._queue.get(timeout=max(0.1, deadline - time.time()))
+            except queue.Empty:
+                raise AssertionError(f"no {needle!r} within {timeout} s; output so far: {self.lines[-5:]}") from None
+            if line is None:
+                raise AssertionError(f"the script ended before printing {needle!r}: {self.lines[-5:]} "
+                                     f"{self.proc.stderr.read()[-500:]}")
+            self.lines.append(line)
+            if needle in line:
+                found.append(line)
+        return found
+
+    def finish(self, timeout=300):
+        """(exit status, stdout, stderr) once the script has ended."""
+        _, err = self.proc.communicate(timeout=timeout)
+        self._reader.join(timeout=10)
+        while not self._queue.empty():
+            line = self._queue.get()
+            if line is not None:
+                self.lines.append(line)
+        return self.proc.returncode, "".join(self.lines), err
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        import signal
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.proc.kill()
+        self.proc.wait(timeout=60)
+        for stream in (self.proc.stdout, self.proc.stderr):
+            stream.close()
+        return False
+
+
+def pid_alive(pid):
+    """True while `pid` runs (a zombie counts as ended)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False

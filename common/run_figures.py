@@ -51,14 +51,14 @@ def datasets_needed(commands):
     return needed
 
 
-def data_dir_of(extra):
-    """--data-dir from the extra arguments, else $HW1_DATA_DIR, else ./data (as the scripts do)."""
+def option(extra, flag, default):
+    """The value of `flag` among the extra arguments (--flag value or --flag=value), else default."""
     for i, arg in enumerate(extra):
-        if arg == "--data-dir" and i + 1 < len(extra):
+        if arg == flag and i + 1 < len(extra):
             return extra[i + 1]
-        if arg.startswith("--data-dir="):
+        if arg.startswith(flag + "="):
             return arg.split("=", 1)[1]
-    return resolve_data_dir(None)
+    return default
 
 
 def main(extra):
@@ -70,7 +70,7 @@ def main(extra):
     if "--plot-only" not in extra:
         try:
             for name in datasets_needed(commands):
-                ensure_files(name, data_dir_of(extra))
+                ensure_files(name, resolve_data_dir(option(extra, "--data-dir", None)))
         except HW1Error as error:
             print(f"run_figures: error: {error}", file=sys.stderr)
             sys.exit(1)
@@ -90,10 +90,10 @@ def main(extra):
         print(f"{seconds:8.1f} s  {name}")
     print(f"{total:8.1f} s  total")
     if "--plot-only" not in extra:                    # redrawing is not a timing of the experiments
-        path = os.path.join("results", "quick" if quick else "", "timings.json")
+        path = os.path.join(option(extra, "--out-dir", "."), "results", "quick" if quick else "", "timings.json")
         atomic_write_bytes(path, (json.dumps({"scripts": timings, "total": total}, indent=1) + "\n").encode())
     if not quick:                                     # REPORT.md quotes the new results
-        sys.exit(report.main([]))
+        sys.exit(report.main(["--root", option(extra, "--out-dir", report.ROOT)]))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,6 @@
 """Every script end to end in --quick mode, as a user runs it: outputs, caching, bad input."""
 import json
 import os
-import signal
 
 import pytest
 
@@ -78,7 +77,7 @@ def test_simulate_plot_only_and_cache(simulate_run):
     _pngs_ok(simulate_run, SIMULATE_PNGS)
     # a changed config is not served from the cache: --plot-only then has nothing to draw
     proc = run_script("hw1_1_simulate.py", "--quick", "--plot-only", "--steps", "7", "--out-dir", simulate_run)
-    assert proc.returncode == 1 and "no results for this config" in proc.stderr
+    assert proc.returncode == 1 and "another config" in proc.stderr
 
 
 def test_simulate_same_seed_gives_identical_results(simulate_run, tmp_path):
@@ -320,33 +319,6 @@ def test_sharpness_quick(fake_data_dir, tmp_path):
     for m in res["models"]:
         assert m["keskar_0.001"] > m["keskar_0.0001"] > 0
         assert m["top_eigenvalue"] >= m["block_top_eigenvalue"] * 0.99   # a diagonal block cannot exceed ||H||
-
-
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-def test_interrupted_run_leaves_no_partial_results_and_reruns(tmp_path, signum):
-    import subprocess
-    import sys
-    import time
-
-    from tests.conftest import ROOT
-    cmd = [sys.executable, os.path.join(ROOT, "hw1_1_simulate.py"), "--quick", "--steps", "200000",
-           "--out-dir", str(tmp_path)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                            env=dict(os.environ, PYTHONPATH=ROOT))
-    results = tmp_path / "results" / "quick"
-    deadline = time.time() + 120
-    while not results.exists() and time.time() < deadline:              # created just before training
-        time.sleep(0.2)
-    time.sleep(1.5)                                                      # well inside the long training
-    proc.send_signal(signum)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode != 0
-    if signum == signal.SIGINT:                                          # Ctrl-C: one line, exit 130
-        assert proc.returncode == 130 and len(err.strip().splitlines()) == 1 and "interrupted" in err
-    assert not list(results.glob("*.json")) and not list(results.glob(".*.tmp"))   # nothing half-written
-    again = run_script("hw1_1_simulate.py", "--quick", "--out-dir", str(tmp_path))
-    assert again.returncode == 0 and _results(str(tmp_path), "hw1_1_simulate")["results"]["functions"]
-
 
 
 def test_every_script_is_checked_for_same_seed_determinism():

@@ -14,9 +14,9 @@ from tests.conftest import ROOT, write_fake_mnist, write_idx
 
 
 def test_idx_loader_shapes_labels_normalization(tmp_path):
-    x_tr, y_tr, x_te, y_te = write_fake_mnist(str(tmp_path), n_train=50, n_test=20, size=12)
+    x_tr, y_tr, x_te, y_te = write_fake_mnist(str(tmp_path), n_train=50, n_test=20)
     ds = data.load_dataset("mnist", str(tmp_path))
-    assert ds.x_train.shape == (50, 1, 12, 12) and ds.x_test.shape == (20, 1, 12, 12)
+    assert ds.x_train.shape == (50, 1, 28, 28) and ds.x_test.shape == (20, 1, 28, 28)
     assert ds.x_train.dtype == torch.float32 and ds.y_train.dtype == torch.int64
     np.testing.assert_array_equal(ds.y_train.numpy(), y_tr)
     np.testing.assert_array_equal(ds.y_test.numpy(), y_te)
@@ -29,8 +29,8 @@ def test_idx_loader_shapes_labels_normalization(tmp_path):
 
 
 def test_fashion_mnist_uses_its_own_folder(tmp_path, monkeypatch):
-    write_fake_mnist(str(tmp_path), "FashionMNIST", n_train=30, n_test=10, size=8)
-    assert data.load_dataset("fashion-mnist", str(tmp_path)).x_train.shape == (30, 1, 8, 8)
+    write_fake_mnist(str(tmp_path), "FashionMNIST", n_train=30, n_test=10)
+    assert data.load_dataset("fashion-mnist", str(tmp_path)).x_train.shape == (30, 1, 28, 28)
     monkeypatch.setenv("HW1_OFFLINE", "1")
     with pytest.raises(HW1Error, match="MNIST"):
         data.load_dataset("mnist", str(tmp_path))
@@ -44,7 +44,7 @@ def test_folder_and_file_names_match_torchvision(tmp_path):
         folder, files = data._expected_files(name, "root")
         assert folder == os.path.join("root", cls.__name__, "raw")
         assert sorted(files) == sorted(os.path.splitext(f)[0] for f, _ in cls.resources)
-    write_fake_mnist(str(tmp_path), n_train=10, n_test=5, size=8)
+    write_fake_mnist(str(tmp_path), n_train=10, n_test=5)
     code = ("import sys; from common import data; data.load_dataset('mnist', sys.argv[1]); "
             "sys.exit('torchvision' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=ROOT).returncode == 0
@@ -134,3 +134,35 @@ def test_minibatches_cover_every_example_once():
     assert [len(b) for b in batches] == [10] * 10 + [3]
     assert sorted(torch.cat(batches).tolist()) == list(range(103))
     assert len(list(data.minibatches(103, None, gen))) == 1
+
+
+def test_a_failed_download_leaves_no_dataset_folders(tmp_path, monkeypatch):
+    """torchvision creates <root>/MNIST/raw and may leave partial files before it fails: the folders
+    this call created go, a folder that was there before stays."""
+    def failing_download(name, root):
+        raw = os.path.join(root, "MNIST", "raw")
+        os.makedirs(raw)
+        with open(os.path.join(raw, "train-images-idx3-ubyte.gz"), "wb") as f:
+            f.write(b"partial")
+        raise OSError("network unreachable")
+    monkeypatch.delenv("HW1_OFFLINE", raising=False)
+    monkeypatch.setattr(data, "_download", failing_download)
+    root = tmp_path / "kept"
+    root.mkdir()
+    with pytest.raises(HW1Error, match="download failed: OSError: network unreachable"):
+        data.load_dataset("mnist", str(root))
+    assert root.exists() and os.listdir(root) == []
+    with pytest.raises(HW1Error):
+        data.load_dataset("mnist", str(tmp_path / "new" / "deeper"))
+    assert not (tmp_path / "new").exists()
+
+
+def test_cifar_rows_of_the_wrong_size_name_the_file(tmp_path):
+    import pickle
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        with open(folder / name, "wb") as f:
+            pickle.dump({b"data": np.zeros((4, 1024), np.uint8), b"labels": [0, 1, 2, 3]}, f)
+    with pytest.raises(HW1Error, match="data_batch_1: images of .1024,. values each, expected 3x32x32"):
+        data.load_dataset("cifar10", str(tmp_path))

@@ -41,7 +41,8 @@ def test_check_catches_a_results_change_the_report_does_not_show(copy_of_repo):
     proc = run_report("--check", "--root", str(copy_of_repo))
     assert proc.returncode == 1
     assert f"median {report.sci(old)}" in proc.stderr and f"median {report.sci(old * 3)}" in proc.stderr
-    assert all(line.startswith("error: REPORT.md line ") for line in proc.stderr.strip().splitlines())
+    lines = proc.stderr.strip().splitlines()
+    assert all(line.startswith(("error: REPORT.md line ", "to fix: `make report`")) for line in lines)
     # rendering brings the report back in line
     assert run_report("--root", str(copy_of_repo)).returncode == 0
     assert run_report("--check", "--root", str(copy_of_repo)).returncode == 0
@@ -84,3 +85,54 @@ def test_template_statements_and_placeholders(tmp_path):
     assert report.render(template, str(tmp_path / "results")) == report.HEADER + "mean 0.375 over 3\n"
     with pytest.raises(report.ReportError, match="report_template.md:1: KeyError"):
         report.render("{{ R['toy']['nope'] }}\n", str(tmp_path / "results"))
+
+
+# ---------------------------------------------------------------------------- claims computed from results
+def _toy(tmp_path, values):
+    (tmp_path / "results").mkdir(exist_ok=True)
+    models = [{"name": name, "acc": acc} for name, acc in values.items()]
+    (tmp_path / "results" / "toy.json").write_text(json.dumps({"config": {}, "results": {"models": models}}))
+    return str(tmp_path / "results")
+
+
+CLAIMS = ("{% ms = R['toy']['models'] %}\n"
+          "{{ count(len(ms), 'model').capitalize() }}; accuracy {{ trend([m['acc'] for m in ms], 'rises', 'falls') }}; "
+          "{{ claim(beats([by(ms, 'name', 'cnn')['acc']], [by(ms, 'name', 'dnn')['acc']]), 'the CNN beats the DNN', "
+          "'the DNN beats the CNN') }}; best: {{ ranking(ms, lambda m: m['acc']) }}\n")
+
+
+def test_claims_follow_the_results_or_fail_the_render(tmp_path):
+    text = report.render(CLAIMS, _toy(tmp_path, {"dnn": 0.9, "cnn": 0.95, "rnn": 0.97}))
+    assert "Three models; accuracy rises; the CNN beats the DNN; best: rnn > cnn > dnn" in text
+    # a rerun that flips the ordering: the other phrasing, never the stale one
+    text = report.render(CLAIMS.replace("'rises', 'falls'", "'rises', 'falls', 'is not monotonic'"),
+                         _toy(tmp_path, {"dnn": 0.99, "cnn": 0.95, "rnn": 0.97}))
+    assert "the DNN beats the CNN" in text and "is not monotonic" in text and "dnn > rnn > cnn" in text
+    # a trend that no longer holds and has no other phrasing: the render fails, naming the line
+    with pytest.raises(report.ReportError, match="report_template.md:2: .*claim no longer holds"):
+        report.render(CLAIMS, _toy(tmp_path, {"dnn": 0.99, "cnn": 0.95, "rnn": 0.97}))
+
+
+def test_table_rows_must_match_the_header():
+    assert report.table(["a", "b"], [[1, 2]]).splitlines()[2] == "| 1 | 2 |"
+    with pytest.raises(report.ReportError, match="2 cells, the header 3"):
+        report.table(["a", "b", "c"], [[1, 2]])
+    broken = "| a | b | c |\n|---|---|---|\n| 1 | 2 | 3 |\n| 1 | 2 |\n"
+    assert report.table_problems(broken) == ["REPORT.md line 4: a table row of 2 cells under a header of 3"]
+
+
+def test_check_fails_for_a_figure_drawn_from_another_run(tmp_path):
+    from common import plots
+    (tmp_path / "results").mkdir()
+    (tmp_path / "figures").mkdir()
+    saved = {"config": {}, "provenance": {"run_id": "aaaa"}, "results": {"x": 1}}
+    (tmp_path / "results" / "toy.json").write_text(json.dumps(saved))
+    for run_id, name in (("aaaa", "toy_good"), ("bbbb", "toy_stale")):
+        with plots.staged(run_id) as staged:
+            fig, _ = plots.figure()
+            plots.save(fig, str(tmp_path / "figures"), name)
+        for path, data in staged.items():
+            open(path, "wb").write(data)
+    problems = report.missing_figures("![](figures/toy_good.png) ![](figures/toy_stale.png)\n", str(tmp_path),
+                                      report.run_ids(str(tmp_path / "results")))
+    assert len(problems) == 1 and "toy_stale.png was drawn from another run" in problems[0]

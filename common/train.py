@@ -157,14 +157,16 @@ def _stop_if_diverged(curve, desc):
         raise HW1Error(f"{desc}: training loss of model {bad} became non-finite; lower the learning rate")
 
 
-def _train_stacked_mlps(models, x, y, cfg, desc, record_every):
+def _train_stacked_mlps(models, x, y, cfg, desc, record_every, stop_on_divergence=True):
     """train_together's fast path for M same-shape mlp()s (ReLU or tanh) on the MSE: all weights
     in one (M, P) tensor, a hand-written forward and backward (no autograd graph), and one fused
     Adam step on that single tensor. Activations are (M, features, n): bmm(W (M, out, in),
     h (M, in, n)) is ~3x faster here than bmm(h (M, n, in), W^T) for narrow layers and long n.
     Backward, for out = z_L and loss_m = mean((out - y)^2):
         delta_L = 2 (out - y) / (n d_out);  dW_l = delta_l h_{l-1}^T;  db_l = sum_n delta_l;
-        delta_{l-1} = (W_l^T delta_l) * act'(z_{l-1})   (relu: 1[h > 0] = sign(h); tanh: 1 - h^2).
+        delta_{l-1} = (W_l^T delta_l) * act'(z_{l-1})   (relu: 1[h > 0]; tanh: 1 - h^2).
+    Activations are computed in place and the activation's backward is one fused op
+    (threshold_backward / tanh_backward): the wide 1-190-1 net is memory-bound.
     Checked against one-model-at-a-time autograd training in tests/test_train.py."""
     linears = [m for m in models[0] if isinstance(m, nn.Linear)]
     relu = any(isinstance(m, nn.ReLU) for m in models[0])
@@ -183,32 +185,41 @@ def _train_stacked_mlps(models, x, y, cfg, desc, record_every):
     optimizer = make_optimizer([flat], cfg)
     scheduler = make_scheduler(optimizer, cfg, cfg.epochs)
     inputs, targets = x.transpose(1, 2), y.transpose(1, 2)            # (M, d_in, n), (M, d_out, n)
+    # [x; 1] (M, n, d_in + 1), made once: the first layer's weight and bias gradients in one bmm
+    augmented = torch.cat([x, torch.ones_like(x[..., :1])], dim=2)
     scale = 2.0 / (targets.shape[1] * targets.shape[2])
     n_records = cfg.epochs // record_every
     curve = torch.empty(len(models), n_records, device=x.device)
+    activation_backward = torch.ops.aten.threshold_backward if relu else torch.ops.aten.tanh_backward
     for step in step_progress(cfg.epochs, desc):
         hidden = [inputs]                                              # h_0 .. h_{L-1}
         for layer, (weight, bias) in enumerate(zip(weights, biases)):
             h = hidden[-1]
             z = torch.addcmul(bias, weight, h) if weight.shape[2] == 1 else torch.bmm(weight, h).add_(bias)
             if layer < len(weights) - 1:
-                hidden.append(torch.relu(z) if relu else torch.tanh(z))
+                hidden.append(z.relu_() if relu else z.tanh_())         # in place: one pass over z
         error = z - targets                                            # (M, d_out, n)
         losses = error.pow(2).mean(dim=(1, 2))
         delta = error.mul_(scale)
         for layer in range(len(weights) - 1, -1, -1):
             h = hidden[layer]
-            grad_weights[layer].copy_(torch.bmm(delta, h.transpose(1, 2)))
-            grad_biases[layer].copy_(delta.sum(2, keepdim=True))
-            if layer > 0:
+            if layer == 0:
+                both = torch.bmm(delta, augmented)                       # (M, out, d_in + 1): [dW_1 | db_1]
+                grad_weights[0].copy_(both[..., :-1])
+                grad_biases[0].copy_(both[..., -1:])
+            else:
+                grad_weights[layer].copy_(torch.bmm(delta, h.transpose(1, 2)))
+                grad_biases[layer].copy_(delta.sum(2, keepdim=True))
                 back = torch.bmm(weights[layer].transpose(1, 2), delta)
-                delta = back.mul_(h.sign() if relu else 1 - h * h)         # relu: h >= 0, sign(h) = 1[h > 0]
+                # relu: back * 1[h > 0]; tanh: back * (1 - h^2); one fused pass either way
+                delta = activation_backward(back, h, 0) if relu else activation_backward(back, h)
         optimizer.step()
         if scheduler is not None:
             scheduler.step()
         if step % record_every == 0 and step // record_every < n_records:
             curve[:, step // record_every] = losses
-    _stop_if_diverged(curve, desc)
+    if stop_on_divergence:
+        _stop_if_diverged(curve, desc)
     with torch.no_grad():
         for i, model in enumerate(models):
             torch.nn.utils.vector_to_parameters(flat[i].detach().clone(), model.parameters())
@@ -241,20 +252,21 @@ def per_model_loss(out, y, kind):
     return F.cross_entropy(out.reshape(m * n, -1), y.reshape(-1), reduction="none").view(m, n).mean(1)
 
 
-def train_together(models, x, y, cfg, desc="train", record_every=1, method="auto"):
+def train_together(models, x, y, cfg, desc="train", record_every=1, method="auto", stop_on_divergence=True):
     """Full-batch training of M same-shape models at once; models are updated in place.
 
     x, y: (M, n, d_in) and (M, n, d_out): one data set per model. method: "bmm" (ReLU/tanh
     mlp()s on the MSE: batched matmuls, hand-written backward), "vmap" (torch.func, any module
     and loss) or "auto" (bmm when possible).
     Returns the training loss of every model before each recorded step: (M, epochs // record_every),
-    kept on the device during training (no per-step synchronization)."""
+    kept on the device during training (no per-step synchronization). A model whose loss became
+    non-finite is an HW1Error, unless stop_on_divergence=False (a sweep: the caller scores it)."""
     if method == "auto":
         method = "bmm" if _hand_written_ok(models[0], cfg) else "vmap"
     if method == "bmm":
         if not _hand_written_ok(models[0], cfg):
             raise HW1Error("method 'bmm' needs mlp()s with ReLU or tanh and loss 'mse'; use 'vmap'")
-        return _train_stacked_mlps(models, x, y, cfg, desc, record_every)
+        return _train_stacked_mlps(models, x, y, cfg, desc, record_every, stop_on_divergence)
     params, buffers = stack_module_state(models)       # each: (M, *param.shape), leaf tensors
     forward = _vmap_forward(models[0])
     optimizer = make_optimizer(params.values(), cfg)
@@ -270,7 +282,8 @@ def train_together(models, x, y, cfg, desc="train", record_every=1, method="auto
             scheduler.step()
         if step % record_every == 0 and step // record_every < n_records:
             curve[:, step // record_every] = losses.detach()
-    _stop_if_diverged(curve, desc)
+    if stop_on_divergence:
+        _stop_if_diverged(curve, desc)
     with torch.no_grad():
         for i, model in enumerate(models):
             for name, p in model.named_parameters():

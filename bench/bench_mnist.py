@@ -2,7 +2,10 @@
 ToTensor (+ Normalize), and training throughput as a fraction of the machine's fp32 matmul peak,
 measured in the same run. The three CNNs of hw1_1_mnist: a training step our way (max-pool
 before ReLU, malloc keeping freed memory) vs the plain way (ReLU before max-pool, glibc's
-defaults), each in a fresh single-thread process (malloc settings are per process).
+defaults), each in a fresh single-thread process (malloc settings are per process). The seeds of
+one hw1_1_mnist model: SEEDS training steps one after another (what the script does) vs one step
+of the SEEDS models stacked with torch.func (stack_module_state + functional_call + vmap, each
+seed on its own minibatch), on one thread, in a fresh process each.
 
     python -m bench.bench_mnist [--data-dir DIR]
 """
@@ -90,14 +93,65 @@ def cnn_step_seconds(root, name, way, steps=200, warmup=20):
     return seconds / steps
 
 
+def seeds_step_seconds(root, name, way, steps=100, warmup=10):
+    """Seconds to advance all hw1_1_mnist.SEEDS seeds of one model by one Adam step (batch 128):
+    'apart' = one model after another (the script's way), 'vmap' = the models stacked with
+    torch.func, each seed on its own minibatch."""
+    from torch.func import functional_call, stack_module_state, vmap
+    keep_freed_memory()
+    torch.set_num_threads(1)
+    ds = load_dataset("mnist", root)
+    seeds = hw1_1_mnist.SEEDS
+    models = []
+    for seed in range(seeds):
+        torch.manual_seed(seed)
+        models.append(hw1_1_mnist.build_model(name, ds.input_shape, ds.num_classes)[0])
+    orders = [torch.randperm(len(ds.x_train)) for _ in range(seeds)]
+    batches = [[order[i * BATCH:(i + 1) * BATCH] for order in orders] for i in range(warmup + steps)]
+    if way == "apart":
+        optimizers = [torch.optim.Adam(m.parameters(), 1e-3) for m in models]
+
+        def step(idxs):
+            for model, optimizer, idx in zip(models, optimizers, idxs):
+                adam_step(ds, model, optimizer, idx)
+    else:
+        params, buffers = stack_module_state(models)
+        skeleton = hw1_1_mnist.build_model(name, ds.input_shape, ds.num_classes)[0].to("meta")
+        if hasattr(skeleton, "channels_last"):
+            skeleton.channels_last = False                  # vmap cannot query memory formats
+        forward = vmap(lambda p, b, x: functional_call(skeleton, (p, b), (x,)))
+        optimizer = torch.optim.Adam(params.values(), 1e-3)
+
+        def step(idxs):
+            x = torch.stack([ds.x_train.index_select(0, idx) for idx in idxs])        # (S, B, 1, 28, 28)
+            y = torch.stack([ds.y_train.index_select(0, idx) for idx in idxs])        # (S, B)
+            out = forward(params, buffers, x)                                          # (S, B, 10)
+            loss = torch.nn.functional.cross_entropy(out.flatten(0, 1), y.flatten(), reduction="none")
+            optimizer.zero_grad()
+            loss.view(seeds, -1).mean(1).sum().backward()                            # each seed its own mean
+            optimizer.step()
+    for idxs in batches[:warmup]:
+        step(idxs)
+    seconds, _ = timed(lambda: [step(idxs) for idxs in batches[warmup:]])
+    return seconds / steps
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--cnn-step", nargs=2, metavar=("NAME", "WAY"), help=argparse.SUPPRESS)  # child process
+    parser.add_argument("--seeds-step", nargs=2, metavar=("NAME", "WAY"), help=argparse.SUPPRESS)  # child process
+    parser.add_argument("--only-seeds", action="store_true", help="only the seeds-together comparison")
     args = parser.parse_args()
     root = resolve_data_dir(args.data_dir)
     if args.cnn_step:
         print(cnn_step_seconds(root, *args.cnn_step))
+        return
+    if args.seeds_step:
+        print(seeds_step_seconds(root, *args.seeds_step))
+        return
+    if args.only_seeds:
+        seeds_together(root)
         return
     print(f"# MNIST MLP {'-'.join(map(str, SIZES))}, batch {BATCH}; {machine()}")
     torch.set_num_threads(2)
@@ -128,6 +182,20 @@ def main():
                                   name, way], check=True, capture_output=True, text=True)
             per_step[way] = min(per_step.get(way, float("inf")), float(out.stdout))
         report(f"{name}, one step", 1e3 * per_step["ours"], 1e3 * per_step["plain"], unit="ms")
+    seeds_together(root)
+
+
+def seeds_together(root):
+    print(f"# hw1_1_mnist, all {hw1_1_mnist.SEEDS} seeds of a model one Adam step further (batch {BATCH}, "
+          f"1 thread): one after another vs torch.func.vmap; {machine()}")
+    for name in [*hw1_1_mnist.CNNS, *hw1_1_mnist.DNNS]:
+        per_step = {}
+        for way in ("apart", "vmap", "apart", "vmap"):        # alternated: the machine's drift hits both
+            out = subprocess.run([sys.executable, "-m", "bench.bench_mnist", "--data-dir", root, "--seeds-step",
+                                  name, way], check=True, capture_output=True, text=True)
+            per_step[way] = min(per_step.get(way, float("inf")), float(out.stdout))
+        report(f"{name}, {hw1_1_mnist.SEEDS} seeds", 1e3 * per_step["apart"], 1e3 * per_step["vmap"],
+               ours_label="apart", plain_label="vmap ", unit="ms")
 
 
 if __name__ == "__main__":

@@ -53,24 +53,27 @@ def mlp_widths_for_params(in_dim, depth, out_dim, target):
 
 
 class CNN(nn.Module):
-    """conv3x3 blocks (ReLU, 2x2 max-pool after each of the first `n_pool` blocks), then
-    flatten -> dense `hidden` -> ReLU -> `num_classes`. Input (B, C, H, W).
+    """conv3x3 blocks (ReLU, 2x2 max-pool after each of the first `n_pool` blocks, or after the
+    blocks listed in `pool_after`, where a block listed twice is pooled twice), then flatten ->
+    dense `hidden` -> ReLU -> `num_classes`. Input (B, C, H, W).
     A pooled block runs conv -> max-pool -> ReLU: the same function as conv -> ReLU -> max-pool
     (ReLU is monotone, so it commutes with max), with the ReLU and its backward on a quarter of
     the values (bench/bench_mnist.py times the CNN steps both ways)."""
 
-    def __init__(self, in_shape, channels, hidden, num_classes, n_pool=2):
+    def __init__(self, in_shape, channels, hidden, num_classes, n_pool=2, pool_after=None):
         super().__init__()
+        pool_after = list(range(n_pool)) if pool_after is None else list(pool_after)
         c, h, w = in_shape
         blocks = []
         for i, out_c in enumerate(channels):
             blocks.append(nn.Conv2d(c, out_c, 3, padding=1))
-            if i < n_pool:
+            for _ in range(pool_after.count(i)):
                 blocks.append(nn.MaxPool2d(2))
                 h, w = h // 2, w // 2
             blocks.append(nn.ReLU())
             c = out_c
         self.features = nn.Sequential(*blocks)
+        self.feature_shape = (c, h, w)          # what the head sees
         self.head = nn.Sequential(nn.Flatten(), nn.Linear(c * h * w, hidden), nn.ReLU(),
                                   nn.Linear(hidden, num_classes))
         # channels_last (NHWC) convolutions: 1.3-2x faster per epoch on this CPU; off under
@@ -104,3 +107,19 @@ def cnn_for_params(in_shape, channels, num_classes, target, n_pool=2):
         if error <= 0.005 * target:
             break
     return CNN(in_shape, best[1], best[2], num_classes, n_pool)
+
+
+def depth_family_cnn(in_shape, depth, channels, num_classes, target):
+    """One member of a CNN family that varies depth only: `depth` conv3x3 layers of `channels`
+    channels each, with two 2x2 max-pools after the first conv layer, so every member's later conv
+    layers work on, and its head sees, the same (channels, H/4, W/4) map (7x7 for 28x28 images),
+    and every head has the same shape (flatten -> dense -> classes). The dense width is solved so
+    that the parameter count is closest to `target` (deeper members, with more conv parameters,
+    get a slightly narrower dense layer). Pooling right after the first layer keeps the deeper
+    members' extra layers cheap (a 3x3 conv on 7x7 costs a sixteenth of one on 28x28)."""
+    def build(hidden):
+        return CNN(in_shape, [channels] * depth, hidden, num_classes, pool_after=[0, 0])
+    with_one = count_params(build(1))
+    slope = count_params(build(2)) - with_one
+    hidden = max(1, round((target - with_one) / slope) + 1)
+    return build(hidden)

@@ -138,8 +138,9 @@ def git_commit():
 
 
 def git_modified():
-    """True when tracked code (the scripts, common/) differs from the commit; None without git."""
-    status = _git("status", "--porcelain", "--untracked-files=no", "--", "*.py")
+    """True when the code behind results (the scripts hw1_*.py, common/) differs from the commit;
+    None without git."""
+    status = _git("status", "--porcelain", "--untracked-files=no", "--", "hw1_*.py", "common")
     return None if status is None else bool(status)
 
 

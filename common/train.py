@@ -34,6 +34,8 @@ class TrainConfig:
     loss: str = "ce"             # ce (classification) | mse (regression)
     eval_every: int = 1          # epochs between full-set evaluations (and history rows)
     stop_at_train_acc: float | None = None   # stop after the evaluation that reaches this accuracy
+    eval_train_subset: int | None = None     # per-epoch training metrics on the first n training examples
+                                             # (a fixed subset; the full sets once more at the end: "final")
 
 
 def make_optimizer(params, cfg):
@@ -88,7 +90,9 @@ def train(model, data, cfg, seed=0, desc="train", on_step=None, on_epoch=None):
     on_step(step, model, loss) runs after each backward pass, before the optimizer step
     (gradients are in .grad). on_epoch(epoch, model, row) runs after each evaluation, the
     first at epoch 0 (before any step).
-    Returns the history: {"epoch", "train_loss", "train_acc", "test_loss", "test_acc"}."""
+    Returns the history: {"epoch", "train_loss", "train_acc", "test_loss", "test_acc"}; with
+    cfg.eval_train_subset, the training metrics per epoch are those of the first n training
+    examples, and "final" holds the metrics of the full training and test sets at the end."""
     x_train, y_train, x_test, y_test = data
     generator = torch.Generator().manual_seed(seed)
     optimizer = make_optimizer(model.parameters(), cfg)
@@ -98,8 +102,10 @@ def train(model, data, cfg, seed=0, desc="train", on_step=None, on_epoch=None):
     history = {"epoch": [], "train_loss": [], "train_acc": [], "test_loss": [], "test_acc": []}
     step = 0
 
+    n_eval = cfg.eval_train_subset or len(x_train)
+
     def record(epoch):
-        train_loss, train_acc = evaluate(model, x_train, y_train, cfg.loss)
+        train_loss, train_acc = evaluate(model, x_train[:n_eval], y_train[:n_eval], cfg.loss)
         test_loss, test_acc = evaluate(model, x_test, y_test, cfg.loss)
         if not math.isfinite(train_loss):
             raise HW1Error(f"{desc}: training loss became {train_loss} at epoch {epoch}; "
@@ -135,6 +141,10 @@ def train(model, data, cfg, seed=0, desc="train", on_step=None, on_epoch=None):
                 log(f"{desc}: epoch {epoch}/{cfg.epochs}, train loss {row['train_loss']:.4g}{accuracy}")
             if cfg.stop_at_train_acc is not None and row["train_acc"] >= cfg.stop_at_train_acc:
                 break
+    if cfg.eval_train_subset is not None:
+        train_loss, train_acc = evaluate(model, x_train, y_train, cfg.loss)
+        history["final"] = {"train_loss": train_loss, "train_acc": train_acc,
+                            "test_loss": history["test_loss"][-1], "test_acc": history["test_acc"][-1]}
     return history
 
 
@@ -334,8 +344,10 @@ def run_side_by_side(fn, jobs, workers=2):
         for done, result in enumerate(pool.imap(fn, jobs, chunksize=1), 1):
             results.append(result)
             log(f"job {done}/{len(jobs)} done")
-        pool.close()
-    finally:
-        pool.terminate()                  # no-op after close() once every job is done; kills on errors
+    except BaseException:
+        pool.terminate()                  # an error, Ctrl-C or SIGTERM: the workers go at once
         pool.join()
+        raise
+    pool.close()                          # every job done: the workers exit on their own
+    pool.join()
     return results

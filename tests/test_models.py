@@ -1,9 +1,11 @@
 """Parameter counts against closed forms, and the width solver's targets."""
+import math
+
 import pytest
 import torch
 import torch.nn.functional as F
 
-from common.models import CNN, cnn_for_params, count_params, mlp, mlp_params, mlp_widths_for_params
+from common.models import CNN, cnn_for_params, count_params, depth_family_cnn, mlp, mlp_params, mlp_widths_for_params
 
 
 @pytest.mark.parametrize("in_dim,widths,out_dim", [(1, [190], 1), (784, [30, 20, 10], 10), (5, [3] * 8, 2)])
@@ -71,3 +73,21 @@ def test_cnn_is_conv_relu_pool_written_out():
     expected_grads = torch.autograd.grad(expected.pow(2).sum(), params)
     for g, e in zip(grads, expected_grads):
         torch.testing.assert_close(g, e, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("in_shape", [(1, 28, 28), (3, 32, 32)])
+def test_depth_family_varies_depth_only(in_shape):
+    """hw1_1_mnist's CNNs: the same conv width, the same map before the head and the same head
+    layout at every depth, and parameter counts within 1% of the budget."""
+    import hw1_1_mnist
+    target = mlp_params(math.prod(in_shape), [hw1_1_mnist.SHALLOW_DNN_WIDTH], 10)
+    models = {depth: depth_family_cnn(in_shape, depth, hw1_1_mnist.CNN_CHANNELS, 10, target)
+              for depth in hw1_1_mnist.CNNS.values()}
+    side = (in_shape[1] // 4, in_shape[2] // 4)
+    for depth, model in models.items():
+        convs = [m for m in model.features if isinstance(m, torch.nn.Conv2d)]
+        assert len(convs) == depth and {c.out_channels for c in convs} == {hw1_1_mnist.CNN_CHANNELS}
+        features = model.features(torch.zeros(2, *in_shape))
+        assert tuple(features.shape[1:]) == model.feature_shape == (hw1_1_mnist.CNN_CHANNELS, *side)
+        assert [type(m) for m in model.head] == [torch.nn.Flatten, torch.nn.Linear, torch.nn.ReLU, torch.nn.Linear]
+        assert abs(count_params(model) - target) <= 0.01 * target

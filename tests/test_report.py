@@ -136,3 +136,33 @@ def test_check_fails_for_a_figure_drawn_from_another_run(tmp_path):
     problems = report.missing_figures("![](figures/toy_good.png) ![](figures/toy_stale.png)\n", str(tmp_path),
                                       report.run_ids(str(tmp_path / "results")))
     assert len(problems) == 1 and "toy_stale.png was drawn from another run" in problems[0]
+
+
+def _tamper(root, name, change):
+    path = root / "results" / f"{name}.json"
+    saved = json.loads(path.read_text())
+    change(saved["results"])
+    path.write_text(json.dumps(saved))
+
+
+def test_a_flipped_ordering_fails_the_check(copy_of_repo):
+    """Every DNN made better than every CNN on MNIST: the committed report's sentences about the
+    families no longer hold, so --check fails (the render gives the other phrasing or fails)."""
+    def flip(results):
+        for m in results["models"]:
+            for run in m["runs"]:
+                run["history"]["final"]["test_acc"] = 0.999 if m["family"] == "DNN" else 0.5
+            m["final"]["test_acc"].update(mean=0.999 if m["family"] == "DNN" else 0.5, min=0.5, max=0.999)
+    _tamper(copy_of_repo, "hw1_1_mnist_mnist", flip)
+    proc = run_report("--check", "--root", str(copy_of_repo))
+    assert proc.returncode == 1 and "REPORT.md line" in proc.stderr or "claim no longer holds" in proc.stderr
+
+
+def test_a_broken_monotonic_trend_fails_the_check(copy_of_repo):
+    """Novak's sensitivity made to zigzag over the batch sizes: the trend sentence must change."""
+    def zigzag(results):
+        for i, m in enumerate(sorted(results["models"], key=lambda m: m["batch"])):
+            m["jacobian_frobenius"] = 1.0 + (i % 2)
+    _tamper(copy_of_repo, "hw1_3_sensitivity_batch", zigzag)
+    proc = run_report("--check", "--root", str(copy_of_repo))
+    assert proc.returncode == 1

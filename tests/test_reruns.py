@@ -46,7 +46,9 @@ def test_results_are_reused_only_for_the_same_config_and_code(repo_copy):
     # unchanged: reused, in one line that says which file, when written, and how to recompute
     again = run_in(repo_copy, "hw1_1_simulate.py", *FAST_SIMULATE)
     reuse = [line for line in again.stdout.splitlines() if line.startswith("reusing")]
-    assert len(reuse) == 1 and "hw1_1_simulate.json" in reuse[0] and "written 20" in reuse[0]
+    assert len(reuse) == 2 and "hw1_1_simulate_tune.json" in reuse[0]          # the sweep, then the runs
+    reuse = reuse[1:]
+    assert "hw1_1_simulate.json" in reuse[0] and "written 20" in reuse[0]
     assert "same config and code" in reuse[0] and "--force recomputes" in reuse[0]
     assert _saved(repo_copy)["provenance"]["run_id"] == run_id
     # a constant of the config block edited: recomputed, and the edit takes effect
@@ -142,12 +144,13 @@ def test_derived_seeds_depend_on_names_not_positions():
 
 def test_inserting_a_model_leaves_the_other_models_identical(monkeypatch):
     import hw1_1_simulate as sim
-    args = SimpleNamespace(seed=3, functions=["sinc5", "chirp"], steps=30, points=50,
+    args = SimpleNamespace(seed=3, functions=["sinc5", "chirp"], steps=30, points=50, seeds=2,
                            device_resolved=torch.device("cpu"), quick=True, workers=1)
-    before = sim.run(args)
-    grown = {"inserted (3 hidden)": (3, 3e-3), **sim.ARCHITECTURES}          # first, so every position shifts
+    rates = {arch: 3e-3 for arch in sim.ARCHITECTURES}
+    before = sim.run(args, rates)
+    grown = {"inserted (3 hidden)": 3, **sim.ARCHITECTURES}          # first, so every position shifts
     monkeypatch.setattr(sim, "ARCHITECTURES", grown)
-    after = sim.run(args)
+    after = sim.run(args, {**rates, "inserted (3 hidden)": 1e-3})
     for f in args.functions:
         old = {m["name"]: m for m in before["functions"][f]["models"]}
         new = {m["name"]: m for m in after["functions"][f]["models"]}
@@ -158,10 +161,10 @@ def test_inserting_a_model_leaves_the_other_models_identical(monkeypatch):
 
 def test_inserting_a_mnist_model_leaves_the_others_identical(fake_data_dir, monkeypatch):
     import hw1_1_mnist as mn
-    monkeypatch.setattr(mn, "CNNS", {"CNN shallow (1 conv)": mn.CNNS["CNN shallow (1 conv)"]})
+    monkeypatch.setattr(mn, "CNNS", {"CNN shallow (1 conv)": 1})
     monkeypatch.setattr(mn, "DNNS", {"DNN shallow (1 hidden)": 1})
     args = SimpleNamespace(seed=0, dataset="mnist", data_dir=fake_data_dir, device_resolved=torch.device("cpu"),
-                           quick=True, workers=1, epochs=1, batch_size=64)
+                           quick=True, workers=1, epochs=1, batch_size=64, seeds=2)
     before = {m["name"]: m for m in mn.run(args)["models"]}
     monkeypatch.setattr(mn, "DNNS", {"DNN inserted (3 hidden)": 3, "DNN shallow (1 hidden)": 1})
     after = {m["name"]: m for m in mn.run(args)["models"]}

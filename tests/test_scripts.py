@@ -2,6 +2,8 @@
 import json
 import os
 
+import numpy as np
+
 import pytest
 
 from common.run_figures import COMMANDS
@@ -54,18 +56,36 @@ def simulate_run(tmp_path_factory):
 
 
 def test_simulate_quick_writes_figures_and_results(simulate_run):
-    _pngs_ok(simulate_run, SIMULATE_PNGS)
+    _pngs_ok(simulate_run, SIMULATE_PNGS + ["hw1_1_simulate_tune.png"])
     saved = _results(simulate_run, "hw1_1_simulate")
     assert set(saved) == {"config", "provenance", "results"}
+    n_seeds = len(saved["results"]["seed_names"])
+    assert n_seeds == 3
     for entry in saved["results"]["functions"].values():
         models = entry["models"]
         assert len(models) >= 3
         for m in models:
-            assert {"name", "widths", "params", "final_loss", "loss_curve"} <= set(m)
-            assert m["final_loss"] < m["loss_curve"][0]          # training lowered the loss
+            assert len(m["final_losses"]) == len(m["loss_curves"]) == len(m["predictions"]) == n_seeds
+            assert all(loss < curve[0] for loss, curve in zip(m["final_losses"], m["loss_curves"]))   # training helped
+            assert m["final_loss"]["median"] == sorted(m["final_losses"])[n_seeds // 2]
+            assert m["final_losses"][m["seed_names"].index(m["median_seed"])] == m["final_loss"]["median"]
         counts = [m["params"] for m in models]
         assert max(counts) <= 1.01 * min(counts)                  # same size within 1%
         assert len({len(m["widths"]) for m in models}) == len(models)   # different depths
+
+
+def test_simulate_tuning_and_reported_seeds_are_disjoint_and_the_chosen_rates_are_used(simulate_run):
+    tuned, reported = _results(simulate_run, "hw1_1_simulate_tune"), _results(simulate_run, "hw1_1_simulate")
+    assert set(tuned["results"]["seeds"]).isdisjoint(reported["results"]["seeds"])
+    assert not set(tuned["config"]["tuning_seeds"]) & set(reported["config"]["seed_names"])
+    for arch, entry in tuned["results"]["architectures"].items():
+        best = min(entry["rates"], key=lambda row: row["score"])
+        assert entry["chosen_lr"] == best["lr"] == reported["config"]["learning_rates"][arch]
+        for row in entry["rates"]:                                # the score: geometric mean over all sweep runs
+            losses = [v for per_function in row["final_loss"].values() for v in per_function]
+            assert row["score"] == pytest.approx(float(np.exp(np.mean(np.log(losses)))), rel=1e-12)
+        for m in (m for f in reported["results"]["functions"].values() for m in f["models"] if m["name"] == arch):
+            assert m["lr"] == entry["chosen_lr"]
 
 
 def test_simulate_plot_only_and_cache(simulate_run):
@@ -128,15 +148,22 @@ def test_mnist_quick_on_fake_data(fake_data_dir, tmp_path):
     res = _results(out, "hw1_1_mnist_mnist")["results"]
     families = [m["family"] for m in res["models"]]
     assert families.count("CNN") >= 3 and families.count("DNN") >= 3
-    for family in ("CNN", "DNN"):
-        counts = [m["params"] for m in res["models"] if m["family"] == family]
-        assert max(counts) <= 1.01 * min(counts)
+    budget = {m["name"]: m for m in res["models"]}["DNN shallow (1 hidden)"]["params"]
+    assert all(abs(m["params"] - budget) <= 0.01 * budget for m in res["models"])   # one budget, within 1%
     for m in res["models"]:
-        h = m["history"]
-        assert {"train_loss", "train_acc", "test_loss", "test_acc"} <= set(h)
-        assert m["final_test_acc"] == h["test_acc"][-1]
+        assert [r["seed_name"] for r in m["runs"]] == ["seed-0", "seed-1"]
+        for r in m["runs"]:
+            h = r["history"]
+            assert {"train_loss", "train_acc", "test_loss", "test_acc", "final"} <= set(h)
+            assert h["final"]["test_acc"] == h["test_acc"][-1]
+        accs = [r["history"]["final"]["test_acc"] for r in m["runs"]]
+        assert m["final"]["test_acc"]["mean"] == pytest.approx(np.mean(accs))
+        assert m["final"]["test_acc"]["std"] == pytest.approx(np.std(accs, ddof=1))
+        assert len({r["seed"] for r in m["runs"]}) == 2
+    cnns = [m for m in res["models"] if m["family"] == "CNN"]
+    assert len({tuple(m["feature_shape"]) for m in cnns}) == 1            # depth is the only variable
     # a learnable fake task: at least one model of each family beats chance by far
-    assert max(m["final_test_acc"] for m in res["models"] if m["family"] == "DNN") > 0.5
+    assert max(m["final"]["test_acc"]["mean"] for m in res["models"] if m["family"] == "DNN") > 0.5
     # same seed -> same results; then --plot-only redraws without data
     again = str(tmp_path / "again")
     proc = run_script("hw1_1_mnist.py", "--quick", "--data-dir", fake_data_dir, "--out-dir", again)

@@ -155,7 +155,7 @@ def test_a_flipped_ordering_fails_the_check(copy_of_repo):
             m["final"]["test_acc"].update(mean=0.999 if m["family"] == "DNN" else 0.5, min=0.5, max=0.999)
     _tamper(copy_of_repo, "hw1_1_mnist_mnist", flip)
     proc = run_report("--check", "--root", str(copy_of_repo))
-    assert proc.returncode == 1 and "REPORT.md line" in proc.stderr or "claim no longer holds" in proc.stderr
+    assert proc.returncode == 1 and ("REPORT.md line" in proc.stderr or "claim no longer holds" in proc.stderr)
 
 
 def test_a_broken_monotonic_trend_fails_the_check(copy_of_repo):

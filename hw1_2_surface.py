@@ -112,7 +112,9 @@ def run(args):
     # the trained weights and trajectory are cached (results/cache/), so a new --grid does not retrain
     training_key = {"epochs": args.epochs, "seed": args.seed, "widths": WIDTHS, "batch": BATCH, "lr": LR,
                     "quick": args.quick, "device": str(device)}
-    trained = cached_tensors(args, SCRIPT, training_key, train_and_keep_trajectory)
+    n_params = sum(p.numel() for p in model.parameters())
+    trained = cached_tensors(args, SCRIPT, training_key, train_and_keep_trajectory,
+                             shapes={"trajectory": (args.epochs + 1, n_params)})   # init + one per epoch
     trajectory = list(trained["trajectory"])                        # per epoch, the last one is theta*
     torch.nn.utils.vector_to_parameters(trajectory[-1], model.parameters())
     n_eval = QUICK["eval_examples"] if args.quick else EVAL_EXAMPLES

@@ -7,6 +7,7 @@ some ReLU nets, and near-zero eigenvalues need the precision.
 """
 import copy
 import math
+import warnings
 
 import torch
 from torch.func import functional_call, hessian
@@ -158,8 +159,12 @@ def gradient_norm(parameters):
 
 
 def exact_hessian(loss, theta):
-    """The (P, P) Hessian of loss at theta (torch.func: forward-over-reverse), symmetrized."""
-    h = hessian(loss)(theta)
+    """The (P, P) Hessian of loss at theta (torch.func: forward-over-reverse), symmetrized.
+    torch's forward-mode AD loads its jvp decompositions with torch.jit.script on first use, which
+    torch 2.14 reports as a FutureWarning of its own; that one warning is silenced here."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"`torch\.jit\.script` is deprecated", category=FutureWarning)
+        h = hessian(loss)(theta)
     return 0.5 * (h + h.T)
 
 

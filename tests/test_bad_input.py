@@ -153,6 +153,6 @@ def test_output_into_a_closed_pipe_ends_quietly(tmp_path):
 
 def test_no_future_warning_from_our_own_calls(fake_data_dir, tmp_path):
     env = {"PYTHONWARNINGS": "error::FutureWarning"}
-    for script in ("hw1_1_mnist.py", "hw1_2_surface.py"):
+    for script in ("hw1_1_mnist.py", "hw1_2_surface.py", "hw1_2_minratio.py"):
         proc = run_script(script, "--quick", "--data-dir", fake_data_dir, "--out-dir", str(tmp_path), env=env)
         assert proc.returncode == 0 and "FutureWarning" not in proc.stderr, proc.stderr

@@ -79,14 +79,20 @@ class Script:
         self.proc = subprocess.Popen([sys.executable, os.path.join(ROOT, script), *args], stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True, env=full_env, cwd=ROOT,
                                      start_new_session=True)
-        self.lines, self._queue = [], queue.Queue()
+        self.lines, self._queue, self._errors = [], queue.Queue(), []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
+        self._error_reader = threading.Thread(target=self._read_errors, daemon=True)   # stderr never fills up
+        self._error_reader.start()
 
     def _read(self):
         for line in self.proc.stdout:
             self._queue.put(line)
         self._queue.put(None)
+
+    def _read_errors(self):
+        for line in self.proc.stderr:
+            self._errors.append(line)
 
     def wait_for(self, needle, count=1, timeout=300):
         """Lines read until `count` of them contain `needle`; fails when the script ends first."""
@@ -100,21 +106,23 @@ class Script:
                 raise AssertionError(f"no {needle!r} within {timeout} s; output so far: {self.lines[-5:]}") from None
             if line is None:
                 raise AssertionError(f"the script ended before printing {needle!r}: {self.lines[-5:]} "
-                                     f"{self.proc.stderr.read()[-500:]}")
+                                     f"{''.join(self._errors)[-500:]}")
             self.lines.append(line)
             if needle in line:
                 found.append(line)
         return found
 
     def finish(self, timeout=300):
-        """(exit status, stdout, stderr) once the script has ended."""
-        _, err = self.proc.communicate(timeout=timeout)
+        """(exit status, stdout, stderr) once the script has ended: waits for the process itself,
+        not for the end of its pipes (which a leftover grandchild could hold open)."""
+        self.proc.wait(timeout=timeout)
         self._reader.join(timeout=10)
+        self._error_reader.join(timeout=10)
         while not self._queue.empty():
             line = self._queue.get()
             if line is not None:
                 self.lines.append(line)
-        return self.proc.returncode, "".join(self.lines), err
+        return self.proc.returncode, "".join(self.lines), "".join(self._errors)
 
     def __enter__(self):
         return self

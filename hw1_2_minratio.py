@@ -1,33 +1,43 @@
-"""HW1-2 "What happens when the gradient is almost zero": 100 runs driven to a critical point,
-then the minimal ratio (share of positive Hessian eigenvalues) against the loss.
+"""HW1-2 "What happens when the gradient is almost zero": critical points of every index, found
+from starts spread over the whole loss range, told apart from gradient-flat points, and their
+minimal ratio (share of positive Hessian eigenvalues) and index (share of negative ones) against
+the loss (Dauphin et al. 2014, Fig. 1; Frye et al. 2020).
 
-Setting (chosen so that the gradient can really be driven to ~0, see below): a tanh MLP
-1-6-6-1 (61 params) on 200 evenly spaced points of sinc5 on [-1, 1], MSE, float64, 100 seeds.
-  Phase 1: full-batch Adam (lr 3e-3, 3000 steps) on the loss.
-  Phase 2: trust-region Newton on the loss: step -(|H| + mu I)^-1 g in the Hessian's eigenbasis
-           (|H| flips negative curvature, as in saddle-free Newton), mu adapted by the ratio of
-           actual to predicted decrease; the iterate with the smallest ||grad L|| is kept. A run
-           leaves the batch once its ||grad L|| <= 1e-8. The exact Hessian of every iteration
-           comes in closed form (curvature.tanh_mlp_mse_derivatives, ~10x faster than torch.func).
-  Measure: exact Hessian (torch.func, symmetrized), eigvalsh. minimal_ratio = share of
-           eigenvalues > tol, tol = 1e-6 * max|lambda|; the near-zero and negative shares too;
-           and the sampling definition: the share of 1000 points theta + r u (u uniform on the
-           unit sphere, r = 1e-2) whose loss exceeds L(theta).
-Why this setting: Newton-type steps on grad L = 0 need a smooth loss (ReLU nets' gradients
-jump when a point crosses a kink, so LM stalls near 5e-5) and the gradient left after Adam lies
-in directions of tiny curvature (|lambda| ~ 1e-5), where minimizing ||grad L||^2 or LM barely
-moves; a trust-region Newton step on L itself goes far along them. All 100 runs are batched
-(over runs) in two processes. About 1.5 minutes on 2 CPU cores.
+Setting: a tanh MLP 1-8-1 (25 params) on 200 evenly spaced points of sinc5 on [-1, 1], MSE,
+float64, exact Hessians in closed form (common.curvature.tanh_mlp_mse_derivatives).
+  Starts:  16 full-batch Adam trajectories (lr 1e-2, 20000 steps, init to convergence); along
+           each, 15 snapshots whose losses are spread uniformly in log loss between its first and
+           its last loss: 240 starts from loss ~0.3 down to ~1e-5.
+  Finder:  damped Newton-MR on grad L = 0 (common.critical.newton_mr: least-squares Newton step
+           -(H^2 + mu I)^-1 H g, trust region on ||grad L||^2, so saddles attract as much as
+           minima), at most 2000 iterations, stopping at ||grad L|| <= 1e-9.
+  Outcome: critical (||grad L|| <= 1e-5, Frye et al.'s ||g||^2 <= 1e-10), gradient-flat (most of
+           ||g||^2 in H's near-kernel, |lambda| <= 1e-6 max|lambda|; Frye's residual r saved
+           beside), or not converged. Every run is kept and drawn.
+  Measure: at every final point the full spectrum of the exact Hessian; minimal ratio = share of
+           eigenvalues > tol for tol = rel * max|lambda|, rel = 1e-12 (strictly > 0 up to roundoff:
+           the sign of a smaller eigenvalue differs between two exact Hessian codes) ... 1e-4
+           (the main figure: 1e-6, where a residual gradient of 1e-5 already moves a Newton step
+           along an eigenvalue at tol by ~1); index = share < -tol; and the sampling definition:
+           the share of 500 neighbours theta + r u (u uniform on the unit sphere) with a higher
+           loss, at radii scaled to each point, 1/2 r^2 lambda_max = c * L for c = 0.01, 1, 100.
+Why a 1-8-1 net: wider or deeper tanh nets (1-6-6-1, 61 params) have so many near-zero
+eigenvalues that the finder reached only the constant-output saddle and gradient-flat points;
+with 8 hidden units it finds saddles and minima from L ~ 1e-5 to the constant-output saddle.
+About 2 minutes on 2 CPU cores (two processes, each batching its 120 starts).
 """
 import math
 
 import numpy as np
 import torch
-from torch.func import grad, vmap
+from torch.func import vmap
 
 from common import plots
-from common.cli import MAX_RUNS, MAX_STEPS, bounded_int, make_parser, run_main, seed_all, side_by_side_workers
-from common.curvature import eigenvalue_shares, exact_hessian, tanh_mlp_mse_derivatives
+from common.cli import MAX_RUNS, MAX_STEPS, bounded_int, derive_seed, log, make_parser, run_main, seed_all, \
+    side_by_side_workers
+from common.critical import CRITICAL_GRAD, FLAT_SHARE, KERNEL_TOL, OUTCOMES, classify, gradient_norm_descent, \
+    newton_mr
+from common.curvature import eigenvalue_shares, tanh_mlp_mse_derivatives
 from common.data import function_data
 from common.results import run_experiment
 from common.train import run_side_by_side
@@ -35,18 +45,23 @@ from common.train import run_side_by_side
 SCRIPT = "hw1_2_minratio"
 
 # ---------------------------------------------------------------------------- config
-WIDTHS = [6, 6]            # hidden layers, tanh
+WIDTHS = [8]               # hidden layers, tanh
 POINTS = 200               # training points of sinc5 on [-1, 1]
-RUNS = 100                 # seeds base..base+99
-ADAM_STEPS = 3000          # phase 1
-ADAM_LR = 3e-3
-NEWTON_ITERS = 1000        # phase 2, trust-region Newton iterations at most
-STOP_GRAD = 1e-8           # a run stops once ||grad L|| <= this
-TARGET_GRAD = 1e-5         # the goal every run should meet
-REL_TOL = 1e-6             # |lambda| <= REL_TOL * max|lambda| counts as zero
-SAMPLES = 1000             # random neighbours for the sampling definition
-RADIUS = 1e-2              # their distance from theta
-QUICK = {"runs": 6, "adam_steps": 300, "newton_iters": 30}
+FUNCTION = "sinc5"
+TRAJECTORIES = 16          # Adam runs that supply the starts (seeds derived from their names)
+ADAM_STEPS = 20000         # full-batch steps per trajectory
+ADAM_LR = 1e-2
+SNAPSHOT_EVERY = 10        # steps between saved snapshots (candidates for starts)
+STARTS = 15                # starts per trajectory, uniform in log loss
+NEWTON_ITERS = 2000        # finder iterations at most
+FINDERS = {"newton_mr": newton_mr, "gradient_norm": gradient_norm_descent}   # name -> finder(derivs, theta, iters)
+FINDER = "newton_mr"       # the default; gradient_norm is the baseline of bench/bench_minratio.py
+REL_TOLS = {"1e-12": 1e-12, "1e-10": 1e-10, "1e-8": 1e-8, "1e-6": 1e-6, "1e-4": 1e-4}   # tol = rel * max|lambda|;
+                           # 1e-12 is "strictly > 0" up to float64 roundoff (a sign below it is noise)
+MAIN_TOL = "1e-6"          # the tolerance of the main figure (see the docstring)
+SAMPLES = 500              # random neighbours per radius
+RADIUS_FACTORS = {"c=0.01": 1e-2, "c=1": 1.0, "c=100": 1e2}   # 1/2 r^2 lambda_max = c * L
+QUICK = {"trajectories": 2, "adam_steps": 2000, "starts": 6, "newton_iters": 200}
 
 SIZES = [1, *WIDTHS, 1]
 SHAPES = [s for a, b in zip(SIZES[:-1], SIZES[1:]) for s in ((b, a), (b,))]   # (out, in) weight, bias
@@ -55,22 +70,27 @@ N_PARAMS = sum(math.prod(s) for s in SHAPES)
 
 def parse_args():
     parser = make_parser(__doc__, side_by_side=True)
-    parser.add_argument("--runs", type=bounded_int(1, MAX_RUNS), default=None,
-                        help=f"training runs, 1..{MAX_RUNS} (default {RUNS})")
-    parser.add_argument("--adam-steps", type=bounded_int(1, MAX_STEPS), default=None,
-                        help=f"phase 1 steps, 1..{MAX_STEPS} (default {ADAM_STEPS})")
+    parser.add_argument("--trajectories", type=bounded_int(1, MAX_RUNS), default=None,
+                        help=f"Adam trajectories that supply starts, 1..{MAX_RUNS} (default {TRAJECTORIES})")
+    parser.add_argument("--adam-steps", type=bounded_int(SNAPSHOT_EVERY, MAX_STEPS), default=None,
+                        help=f"steps per trajectory, {SNAPSHOT_EVERY}..{MAX_STEPS} (default {ADAM_STEPS})")
+    parser.add_argument("--starts", type=bounded_int(1, 1000), default=None,
+                        help=f"starts per trajectory, 1..1000 (default {STARTS})")
     parser.add_argument("--newton-iters", type=bounded_int(1, MAX_STEPS), default=None,
-                        help=f"phase 2 iterations at most, 1..{MAX_STEPS} (default {NEWTON_ITERS})")
+                        help=f"finder iterations at most, 1..{MAX_STEPS} (default {NEWTON_ITERS})")
+    parser.add_argument("--finder", choices=sorted(FINDERS), default=FINDER,
+                        help=f"critical-point finder (default {FINDER})")
     args = parser.parse_args()
-    args.runs = args.runs or (QUICK["runs"] if args.quick else RUNS)
-    args.adam_steps = args.adam_steps or (QUICK["adam_steps"] if args.quick else ADAM_STEPS)
-    args.newton_iters = args.newton_iters or (QUICK["newton_iters"] if args.quick else NEWTON_ITERS)
+    for name in QUICK:
+        if getattr(args, name) is None:
+            setattr(args, name, QUICK[name] if args.quick else globals()[name.upper()])
     return args
 
 
 # ---------------------------------------------------------------------------- model as a function of flat theta
 def net(theta, x):
-    """The tanh MLP with flat parameters theta (N_PARAMS,) on x (n, 1) -> (n, 1)."""
+    """The tanh MLP with flat parameters theta (N_PARAMS,) on x (n, 1) -> (n, 1); the layout of
+    nn.Sequential(Linear, Tanh, ..., Linear).parameters()."""
     params, start = [], 0
     for shape in SHAPES:
         n = math.prod(shape)
@@ -91,145 +111,219 @@ def init_theta(seed):
     return torch.cat([p.detach().reshape(-1) for layer in layers for p in layer.parameters()]).double()
 
 
-# ---------------------------------------------------------------------------- phases 1 and 2, batched over runs
-def drive_to_critical_points(job):
-    """Adam, then trust-region Newton, for a batch of seeds; returns one dict per run."""
-    seeds, adam_steps, newton_iters, device = job
-    x, y = function_data("sinc5", POINTS, dtype=torch.float64, device=device)
+def log_uniform_picks(losses, count):
+    """Indices of `count` distinct entries of losses (T,) closest to levels spread uniformly in
+    log loss between the first and the last entry (fewer if the curve has fewer distinct ones)."""
+    log_loss = np.log10(np.asarray(losses))
+    picks = []
+    for level in np.linspace(log_loss[0], log_loss[-1], count):
+        distance = np.abs(log_loss - level)
+        distance[picks] = np.inf
+        picks.append(int(np.argmin(distance)))
+    return sorted(set(picks))
+
+
+# ---------------------------------------------------------------------------- starts, finder, measures (one job)
+def find_and_measure(job):
+    """Adam trajectories for `names`, starts along them, the finder from every start, and the
+    measures at every final point; returns one dict per start."""
+    names, base_seed, adam_steps, starts, newton_iters, finder, device = job
+    x, y = function_data(FUNCTION, POINTS, dtype=torch.float64, device=device)
     loss = lambda theta: ((net(theta, x) - y) ** 2).mean()    # MSE
-    batch_loss, batch_grad = vmap(loss), vmap(grad(loss))
+    batch_loss = vmap(loss)
+    derivatives = lambda theta: tanh_mlp_mse_derivatives(theta, SIZES, x, y)
 
-    theta = torch.stack([init_theta(s) for s in seeds]).to(device).requires_grad_(True)   # (R, P)
+    # trajectories: (R, P) trained together, the summed loss gives each run its own gradient
+    seeds = [derive_seed(base_seed, "trajectory", name) for name in names]
+    theta = torch.stack([init_theta(s) for s in seeds]).to(device).requires_grad_(True)
     optimizer = torch.optim.Adam([theta], lr=ADAM_LR)
-    for _ in range(adam_steps):                 # phase 1: the summed loss gives each run its own gradient
+    snapshots, snapshot_loss = [], []
+    for step in range(adam_steps + 1):
         optimizer.zero_grad()
-        batch_loss(theta).sum().backward()
-        optimizer.step()
-    theta = theta.detach()
-    adam_grad = batch_grad(theta).norm(dim=1)
+        current = batch_loss(theta)
+        if step % SNAPSHOT_EVERY == 0 or step == adam_steps:
+            snapshots.append(theta.detach().clone())
+            snapshot_loss.append(current.detach().clone())
+        if step < adam_steps:
+            current.sum().backward()
+            optimizer.step()
+    snapshots, snapshot_loss = torch.stack(snapshots, 1), torch.stack(snapshot_loss, 1)   # (R, T, P), (R, T)
+    steps = [min(k * SNAPSHOT_EVERY, adam_steps) for k in range(snapshots.shape[1])]
+    origin = [(i, k) for i in range(len(names)) for k in log_uniform_picks(snapshot_loss[i].cpu(), starts)]
+    start_theta = torch.stack([snapshots[i, k] for i, k in origin])
+    log(f"{len(origin)} starts from {len(names)} trajectories; running {finder}")
 
-    runs = len(seeds)
-    best, best_grad = theta.clone(), adam_grad.clone()
-    mu = torch.full((runs,), 1e-3, dtype=theta.dtype, device=device)
-    iterations = torch.zeros(runs, dtype=torch.long, device=device)
-    active = torch.arange(runs, device=device)
-    for step in range(newton_iters + 1):        # phase 2 on the runs still above STOP_GRAD
-        th, m = theta[active], mu[active]
-        current_loss, g, h = tanh_mlp_mse_derivatives(th, SIZES, x, y)   # closed form: (A,), (A, P), (A, P, P)
-        grad_norm = g.norm(dim=1)
-        improved = grad_norm < best_grad[active]
-        best[active] = torch.where(improved[:, None], th, best[active])
-        best_grad[active] = torch.where(improved, grad_norm, best_grad[active])
-        keep = best_grad[active] > STOP_GRAD
-        active, th, m, current_loss, g, h = active[keep], th[keep], m[keep], current_loss[keep], g[keep], h[keep]
-        if len(active) == 0 or step == newton_iters:
-            break
-        eigenvalues, vectors = torch.linalg.eigh(h)
-        g_eig = (vectors.transpose(1, 2) @ g[:, :, None])[:, :, 0]     # g in the eigenbasis
-        step_eig = g_eig / (eigenvalues.abs() + m[:, None])
-        step_theta = (vectors @ step_eig[:, :, None])[:, :, 0]
-        predicted = (g_eig * step_eig).sum(1) - 0.5 * (eigenvalues * step_eig ** 2).sum(1)
-        trial = th - step_theta
-        trial_loss = batch_loss(trial)
-        ratio = (current_loss - trial_loss) / predicted.clamp_min(1e-300)
-        accept = trial_loss < current_loss
-        theta[active] = torch.where(accept[:, None], trial, th)
-        mu[active] = torch.where(ratio > 0.75, m / 4, torch.where(ratio < 0.25, m * 4, m)).clamp(1e-30, 1e10)
-        iterations[active] += 1
+    final, iterations = FINDERS[finder](derivatives, start_theta, newton_iters)
+    final_loss, final_grad, final_hessian = derivatives(final)
+    outcome = classify(final_grad, final_hessian)
+    eigenvalues = torch.linalg.eigvalsh(final_hessian)                   # (R, P) ascending
 
-    # ------------------------------------------------------------------------ measure at the kept points
+    generator = torch.Generator().manual_seed(derive_seed(base_seed, "neighbours", *names))
     out = []
-    generator = torch.Generator().manual_seed(12345)
-    for i, seed in enumerate(seeds):
-        th = best[i]
-        eigenvalues = torch.linalg.eigvalsh(exact_hessian(loss, th))
-        shares = eigenvalue_shares(eigenvalues, REL_TOL)
-        directions = torch.randn(SAMPLES, N_PARAMS, generator=generator, dtype=th.dtype).to(device)
+    for r, (i, k) in enumerate(origin):
+        shares = {name: eigenvalue_shares(eigenvalues[r], rel) for name, rel in REL_TOLS.items()}
+        top = float(eigenvalues[r].abs().max())
+        directions = torch.randn(SAMPLES, N_PARAMS, generator=generator, dtype=torch.float64).to(device)
         directions /= directions.norm(dim=1, keepdim=True)
-        neighbour_loss = batch_loss(th + RADIUS * directions)
-        out.append({"seed": seed, "loss": float(loss(th)), "grad_norm": float(best_grad[i]),
-                    "adam_grad_norm": float(adam_grad[i]), "newton_iterations": int(iterations[i]),
-                    "minimal_ratio": shares["minimal_ratio"], "zero_share": shares["zero_share"],
-                    "negative_share": shares["negative_share"], "eig_tol": shares["tol"],
-                    "max_eigenvalue": float(eigenvalues[-1]), "min_eigenvalue": float(eigenvalues[0]),
-                    "sampled_ratio": float((neighbour_loss > loss(th)).double().mean()),
-                    "theta": th.tolist()})
+        sampled = {}
+        for name, c in RADIUS_FACTORS.items():
+            radius = math.sqrt(2 * c * float(final_loss[r]) / top)          # 1/2 r^2 lambda_max = c L
+            higher = batch_loss(final[r] + radius * directions) > final_loss[r]      # (SAMPLES,)
+            sampled[name] = {"radius": radius, "ratio": float(higher.double().mean())}
+        out.append({"trajectory": names[i], "start_step": steps[k], "start_loss": float(snapshot_loss[i, k]),
+                    "finder": finder, "iterations": int(iterations[r]),
+                    "outcome": outcome["outcome"][r],
+                    "loss": float(final_loss[r]), "grad_norm": outcome["grad_norm"][r],
+                    "kernel_share": outcome["kernel_share"][r], "frye_r": outcome["frye_r"][r],
+                    "eigenvalues": eigenvalues[r].tolist(), "shares": shares, "sampled": sampled,
+                    "theta": final[r].tolist()})
     return out
 
 
 def run(args):
     seed_all(args.seed)
-    seeds = [args.seed + i for i in range(args.runs)]
+    names = [f"t{k}" for k in range(args.trajectories)]
     workers = side_by_side_workers(args)
-    chunks = [seeds[k::workers] for k in range(workers)]
-    jobs = [(chunk, args.adam_steps, args.newton_iters, args.device_resolved) for chunk in chunks if chunk]
-    runs = sorted((r for part in run_side_by_side(drive_to_critical_points, jobs, workers) for r in part),
-                  key=lambda r: r["seed"])
-    norms = np.array([r["grad_norm"] for r in runs])
+    chunks = [names[k::workers] for k in range(workers)]
+    jobs = [(chunk, args.seed, args.adam_steps, args.starts, args.newton_iters, args.finder, args.device_resolved)
+            for chunk in chunks if chunk]
+    runs = [r for part in run_side_by_side(find_and_measure, jobs, workers) for r in part]
+    runs.sort(key=lambda r: (int(r["trajectory"][1:]), r["start_step"]))
+    counts = {name: sum(r["outcome"] == name for r in runs) for name in OUTCOMES}
+    _, y = function_data(FUNCTION, POINTS, dtype=torch.float64)
     return {"model": f"1-{'-'.join(map(str, WIDTHS))}-1 tanh", "params": N_PARAMS, "points": POINTS,
-            "rel_tol": REL_TOL, "radius": RADIUS, "samples": SAMPLES, "target_grad": TARGET_GRAD,
-            "missed": int((norms > TARGET_GRAD).sum()), "median_grad_norm": float(np.median(norms)),
-            "runs": runs}
+            "function": FUNCTION, "critical_grad": CRITICAL_GRAD, "kernel_tol": KERNEL_TOL,
+            "target_variance": float(y.var(unbiased=False)),     # L at the constant-output saddle
+            "flat_share": FLAT_SHARE, "rel_tols": REL_TOLS, "main_tol": MAIN_TOL,
+            "radius_factors": RADIUS_FACTORS, "samples": SAMPLES, "counts": counts, "runs": runs}
 
 
 # ---------------------------------------------------------------------------- plot
+MARKERS = {"critical": dict(marker="o", s=16), "gradient-flat": dict(marker="x", s=18),
+           "not converged": dict(marker="s", s=18, facecolors="none")}
+OUTCOME_COLORS = {"critical": plots.PALETTE[0], "gradient-flat": plots.PALETTE[1], "not converged": "gray"}
+
+
+def values(runs, key, outcome=None):
+    return np.array([r[key] for r in runs if outcome is None or r["outcome"] == outcome])
+
+
+def share(runs, kind, tol, outcome=None):
+    return np.array([r["shares"][tol][kind] for r in runs if outcome is None or r["outcome"] == outcome])
+
+
+def scatter_outcomes(ax, runs, y_of):
+    """Every run, one marker style per outcome (none dropped)."""
+    for name in OUTCOMES:
+        chosen = [r for r in runs if r["outcome"] == name]
+        if not chosen:
+            continue
+        style = dict(MARKERS[name])
+        color_key = "edgecolors" if "facecolors" in style else "color"
+        style[color_key] = OUTCOME_COLORS[name]
+        ax.scatter([r["loss"] for r in chosen], [y_of(r) for r in chosen], label=f"{name} ({len(chosen)})",
+                   alpha=0.8, **style)
+
+
 def plot(results, figures_dir):
-    runs = results["runs"]
-    loss = np.array([r["loss"] for r in runs])
-    hit = np.array([r["grad_norm"] <= results["target_grad"] for r in runs])
-    fig, axes = plots.figure(ncols=2, width=4.6, height=3.8, sharey=True)
-    for ax, key, title in ((axes[0, 0], "minimal_ratio", "Hessian: share of eigenvalues > tol"),
-                           (axes[0, 1], "sampled_ratio", f"sampling: share of L(θ+r·u) > L(θ), r={results['radius']}")):
-        ratio = np.array([r[key] for r in runs])
-        ax.scatter(loss[hit], ratio[hit], s=16, color=plots.PALETTE[0],
-                   label=f"‖∇L‖ ≤ {results['target_grad']:g} ({hit.sum()})")
-        if (~hit).any():
-            ax.scatter(loss[~hit], ratio[~hit], s=28, facecolors="none", edgecolors=plots.PALETTE[1],
-                       label=f"missed the threshold ({(~hit).sum()})")
-        ax.set(xscale="log", xlabel="training loss (MSE)", title=title)
+    runs, main = results["runs"], results["main_tol"]
+    title = f"{len(runs)} runs of {results['model']} ({results['params']} params) on {results['function']}"
+
+    fig, axes = plots.figure(ncols=2, width=4.8, height=3.8, sharey=True)
+    scatter_outcomes(axes[0, 0], runs, lambda r: r["shares"][main]["minimal_ratio"])
+    axes[0, 0].set(xscale="log", xlabel="loss at the final point (MSE)", ylabel="minimal ratio",
+                   title=f"Hessian: share of λ > {main}·max|λ|")
+    scatter_outcomes(axes[0, 1], runs, lambda r: r["sampled"]["c=1"]["ratio"])
+    axes[0, 1].set(xscale="log", xlabel="loss at the final point (MSE)",
+                   title="sampling: share of L(θ+r·u) > L(θ), ½r²λmax = L")
+    for ax in axes[0]:
         ax.legend(fontsize=7)
-    axes[0, 0].set_ylabel("minimal ratio")
-    fig.suptitle(f"{len(runs)} runs of {results['model']} ({results['params']} params) on sinc5", y=1.02)
+    fig.suptitle(title, y=1.02)
     plots.save(fig, figures_dir, f"{SCRIPT}_ratio_vs_loss")
 
-    fig, axes = plots.figure(ncols=2, width=4.6, height=3.6)
-    norms = np.array([r["grad_norm"] for r in runs])
+    fig, axes = plots.figure(width=5.2, height=3.8)
+    scatter_outcomes(axes[0, 0], runs, lambda r: r["shares"][main]["negative_share"])
+    axes[0, 0].set(xscale="log", xlabel="loss at the final point (MSE)", ylabel="index (share of λ < −tol)",
+                   title=f"Index vs loss (Dauphin et al. 2014, Fig. 1), tol {main}·max|λ|")
+    axes[0, 0].legend(fontsize=7)
+    plots.save(fig, figures_dir, f"{SCRIPT}_index_vs_loss")
+
+    fig, axes = plots.figure(ncols=2, width=4.8, height=3.8)
     ax = axes[0, 0]
-    order = np.argsort(norms)
-    ax.scatter(np.arange(len(runs)), norms[order], s=10, color=np.where(hit[order], plots.PALETTE[0], plots.PALETTE[1]))
-    ax.scatter(np.arange(len(runs)), np.array([r["adam_grad_norm"] for r in runs])[order], s=6, color="gray",
-               alpha=0.5, label="after Adam (phase 1)")
-    ax.axhline(results["target_grad"], color="black", ls="--", lw=1, label=f"goal {results['target_grad']:g}")
-    ax.set(yscale="log", xlabel="run (sorted)", ylabel="final ‖∇L‖₂", title="Gradient norm of every run")
+    edges = np.logspace(np.floor(np.log10(min(values(runs, "start_loss")))),
+                        np.ceil(np.log10(max(values(runs, "start_loss")))), 9)
+    bottom = np.zeros(len(edges) - 1)
+    for name in OUTCOMES:
+        counts, _ = np.histogram(values(runs, "start_loss", name), bins=edges)
+        ax.bar(edges[:-1], counts, width=np.diff(edges), bottom=bottom, align="edge", color=OUTCOME_COLORS[name],
+               edgecolor="white", label=name)
+        bottom += counts
+    ax.set(xscale="log", xlabel="start loss", ylabel="runs", title="Outcome of every run by its start loss")
     ax.legend(fontsize=7)
     ax = axes[0, 1]
-    zero = np.array([r["zero_share"] for r in runs])
-    negative = np.array([r["negative_share"] for r in runs])
-    ratio = np.array([r["minimal_ratio"] for r in runs])
-    ax.scatter(loss, zero, s=10, color="gray", label="near-zero share")
-    ax.scatter(loss, negative, s=10, color=plots.PALETTE[1], label="negative share")
-    ax.scatter(loss, ratio, s=10, color=plots.PALETTE[0], label="positive share (minimal ratio)")
-    ax.set(xscale="log", xlabel="training loss (MSE)", ylabel="share of eigenvalues",
-           title=f"Spectrum at the critical points (tol {results['rel_tol']:g}·max|λ|)")
+    for name in OUTCOMES:
+        chosen = [r for r in runs if r["outcome"] == name]
+        if chosen:
+            style = dict(MARKERS[name])
+            style["edgecolors" if "facecolors" in style else "color"] = OUTCOME_COLORS[name]
+            ax.scatter([r["start_loss"] for r in chosen], [r["grad_norm"] for r in chosen], label=name, **style)
+    ax.axhline(results["critical_grad"], color="black", ls="--", lw=1, label=f"‖∇L‖ = {results['critical_grad']:g}")
+    ax.set(xscale="log", yscale="log", xlabel="start loss", ylabel="final ‖∇L‖₂", title="Final gradient norm")
     ax.legend(fontsize=7)
-    plots.save(fig, figures_dir, f"{SCRIPT}_gradnorm_and_spectrum")
+    plots.save(fig, figures_dir, f"{SCRIPT}_outcomes")
+
+    fig, axes = plots.figure(ncols=2, width=4.8, height=3.8)
+    ax = axes[0, 0]
+    tols = list(results["rel_tols"])
+    critical = [r for r in runs if r["outcome"] == "critical"]
+    groups = {"minima (no λ < −tol)": [r for r in critical if r["shares"][main]["negative_share"] == 0],
+              "saddles": [r for r in critical if r["shares"][main]["negative_share"] > 0]}
+    for (label, chosen), color, shift in zip(groups.items(), plots.PALETTE, (-0.1, 0.1)):
+        if not chosen:
+            continue
+        per_tol = np.array([[r["shares"][t]["minimal_ratio"] for t in tols] for r in chosen])
+        low, median, high = np.percentile(per_tol, [25, 50, 75], axis=0)
+        positions = np.arange(len(tols)) + shift
+        ax.errorbar(positions, median, yerr=[median - low, high - median], fmt="o-", color=color, capsize=3,
+                    label=f"{label} ({len(chosen)})")
+    ax.set_xticks(np.arange(len(tols)), [f"{t}·max|λ|" for t in tols], fontsize=7)
+    ax.set(xlabel="tolerance (λ > tol counts as positive)", ylabel="minimal ratio (median, quartiles)",
+           title="Critical points: tolerance dependence")
+    if critical:
+        ax.legend(fontsize=7)
+    ax = axes[0, 1]
+    for (name, c), color in zip(results["radius_factors"].items(), plots.PALETTE):
+        ax.scatter(values(critical, "loss"), [r["sampled"][name]["ratio"] for r in critical], s=12, color=color,
+                   label=f"½r²λmax = {c:g}·L")
+    ax.set(xlabel="loss at the critical point", ylabel="sampled ratio", title="Sampling definition at three radii")
+    if critical:
+        ax.set_xscale("log")
+        ax.legend(fontsize=7)
+    else:
+        ax.text(0.5, 0.5, "no critical point found", ha="center", transform=ax.transAxes)
+        axes[0, 0].text(0.5, 0.5, "no critical point found", ha="center", transform=axes[0, 0].transAxes)
+    plots.save(fig, figures_dir, f"{SCRIPT}_tolerance")
 
 
 def main():
     args = parse_args()
-    config = {"runs": args.runs, "adam_steps": args.adam_steps, "newton_iters": args.newton_iters,
-              "seed": args.seed, "widths": WIDTHS, "points": POINTS, "adam_lr": ADAM_LR, "rel_tol": REL_TOL,
-              "radius": RADIUS, "samples": SAMPLES, "stop_grad": STOP_GRAD, "target_grad": TARGET_GRAD,
-              "function": "sinc5"}
+    config = {"trajectories": args.trajectories, "adam_steps": args.adam_steps, "starts": args.starts,
+              "newton_iters": args.newton_iters, "finder": args.finder, "seed": args.seed, "widths": WIDTHS,
+              "points": POINTS, "function": FUNCTION, "adam_lr": ADAM_LR, "snapshot_every": SNAPSHOT_EVERY,
+              "rel_tols": REL_TOLS, "main_tol": MAIN_TOL, "samples": SAMPLES, "radius_factors": RADIUS_FACTORS,
+              "critical_grad": CRITICAL_GRAD, "kernel_tol": KERNEL_TOL, "flat_share": FLAT_SHARE}
 
     def summarize(results):
-        runs = results["runs"]
-        print(f"{len(runs)} runs: median ||grad L|| {results['median_grad_norm']:.2e}; "
-              f"{len(runs) - results['missed']} of {len(runs)} reached ||grad L|| <= {results['target_grad']:g}"
-              + (f"; {results['missed']} MISSED the goal" if results["missed"] else ""))
-        print(f"median minimal ratio {np.median([r['minimal_ratio'] for r in runs]):.3f}, "
-              f"median near-zero share {np.median([r['zero_share'] for r in runs]):.3f}, "
-              f"median sampled ratio {np.median([r['sampled_ratio'] for r in runs]):.3f}")
+        runs, main = results["runs"], results["main_tol"]
+        critical = [r for r in runs if r["outcome"] == "critical"]
+        counts = ", ".join(f"{results['counts'][name]} {name}" for name in OUTCOMES)
+        print(f"{len(runs)} runs ({results['runs'][0]['finder']}): {counts}")
+        if critical:
+            loss = values(critical, "loss")
+            saddles = sum(r["shares"][main]["negative_share"] > 0 for r in critical)
+            print(f"critical points: loss {loss.min():.2e} .. {loss.max():.2e} "
+                  f"({np.log10(loss.max() / loss.min()):.1f} decades), {saddles} saddles at tol {main}; "
+                  f"median minimal ratio {np.median(share(critical, 'minimal_ratio', main)):.2f}")
 
     run_experiment(args, SCRIPT, config, run, plot, threads=1, summarize=summarize)
 

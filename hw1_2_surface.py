@@ -9,9 +9,13 @@ through the final weights theta*, on a fixed subset of 5,000 training images:
       a, b in [-1, 1].
   (b) the plane of the top two PCA directions of the trajectory theta_t - theta* (Li et al.,
       Sec. 7), with the projected trajectory drawn on it.
-Grid points are evaluated in chunks of 32 parameter sets at once (torch.func.vmap). The trained
-weights and trajectory are cached under results/cache/, so a rerun with another --grid does not retrain.
-Figures: contour and 3-D surface for each plane. About 30-60 s on 2 CPU cores.
+Both planes are also compared in the same units: the loss on circles of equal Euclidean radius
+around theta* in each plane (orthonormal bases, 16 angles, radii 0 .. the distance from theta* to
+the initialization), since the random plane's a, b are in filter-normalized units and the PCA
+plane's in Euclidean units. Grid points are evaluated in chunks of 32 parameter sets at once
+(torch.func.vmap). The trained weights and trajectory are cached under results/cache/, so a rerun
+with another --grid does not retrain. Figures: contour and 3-D surface for each plane, and the
+equal-distance comparison. About 30-60 s on 2 CPU cores.
 """
 
 import numpy as np
@@ -38,6 +42,8 @@ GRID = 41                 # grid points per axis
 SPAN = 1.0                # random plane: a, b in [-SPAN, SPAN] (units of the filter-normalized direction)
 EVAL_EXAMPLES = 5000      # first training images used to evaluate the surface
 CHUNK = 32                # parameter sets per vmapped evaluation
+ANGLES = 16               # directions per circle in the equal-distance comparison
+RADII = 21                # radii from 0 to the distance theta* -> initialization (Euclidean)
 QUICK = {"epochs": 2, "grid": 7, "subset": (2000, 500), "eval_examples": 500}
 
 
@@ -93,6 +99,18 @@ def surface(model, center, d1, d2, alphas, betas, x, y):
     return torch.cat(losses).view(len(betas), len(alphas))
 
 
+def circle_losses(model, center, v1, v2, coefficients, x, y):
+    """Loss at center + a v1 + b v2 for each row (a, b) of coefficients (N, 2): (N,) numpy."""
+    shapes = shapes_of(dict(model.named_parameters()))
+
+    def loss_at(theta):
+        return torch.nn.functional.cross_entropy(functional_call(model, unflatten(theta, shapes), (x,)), y)
+    points = torch.tensor(coefficients, dtype=center.dtype, device=center.device)
+    with torch.no_grad():
+        losses = [vmap(loss_at)(center + chunk[:, :1] * v1 + chunk[:, 1:] * v2) for chunk in points.split(CHUNK)]
+    return torch.cat(losses).cpu().numpy()
+
+
 # ---------------------------------------------------------------------------- experiment
 def run(args):
     seed_all(args.seed)
@@ -113,7 +131,7 @@ def run(args):
     training_key = {"epochs": args.epochs, "seed": args.seed, "widths": WIDTHS, "batch": BATCH, "lr": LR,
                     "quick": args.quick, "device": str(device)}
     n_params = sum(p.numel() for p in model.parameters())
-    trained = cached_tensors(args, SCRIPT, training_key, train_and_keep_trajectory,
+    trained = cached_tensors(args, SCRIPT, training_key, train_and_keep_trajectory, code=__file__,
                              shapes={"trajectory": (args.epochs + 1, n_params)})   # init + one per epoch
     trajectory = list(trained["trajectory"])                        # per epoch, the last one is theta*
     torch.nn.utils.vector_to_parameters(trajectory[-1], model.parameters())
@@ -139,15 +157,35 @@ def run(args):
     ax_a = np.linspace(lo[0] - margin[0], hi[0] + margin[0], args.grid)
     ax_b = np.linspace(lo[1] - margin[1], hi[1] + margin[1], args.grid)
     pca_plane = surface(model, center, e1, e2, ax_a, ax_b, x, y)
+    # both planes at equal Euclidean distances: circles in each plane's orthonormal basis
+    u1 = d1 / d1.norm()
+    u2 = d2 - (d2 @ u1) * u1
+    u2 = u2 / u2.norm()
+    reach = float(offsets[0].norm())                               # ||theta_0 - theta*||
+    radii = np.linspace(0, reach, RADII)
+    angles = 2 * np.pi * np.arange(ANGLES) / ANGLES
+    equal_distance = {"radius": rnd(radii), "reach": reach, "angles": ANGLES}
+    for key, (v1, v2) in {"random": (u1, u2), "pca": (e1, e2)}.items():
+        # surface() evaluates center + a v1 + b v2 on a grid; here the points lie on circles
+        circle = np.array([[[np.cos(t) * r, np.sin(t) * r] for t in angles] for r in radii])   # (RADII, ANGLES, 2)
+        losses = circle_losses(model, center, v1, v2, circle.reshape(-1, 2), x, y).reshape(RADII, ANGLES)
+        equal_distance[key] = {"mean": rnd(losses.mean(1)), "min": rnd(losses.min(1)),
+                               "max": rnd(losses.max(1))}
     path_loss = [float(torch.nn.functional.cross_entropy(
         functional_call(model, unflatten(t, shapes_of(params)), (x,)), y)) for t in trajectory]
-    rnd = lambda a: np.round(np.asarray(a, dtype=float), 6).tolist()   # noqa: E731
     return {"model": f"784-{'-'.join(map(str, WIDTHS))}-10", "eval_examples": n_eval, "grid": args.grid,
             "final_train_loss": trained["final_train_loss"], "final_test_acc": trained["final_test_acc"],
             "random": {"alpha": rnd(axis), "beta": rnd(axis), "loss": rnd(random_plane.cpu())},
             "pca": {"alpha": rnd(ax_a), "beta": rnd(ax_b), "loss": rnd(pca_plane.cpu()),
                     "explained_variance_ratio": pca.explained_variance_ratio_.tolist(),
-                    "path": rnd(path), "path_loss": rnd(path_loss)}}
+                    "path": rnd(path), "path_loss": rnd(path_loss),
+                    "path_distance": rnd(offsets.norm(dim=1).cpu())},
+            "equal_distance": equal_distance}
+
+
+def rnd(a):
+    """Plain lists of floats rounded to 6 decimals, for the results JSON."""
+    return np.round(np.asarray(a, dtype=float), 6).tolist()
 
 
 # ---------------------------------------------------------------------------- plot
@@ -179,6 +217,20 @@ def plot(results, figures_dir):
         ax3.set_title(f"{results['model']}, loss on {results['eval_examples']:,} training images", fontsize=9)
         plots.save(fig, figures_dir, f"{SCRIPT}_{key}")
 
+    equal = results["equal_distance"]
+    fig, axes = plots.figure(width=5.6, height=3.8)
+    ax = axes[0, 0]
+    for key, color in zip(("random", "pca"), plots.PALETTE):
+        ax.plot(equal["radius"], equal[key]["mean"], color=color,
+                label=f"{titles[key]}: mean over {equal['angles']} angles")
+        ax.fill_between(equal["radius"], equal[key]["min"], equal[key]["max"], color=color, alpha=0.2)
+    ax.plot(results["pca"]["path_distance"], results["pca"]["path_loss"], "k.", ms=5,
+            label="trajectory (per epoch; not in either plane)")
+    ax.set(yscale="log", xlabel="Euclidean distance from θ*", ylabel="training loss",
+           title="Both planes at equal Euclidean distances (band: min-max)")
+    ax.legend(fontsize=7)
+    plots.save(fig, figures_dir, f"{SCRIPT}_equal_distance")
+
 
 def main():
     args = parse_args()
@@ -187,6 +239,9 @@ def main():
 
     def summarize(results):
         r, p = np.array(results["random"]["loss"]), np.array(results["pca"]["loss"])
+        equal = results["equal_distance"]
+        print(f"at the distance theta* -> init ({equal['reach']:.2f}): mean loss {equal['random']['mean'][-1]:.3g} "
+              f"(random plane) vs {equal['pca']['mean'][-1]:.3g} (PCA plane)")
         print(f"random plane: loss {r.min():.3g} .. {r.max():.3g}; PCA plane: {p.min():.3g} .. {p.max():.3g}; "
               f"PCA explained variance {results['pca']['explained_variance_ratio']}")
 

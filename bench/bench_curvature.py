@@ -4,18 +4,12 @@
     and iterating on it; and Hessian-vector products with the gradient's graph built once vs
     rebuilt for every product;
   - sensitivity on the 10,000 test images: batched per-example input gradients vs a loop;
-  - minimal ratio: the Hessian of 50 runs of the 61-parameter tanh net, closed form vs torch.func;
-    the full 100-run default of hw1_2_minratio.py (a subprocess writing to a scratch folder) vs
-    plain sequential first-order descent on ||grad L||^2 on a few runs, per run.
+  - the exact Hessian of 50 tanh nets of hw1_2_minratio.py, closed form vs torch.func.
+(The critical-point finder of hw1_2_minratio.py against gradient-norm minimization: bench_minratio.py.)
 
     python -m bench.bench_curvature [--data-dir DIR]
 """
 import argparse
-import json
-import os
-import subprocess
-import sys
-import tempfile
 
 import torch
 from torch.func import grad, hessian, vmap
@@ -57,30 +51,9 @@ def sensitivity_loop(model, x, y):
     return float(torch.stack(norms).mean())
 
 
-def plain_gradnorm_descent(seed, adam_steps, steps):
-    """One run, the textbook way: Adam on the loss, then Adam on ||grad L||^2 (double backward)."""
-    torch.set_num_threads(1)
-    x, y = function_data("sinc5", minratio.POINTS, dtype=torch.float64)
-    theta = minratio.init_theta(seed).requires_grad_(True)
-    loss = lambda t: ((minratio.net(t, x) - y) ** 2).mean()   # noqa: E731
-    opt = torch.optim.Adam([theta], lr=minratio.ADAM_LR)
-    for _ in range(adam_steps):
-        opt.zero_grad()
-        loss(theta).backward()
-        opt.step()
-    opt = torch.optim.Adam([theta], lr=1e-4)
-    for _ in range(steps):
-        g = torch.autograd.grad(loss(theta), theta, create_graph=True)[0]
-        opt.zero_grad()
-        (g ** 2).sum().backward()
-        opt.step()
-    return float(grad(loss)(theta.detach()).norm())
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", default=None)
-    parser.add_argument("--plain-runs", type=int, default=3, help="minimal-ratio runs for the plain baseline")
     args = parser.parse_args()
     print(f"# curvature and sensitivity; {machine()}")
     torch.set_num_threads(2)
@@ -112,24 +85,10 @@ def main():
     loss_one = lambda t: ((minratio.net(t, x) - y) ** 2).mean()   # noqa: E731
     closed_s, (_, _, closed) = timed(lambda: tanh_mlp_mse_derivatives(thetas, minratio.SIZES, x, y))
     func_s, reference = timed(lambda: vmap(hessian(loss_one))(thetas))
-    report(f"Hessian, 50 runs x 61 params (max diff {float((closed - reference).abs().max()):.0e})", closed_s, func_s,
+    difference = float((closed - reference).abs().max())
+    report(f"Hessian, 50 runs x {minratio.N_PARAMS} params (max diff {difference:.0e})", closed_s, func_s,
            ours_label="closed form", plain_label="torch.func")
 
-    with tempfile.TemporaryDirectory() as scratch:       # the full default, exactly as a user runs it
-        command = [sys.executable, os.path.join(os.path.dirname(minratio.__file__), "hw1_2_minratio.py"),
-                   "--force", "--out-dir", scratch]
-        ours_s, _ = timed(lambda: subprocess.run(command, check=True, capture_output=True))
-        with open(os.path.join(scratch, "results", "hw1_2_minratio.json")) as f:
-            runs = json.load(f)["results"]["runs"]
-    worst_ours = max(r["grad_norm"] for r in runs)
-    plain_steps, plain_runs = 20000, args.plain_runs
-    plain_s, plain_norms = timed(lambda: [plain_gradnorm_descent(s, minratio.ADAM_STEPS, plain_steps)
-                                          for s in range(plain_runs)])
-    print(f"minimal ratio, full default: {len(runs)} runs in {ours_s:.1f} s (target 300 s), worst |g| {worst_ours:.1e};"
-          f" plain: {plain_s / plain_runs:.1f} s per run, worst |g| {max(plain_norms):.1e}"
-          f" ({len(runs) * plain_s / plain_runs / 60:.0f} min for {len(runs)} runs)")
-    report(f"minimal ratio, per run (ours worst |g| {worst_ours:.1e}, plain {max(plain_norms):.1e})",
-           ours_s / len(runs), plain_s / plain_runs, plain_label=f"plain ({plain_steps} steps)")
 
 if __name__ == "__main__":
     main()

@@ -110,9 +110,10 @@ def output_lock(results_path):
 
 # ---------------------------------------------------------------------------- provenance
 def code_files(script_path, common=COMMON):
-    """The files whose content decides a script's results: the script and common/*.py (the
-    package this process imported)."""
-    return [os.path.abspath(script_path), *sorted(glob.glob(os.path.join(common, "*.py")))]
+    """The files whose content decides a script's results: the script (None: none) and
+    common/*.py (the package this process imported)."""
+    script = [os.path.abspath(script_path)] if script_path is not None else []
+    return [*script, *sorted(glob.glob(os.path.join(common, "*.py")))]
 
 
 def code_hash(script_path, common=COMMON):
@@ -199,13 +200,17 @@ def _tensors_match(saved, fresh_shapes):
     return all(k in saved and tuple(saved[k].shape) == shape for k, shape in fresh_shapes.items())
 
 
-def cached_tensors(args, script, key, compute, shapes=None):
+def cached_tensors(args, name, key, compute, code, shapes=None, quiet=False):
     """A dict of tensors (and plain numbers) that is expensive to make, e.g. trained weights:
-    loaded from results/cache/<script>-<hash of key and code>.pt with torch.load(weights_only=True)
+    loaded from results/cache/<name>-<hash of key and code>.pt with torch.load(weights_only=True)
     when the file holds the same key and code (and not --force), else compute() -> dict, saved
-    atomically. shapes: {name: shape} the loaded tensors must have. A file that does not load or
-    has the wrong keys or shapes is recomputed with one warning line, never trusted."""
-    key = json.loads(json.dumps({**key, "code": code_hash(sys.argv[0])}))
+    atomically. code: the file that computes the tensors besides common/ (a script's __file__), or
+    None when common/ alone does (then every script that asks for the same key shares the file).
+    shapes: {name: shape} the loaded tensors must have. A file that does not load or has the
+    wrong keys or shapes is recomputed with one warning line, never trusted. compute=None only
+    looks: the cached tensors, or None when there are none to reuse. quiet: no line on reuse."""
+    script = name
+    key = json.loads(json.dumps({**key, "code": code_hash(code)}))
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
     folder = os.path.join(results_dir(args), "cache")
     path = os.path.join(folder, f"{script}-{digest}.pt")
@@ -217,10 +222,13 @@ def cached_tensors(args, script, key, compute, shapes=None):
                 raise ValueError("another key or layout")
             if shapes is not None and not _tensors_match(saved["tensors"], shapes):
                 raise ValueError("tensors of other names or shapes")
-            print(f"reusing {path} (same config and code; --force recomputes)")
+            if not quiet:
+                print(f"reusing {path} (same config and code; --force recomputes)")
             return saved["tensors"]
         except Exception as error:            # truncated, corrupt, not weights-only, wrong content
             print(f"warning: {path} does not load ({type(error).__name__}: {error}); recomputing", file=sys.stderr)
+    if compute is None:
+        return None
     tensors = compute()
     buffer = io.BytesIO()
     torch.save({"key": key, "tensors": tensors}, buffer)

@@ -116,22 +116,22 @@ def test_unusable_results_are_recomputed_or_refused_under_plot_only(repo_copy, d
     assert _saved(repo_copy)["results"]["functions"]["sinc5"]["models"]
 
 
-def test_cached_tensors_of_wrong_shape_are_recomputed(tmp_path, capsys, monkeypatch):
+def test_cached_tensors_of_wrong_shape_are_recomputed(tmp_path, capsys):
     args = SimpleNamespace(out_dir=str(tmp_path), quick=True, force=False, device_resolved=torch.device("cpu"))
-    monkeypatch.setattr(sys, "argv", [os.path.join(ROOT, "hw1_2_surface.py")])
     made = []
+    script = os.path.join(ROOT, "hw1_2_surface.py")
 
     def compute():
         made.append(1)
         return {"w": torch.ones(3, 2)}
-    results.cached_tensors(args, "toy", {"k": 1}, compute, shapes={"w": (3, 2)})
-    results.cached_tensors(args, "toy", {"k": 1}, compute, shapes={"w": (3, 2)})
+    results.cached_tensors(args, "toy", {"k": 1}, compute, code=script, shapes={"w": (3, 2)})
+    results.cached_tensors(args, "toy", {"k": 1}, compute, code=script, shapes={"w": (3, 2)})
     assert len(made) == 1 and "reusing" in capsys.readouterr().out
     (path,) = glob.glob(str(tmp_path / "results" / "quick" / "cache" / "toy-*.pt"))
     saved = torch.load(path, weights_only=True)
     saved["tensors"]["w"] = torch.ones(4, 2)                        # same key, wrong shape
     torch.save(saved, path)
-    assert results.cached_tensors(args, "toy", {"k": 1}, compute, shapes={"w": (3, 2)})["w"].shape == (3, 2)
+    assert results.cached_tensors(args, "toy", {"k": 1}, compute, code=script, shapes={"w": (3, 2)})["w"].shape == (3, 2)
     assert len(made) == 2 and "other names or shapes" in capsys.readouterr().err
 
 

@@ -127,7 +127,7 @@ def test_corrupt_results_are_recomputed(tmp_path):
     ("hw1_3_sensitivity.py", ["--vary", "momentum"], "--vary"),
     ("hw1_3_params.py", ["--dataset", "svhn"], "--dataset"),
     ("hw1_3_random_labels.py", ["--epochs", "1.5"], "--epochs"),
-    ("hw1_2_minratio.py", ["--runs", "0"], "--runs"),
+    ("hw1_2_minratio.py", ["--trajectories", "0"], "--trajectories"),
     ("hw1_2_surface.py", ["--grid", "many"], "--grid"),
     ("hw1_3_interp.py", ["--epochs", "-2"], "--epochs"),
     ("hw1_3_sharpness.py", ["--threads", "0"], "--threads"),
@@ -197,7 +197,7 @@ def test_gradnorm_quick_records_every_iteration(fake_data_dir, tmp_path):
     assert all(g > 0 for g in res["sinc5"]["grad_norm"]) and res["sinc5"]["loss"][-1] < res["sinc5"]["loss"][0]
 
 
-def test_pca_quick_shares_one_projection(fake_data_dir, tmp_path):
+def test_pca_quick_writes_figures_and_explained_ratios(fake_data_dir, tmp_path):
     proc = _run_twice("hw1_2_pca.py", str(tmp_path), "--runs", "3", "--data-dir", fake_data_dir)
     assert proc.returncode == 0, proc.stderr
     _pngs_ok(str(tmp_path), ["hw1_2_pca_layer1.png", "hw1_2_pca_whole.png"])
@@ -209,51 +209,81 @@ def test_pca_quick_shares_one_projection(fake_data_dir, tmp_path):
     for part in ("layer1", "whole"):
         ratio = res[f"{part}_explained_variance_ratio"]
         assert 0 < ratio[1] <= ratio[0] and sum(ratio) <= 1 + 1e-9
-        # one PCA over all runs: the projected snapshots are centred (mean 0 over all of them)
-        coords = [xy for run in res["runs"] for xy in run[f"{part}_pca"]]
-        assert abs(sum(c[0] for c in coords)) < 1e-3 * max(abs(c[0]) for c in coords) * len(coords)
+
+
+def _matches_joint_pca(trajectories, coords):
+    """True when coords (per run, (T_r, 2)) are the projections of the runs' snapshots onto the
+    top-2 principal axes of all runs' snapshots together, refitted here with numpy's SVD (up to
+    the sign of each axis)."""
+    stacked = np.concatenate(trajectories)
+    mean = stacked.mean(0)
+    _, _, axes = np.linalg.svd(stacked - mean, full_matrices=False)
+    reference = np.concatenate([(t - mean) @ axes[:2].T for t in trajectories])
+    ours = np.concatenate(coords)
+    signs = np.sign((reference * ours).sum(0))
+    return np.allclose(ours * signs, reference, atol=1e-4 * np.abs(reference).max())
+
+
+def test_pca_projects_every_run_on_one_joint_pca_and_a_per_run_pca_fails(fake_data_dir):
+    """hw1_2_pca.project on real snapshots (3 quick runs of its own train_run) against a joint PCA
+    refitted with numpy; the same check rejects per-run PCAs, so it can fail."""
+    import torch
+    from sklearn.decomposition import PCA
+    import hw1_2_pca as pca_script
+    torch.set_num_threads(1)
+    shared = {"data_dir": fake_data_dir, "device": torch.device("cpu"), "subset": pca_script.QUICK["subset"],
+              "epochs": 2, "collect_every": 1}
+    runs = [pca_script.train_run((i, 100 + i, shared)) for i in range(3)]
+    for part in ("whole", "layer1"):
+        trajectories = [r[part].astype(np.float64) for r in runs]
+        coords, _ = pca_script.project(trajectories)
+        assert _matches_joint_pca(trajectories, coords)
+        per_run = [PCA(n_components=2).fit_transform(t) for t in trajectories]
+        assert not _matches_joint_pca(trajectories, per_run)
 
 
 def test_minratio_quick_against_an_independent_recomputation(tmp_path):
+    """Saved points recomputed with nn.Sequential and torch.func in float64 (not the closed form
+    the script uses): loss, gradient norm, spectrum, shares and outcome agree."""
     import torch
+    from torch.func import functional_call, grad, hessian
     proc = _run_twice("hw1_2_minratio.py", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
-    assert "reached ||grad L|| <= 1e-05" in proc.stdout
-    _pngs_ok(str(tmp_path), ["hw1_2_minratio_ratio_vs_loss.png", "hw1_2_minratio_gradnorm_and_spectrum.png"])
+    _pngs_ok(str(tmp_path), [f"hw1_2_minratio_{k}.png" for k in ("ratio_vs_loss", "index_vs_loss", "outcomes",
+                                                                 "tolerance")])
     res = _results(str(tmp_path), "hw1_2_minratio")["results"]
-    assert len(res["runs"]) == 6 and res["missed"] == sum(r["grad_norm"] > 1e-5 for r in res["runs"])
+    runs = res["runs"]
+    assert len(runs) == 2 * 6 and sum(res["counts"].values()) == len(runs)
+    assert res["counts"]["critical"] >= 1               # the constant-output saddle, at least
     x = torch.linspace(-1, 1, 200, dtype=torch.float64)[:, None]
     y = torch.where(x == 0, torch.ones_like(x), torch.sin(5 * torch.pi * x) / (5 * torch.pi * x))
-    for run in res["runs"][:2]:
-        keys = {"seed", "loss", "grad_norm", "minimal_ratio", "zero_share", "negative_share", "sampled_ratio"}
-        assert keys <= set(run)
-        assert run["minimal_ratio"] + run["zero_share"] + run["negative_share"] == pytest.approx(1.0)
-        # the same network as a plain nn.Sequential, differentiated by torch.autograd (not torch.func)
-        model = torch.nn.Sequential(torch.nn.Linear(1, 6), torch.nn.Tanh(), torch.nn.Linear(6, 6), torch.nn.Tanh(),
-                                    torch.nn.Linear(6, 1)).double()
-        theta = torch.tensor(run["theta"], dtype=torch.float64)
-        torch.nn.utils.vector_to_parameters(theta, model.parameters())
-        loss = torch.nn.functional.mse_loss(model(x), y)
-        assert float(loss) == pytest.approx(run["loss"], rel=1e-9)
-        grads = torch.autograd.grad(loss, list(model.parameters()))
-        assert float(torch.cat([g.reshape(-1) for g in grads]).norm()) == pytest.approx(run["grad_norm"], rel=1e-6)
+    model = torch.nn.Sequential(torch.nn.Linear(1, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1)).double()
+    names = [name for name, _ in model.named_parameters()]
+    shapes = [p.shape for p in model.parameters()]
 
-        def loss_of(flat, layers=tuple(model)):
-            start, h = 0, x
-            for layer in layers:
-                if isinstance(layer, torch.nn.Linear):
-                    w_n, b_n = layer.weight.numel(), layer.bias.numel()
-                    w = flat[start:start + w_n].view_as(layer.weight)
-                    h = h @ w.T + flat[start + w_n:start + w_n + b_n]
-                    start += w_n + b_n
-                else:
-                    h = torch.tanh(h)
-            return ((h - y) ** 2).mean()
-        h = torch.autograd.functional.hessian(loss_of, theta)
-        eigs = torch.linalg.eigvalsh(0.5 * (h + h.T))
-        tol = 1e-6 * eigs.abs().max()
-        assert float((eigs > tol).double().mean()) == pytest.approx(run["minimal_ratio"])
-        assert float((eigs < -tol).double().mean()) == pytest.approx(run["negative_share"])
+    def loss_of(flat):
+        params, start = {}, 0
+        for name, shape in zip(names, shapes):
+            params[name] = flat[start:start + shape.numel()].view(shape)
+            start += shape.numel()
+        return ((functional_call(model, params, (x,)) - y) ** 2).mean()
+    for run in runs:
+        theta = torch.tensor(run["theta"], dtype=torch.float64)
+        assert float(loss_of(theta)) == pytest.approx(run["loss"], rel=1e-9)
+        g = grad(loss_of)(theta)
+        assert float(g.norm()) == pytest.approx(run["grad_norm"], rel=1e-6, abs=1e-12)
+        eigs = torch.linalg.eigvalsh(hessian(loss_of)(theta))
+        assert torch.allclose(eigs, torch.tensor(run["eigenvalues"], dtype=torch.float64), rtol=1e-7, atol=1e-10)
+        for name, rel in res["rel_tols"].items():
+            tol = rel * eigs.abs().max()
+            if ((eigs.abs() > tol / 2) & (eigs.abs() < 2 * tol)).any():
+                continue                  # an eigenvalue at the tolerance: its side is roundoff
+            assert float((eigs > tol).double().mean()) == pytest.approx(run["shares"][name]["minimal_ratio"])
+            assert float((eigs < -tol).double().mean()) == pytest.approx(run["shares"][name]["negative_share"])
+        expected = "critical" if float(g.norm()) <= res["critical_grad"] else \
+            ("gradient-flat" if run["kernel_share"] >= res["flat_share"] else "not converged")
+        assert run["outcome"] == expected
+        assert 0 <= run["start_step"] and run["finder"] == "newton_mr"
 
 
 def test_surface_quick_and_filter_normalization(fake_data_dir, tmp_path):
@@ -266,12 +296,22 @@ def test_surface_quick_and_filter_normalization(fake_data_dir, tmp_path):
     assert torch.count_nonzero(d["b"]) == 0
     proc = _run_twice("hw1_2_surface.py", str(tmp_path), "--data-dir", fake_data_dir)
     assert proc.returncode == 0, proc.stderr
-    _pngs_ok(str(tmp_path), ["hw1_2_surface_random.png", "hw1_2_surface_pca.png"])
+    _pngs_ok(str(tmp_path), ["hw1_2_surface_random.png", "hw1_2_surface_pca.png", "hw1_2_surface_equal_distance.png"])
     res = _results(str(tmp_path), "hw1_2_surface")["results"]
     grid = res["random"]["loss"]
     assert len(grid) == len(grid[0]) == 7
     # the grid's centre is the trained model itself: its loss equals the last trajectory point's loss
     assert grid[3][3] == pytest.approx(res["pca"]["path_loss"][-1], rel=1e-4)
+    # equal Euclidean distances: radius 0 is the centre in both planes; the largest radius is the
+    # distance theta* -> initialization, the first trajectory point's distance
+    equal = res["equal_distance"]
+    assert equal["radius"][0] == 0 and equal["radius"][-1] == pytest.approx(equal["reach"], rel=1e-5)
+    assert equal["reach"] == pytest.approx(res["pca"]["path_distance"][0], rel=1e-5)
+    assert res["pca"]["path_distance"][-1] == 0
+    for key in ("random", "pca"):
+        assert equal[key]["min"][0] == pytest.approx(grid[3][3], rel=1e-4)
+        assert equal[key]["max"][0] == pytest.approx(grid[3][3], rel=1e-4)
+        assert all(lo <= m <= hi for lo, m, hi in zip(equal[key]["min"], equal[key]["mean"], equal[key]["max"]))
 
 
 def test_surface_training_cache_loads_weights_only_and_survives_corruption(fake_data_dir, tmp_path):

@@ -27,6 +27,7 @@ from common import plots
 from common.cli import MAX_EPOCHS, bounded_int, make_parser, run_main, seed_all
 from common.curvature import unflatten
 from common.data import load_dataset_once
+from common.measures import filter_normalized_direction
 from common.models import mlp
 from common.results import cached_tensors, run_experiment
 from common.train import TrainConfig, train
@@ -60,19 +61,6 @@ def parse_args():
 
 
 # ---------------------------------------------------------------------------- directions and the grid
-def filter_normalized_direction(params, generator):
-    """Li et al. 2018, Sec. 4: Gaussian direction, each row of each weight matrix rescaled to
-    the norm of that row in theta*; biases get no direction."""
-    direction = {}
-    for name, p in params.items():
-        if p.dim() < 2:
-            direction[name] = torch.zeros_like(p)
-            continue
-        d = torch.randn(p.shape, generator=generator, dtype=p.dtype).to(p.device)
-        direction[name] = d * (p.norm(dim=1, keepdim=True) / d.norm(dim=1, keepdim=True).clamp_min(1e-12))
-    return direction
-
-
 def flat(params):
     """{name: tensor} -> one (P,) vector, in the dict's order (named_parameters() order)."""
     return torch.cat([p.reshape(-1) for p in params.values()])

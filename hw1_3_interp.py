@@ -1,120 +1,170 @@
-"""HW1-3 "Flatness vs generalization, part 1": the loss along the line between two models.
+"""HW1-3 "Flatness vs generalization, part 1": the loss along the line between two models trained
+differently, over seeds, with a view that does not depend on the weights' scale.
 
-Two pairs of one architecture (MLP 784-128-128-10, 118,282 params), each pair from the same
-initialization and trained with Adam for 10 epochs on MNIST:
-  batch: batch size 64 vs 1024 (lr 1e-3);   lr: learning rate 1e-3 vs 1e-2 (batch 128).
-Along theta(alpha) = (1 - alpha) theta_1 + alpha theta_2 for 61 values of alpha in [-1, 2],
-cross-entropy and accuracy on the full training and test sets in eval mode (the model has no
-BatchNorm, so only parameters are interpolated). About 1-2 minutes on 2 CPU cores.
+Two pairs of the shared training approaches (common/approaches.py: MLP 784-32-10, Adam, every
+model trained to the common criterion, full training loss <= 0.05 or no improvement), each pair
+from the same initialization (one per seed, 3 seeds):
+  batch: batch 64 vs batch 1024 (lr 1e-3);   lr: lr 1e-3 vs lr 1e-2 (batch 64).
+Along theta(alpha) = (1 - alpha) theta_1 + alpha theta_2 for 61 values of alpha in [-1, 2]:
+cross-entropy and accuracy on the full training and test sets (mean and min-max band over seeds).
+Scale-aware view (Dinh et al. 2017: a wider-looking basin can be a weight-norm artefact; Li et
+al. 2018): the same curves against the Euclidean distance from theta_1, with both endpoints'
+weight norms, and each endpoint's 1-D training-loss profile along a filter-normalized random
+direction (each row of each weight matrix scaled to that row's norm in the endpoint), whose
+width is measured in units of the endpoint's own weights. Models are trained once and cached
+(results/cache/), shared with hw1_3_sensitivity.py and hw1_3_sharpness.py. About 30 s on 2 CPU
+cores once they exist.
 """
-
 import numpy as np
 import torch
 
-from common import plots
-from common.cli import MAX_EPOCHS, bounded_int, make_parser, run_main, seed_all, side_by_side_workers
+from common import approaches, plots
+from common.cli import derive_seed, make_parser, run_main, seed_all, side_by_side_workers
 from common.data import load_dataset_once
-from common.measures import interpolate
+from common.measures import filter_normalized_direction
 from common.models import count_params, mlp
 from common.results import run_experiment
-from common.train import TrainConfig, evaluate, run_side_by_side, train
+from common.train import evaluate
 
 SCRIPT = "hw1_3_interp"
 
 # ---------------------------------------------------------------------------- config
-WIDTHS = [128, 128]
-EPOCHS = 10
-PAIRS = {                      # name: ((batch, lr) of model 1, (batch, lr) of model 2)
-    "batch": ((64, 1e-3), (1024, 1e-3)),
-    "lr": ((128, 1e-3), (128, 1e-2)),
-}
-ALPHAS = np.round(np.linspace(-1.0, 2.0, 61), 10)   # includes 0 and 1 exactly
-QUICK = {"epochs": 1, "subset": (1000, 500), "alphas": np.round(np.linspace(-1.0, 2.0, 7), 10)}
+PAIRS = {"batch": ("batch 64", "batch 1024"), "lr": ("batch 64", "lr 1e-2")}   # name: (theta_1, theta_2)
+ALPHAS = np.round(np.linspace(-1.0, 2.0, 61), 10)     # includes 0 and 1 exactly
+PROFILE = np.round(np.linspace(-1.0, 1.0, 21), 10)    # steps along a filter-normalized direction
+QUICK = {"alphas": np.round(np.linspace(-1.0, 2.0, 7), 10), "profile": np.round(np.linspace(-1.0, 1.0, 5), 10)}
 
 
 def parse_args():
-    parser = make_parser(__doc__, side_by_side=True)
-    parser.add_argument("--epochs", type=bounded_int(1, MAX_EPOCHS), default=None,
-                        help=f"epochs per model, 1..{MAX_EPOCHS} (default {EPOCHS})")
-    args = parser.parse_args()
-    args.epochs = args.epochs or (QUICK["epochs"] if args.quick else EPOCHS)
-    return args
+    return make_parser(__doc__, side_by_side=True).parse_args()
 
 
-def train_one(job):
-    """Train one model of a pair; returns its state dict and its final full-set metrics."""
-    (batch, lr), shared = job
-    ds = load_dataset_once("mnist", shared["data_dir"], shared["device"], shared["subset"])
-    torch.manual_seed(shared["seed"])                        # both models of a pair start from here
-    model = mlp(784, WIDTHS, 10).to(shared["device"])
-    cfg = TrainConfig(epochs=shared["epochs"], lr=lr, batch_size=batch, eval_every=shared["epochs"])
-    h = train(model, (ds.x_train, ds.y_train, ds.x_test, ds.y_test), cfg, seed=shared["seed"],
-              desc=f"batch {batch}, lr {lr}")
-    return {k: v.cpu() for k, v in model.state_dict().items()}, {k: h[k][-1] for k in
-                                                                  ("train_loss", "train_acc", "test_loss", "test_acc")}
+# ---------------------------------------------------------------------------- measures
+def theta_of(model):
+    return torch.nn.utils.parameters_to_vector(model.parameters()).detach()
+
+
+def set_theta(model, theta):
+    torch.nn.utils.vector_to_parameters(theta, model.parameters())
+
+
+def interpolation(model, theta_1, theta_2, alphas, ds):
+    curves = {k: [] for k in ("train_loss", "train_acc", "test_loss", "test_acc")}
+    for alpha in alphas:
+        set_theta(model, (1 - float(alpha)) * theta_1 + float(alpha) * theta_2)
+        for split, x, y in (("train", ds.x_train, ds.y_train), ("test", ds.x_test, ds.y_test)):
+            loss, acc = evaluate(model, x, y)
+            curves[f"{split}_loss"].append(loss)
+            curves[f"{split}_acc"].append(acc)
+    return curves
+
+
+def profile(model, theta, steps, ds, generator):
+    """Training loss at theta + t d, d filter-normalized w.r.t. theta (Li et al. 2018), for t in steps."""
+    set_theta(model, theta)
+    params = {name: p.detach().clone() for name, p in model.named_parameters()}
+    direction = torch.cat([d.reshape(-1) for d in filter_normalized_direction(params, generator).values()])
+    losses = []
+    for t in steps:
+        set_theta(model, theta + float(t) * direction)
+        losses.append(evaluate(model, ds.x_train, ds.y_train)[0])
+    return losses
 
 
 def run(args):
     seed_all(args.seed)
     device = args.device_resolved
-    subset = QUICK["subset"] if args.quick else None
-    ds = load_dataset_once("mnist", args.data_dir, device, subset)
+    names = sorted({name for pair in PAIRS.values() for name in pair})
+    records = approaches.trained_models(args, names, side_by_side_workers(args))
+    ds = load_dataset_once("mnist", args.data_dir, device, approaches.settings(args)["subset"])
     alphas = QUICK["alphas"] if args.quick else ALPHAS
-    shared = {"data_dir": args.data_dir, "device": device, "subset": subset, "epochs": args.epochs, "seed": args.seed}
-    settings = [s for pair in PAIRS.values() for s in pair]
-    workers = side_by_side_workers(args)
-    trained = run_side_by_side(train_one, [(s, shared) for s in settings], workers)
-    results = {"model": f"784-{'-'.join(map(str, WIDTHS))}-10", "params": count_params(mlp(784, WIDTHS, 10)),
-               "train_examples": len(ds.x_train), "test_examples": len(ds.x_test), "alphas": alphas.tolist(),
-               "pairs": {}}
-    for p, (name, pair) in enumerate(PAIRS.items()):
-        (state1, end1), (state2, end2) = trained[2 * p], trained[2 * p + 1]
-        model = mlp(784, WIDTHS, 10).to(device)
-        curves = {k: [] for k in ("train_loss", "train_acc", "test_loss", "test_acc")}
-        for alpha in alphas:
-            model.load_state_dict(interpolate(state1, state2, float(alpha)))
-            for split, x, y in (("train", ds.x_train, ds.y_train), ("test", ds.x_test, ds.y_test)):
-                loss, acc = evaluate(model, x, y)
-                curves[f"{split}_loss"].append(loss)
-                curves[f"{split}_acc"].append(acc)
-        results["pairs"][name] = {"model_1": {"batch": pair[0][0], "lr": pair[0][1], **end1},
-                                  "model_2": {"batch": pair[1][0], "lr": pair[1][1], **end2}, **curves}
+    steps = QUICK["profile"] if args.quick else PROFILE
+    model = mlp(784, approaches.WIDTHS, 10).to(device)
+    results = {"model": "784-32-10", "params": count_params(model), "train_examples": len(ds.x_train),
+               "test_examples": len(ds.x_test), "alphas": alphas.tolist(), "profile_steps": steps.tolist(),
+               "seeds": approaches.seeds_of(args), "target_loss": approaches.TARGET_LOSS, "pairs": {}}
+    for pair_name, (first, second) in PAIRS.items():
+        runs = []
+        for seed_name in approaches.seeds_of(args):
+            ends = [records[first, seed_name], records[second, seed_name]]
+            theta_1, theta_2 = (r["theta"].to(device=device, dtype=torch.float32) for r in ends)
+            run = {"seed": seed_name, **interpolation(model, theta_1, theta_2, alphas, ds),
+                   "distance": float((theta_2 - theta_1).norm())}
+            for label, name, record, theta in (("model_1", first, ends[0], theta_1),
+                                               ("model_2", second, ends[1], theta_2)):
+                seed = derive_seed(args.seed, "profile", pair_name, label, seed_name)
+                losses = profile(model, theta, steps, ds, torch.Generator().manual_seed(seed))
+                run[label] = {"approach": name, "batch": approaches.APPROACHES[name][0],
+                              "lr": approaches.APPROACHES[name][1], **approaches.summary(record),
+                              "weight_norm": float(theta.norm()), "profile": losses}
+            runs.append(run)
+        results["pairs"][pair_name] = {"model_1": first, "model_2": second, "runs": runs}
     return results
 
 
+# ---------------------------------------------------------------------------- plot
+def band(ax, x, curves, color, label, style="-"):
+    curves = np.asarray(curves)
+    ax.plot(x, curves.mean(0), style, color=color, label=label)
+    ax.fill_between(x, curves.min(0), curves.max(0), color=color, alpha=0.2)
+
+
 def plot(results, figures_dir):
-    alphas = results["alphas"]
-    for name, pair in results["pairs"].items():
-        m1, m2 = pair["model_1"], pair["model_2"]
-        fig, axes = plots.figure(width=6.4, height=4.0)
+    alphas = np.array(results["alphas"])
+    n_seeds = len(results["seeds"])
+    for pair_name, pair in results["pairs"].items():
+        runs = pair["runs"]
+        fig, axes = plots.figure(ncols=3, width=4.4, height=3.7)
         ax = axes[0, 0]
-        ax.plot(alphas, pair["train_loss"], color=plots.PALETTE[0], label="train cross-entropy")
-        ax.plot(alphas, pair["test_loss"], "--", color=plots.PALETTE[0], label="test cross-entropy")
+        band(ax, alphas, [r["train_loss"] for r in runs], plots.PALETTE[0], "train cross-entropy")
+        band(ax, alphas, [r["test_loss"] for r in runs], plots.PALETTE[0], "test cross-entropy", "--")
         ax.set(yscale="log", xlabel=r"$\alpha$  ($\theta = (1-\alpha)\,\theta_1 + \alpha\,\theta_2$)",
-               ylabel="cross-entropy (log)")
-        ax.yaxis.label.set_color(plots.PALETTE[0])
+               ylabel="cross-entropy (log)",
+               title=f"{pair['model_1']} → {pair['model_2']} (mean, band: {n_seeds} seeds)")
         acc_ax = plots.twin_axis(ax, "accuracy", color=plots.PALETTE[1])
-        acc_ax.plot(alphas, pair["train_acc"], color=plots.PALETTE[1], label="train accuracy")
-        acc_ax.plot(alphas, pair["test_acc"], "--", color=plots.PALETTE[1], label="test accuracy")
+        band(acc_ax, alphas, [r["train_acc"] for r in runs], plots.PALETTE[1], "train accuracy")
+        band(acc_ax, alphas, [r["test_acc"] for r in runs], plots.PALETTE[1], "test accuracy", "--")
         for alpha in (0, 1):
             ax.axvline(alpha, color="gray", lw=0.8, ls=":")
-        ax.set_title(f"θ₁: batch {m1['batch']}, lr {m1['lr']:g}   →   θ₂: batch {m2['batch']}, lr {m2['lr']:g}")
-        plots.merged_legend(ax, acc_ax, fontsize=7, loc="best")
-        plots.save(fig, figures_dir, f"{SCRIPT}_{name}")
+        plots.merged_legend(ax, acc_ax, fontsize=6, loc="best")
+
+        ax = axes[0, 1]
+        for r, color in zip(runs, plots.PALETTE):
+            distance = alphas * r["distance"]
+            norms = f"‖θ₁‖ {r['model_1']['weight_norm']:.1f}, ‖θ₂‖ {r['model_2']['weight_norm']:.1f}"
+            ax.plot(distance, r["train_loss"], color=color, label=f"{r['seed']}: {norms}")
+            ax.axvline(r["distance"], color=color, lw=0.8, ls=":")
+        ax.axvline(0, color="gray", lw=0.8, ls=":")
+        ax.set(yscale="log", xlabel="Euclidean distance from θ₁ along the line", ylabel="train cross-entropy",
+               title="Same curves in Euclidean units")
+        ax.legend(fontsize=6)
+
+        ax = axes[0, 2]
+        steps = np.array(results["profile_steps"])
+        for label, color, name in (("model_1", plots.PALETTE[0], pair["model_1"]),
+                                   ("model_2", plots.PALETTE[1], pair["model_2"])):
+            band(ax, steps, [r[label]["profile"] for r in runs], color, name)
+        ax.set(yscale="log", xlabel="t (θ + t·d, d filter-normalized to θ)", ylabel="train cross-entropy",
+               title="Each endpoint along a filter-normalized direction")
+        ax.legend(fontsize=7)
+        plots.save(fig, figures_dir, f"{SCRIPT}_{pair_name}")
 
 
 def main():
     args = parse_args()
-    config = {"epochs": args.epochs, "quick": args.quick, "seed": args.seed, "widths": WIDTHS, "optimizer": "adam",
-              "pairs": {k: [list(v) for v in pair] for k, pair in PAIRS.items()}}
+    config = {"quick": args.quick, "seed": args.seed, "pairs": {k: list(v) for k, v in PAIRS.items()},
+              "approaches": {k: list(v) for k, v in approaches.APPROACHES.items()},
+              "training": approaches.settings(args)}
 
     def summarize(results):
         for name, pair in results["pairs"].items():
-            segment = pair["test_acc"][results["alphas"].index(0):results["alphas"].index(1) + 1]
-            print(f"{name}: test acc model 1 {pair['model_1']['test_acc']:.4f}, "
-                  f"model 2 {pair['model_2']['test_acc']:.4f}, worst between them {min(segment):.4f}")
+            i0, i1 = results["alphas"].index(0), results["alphas"].index(1)
+            worst = [min(r["test_acc"][i0:i1 + 1]) for r in pair["runs"]]
+            print(f"{name}: test acc {pair['model_1']} "
+                  f"{np.mean([r['model_1']['test_acc'] for r in pair['runs']]):.4f}, {pair['model_2']} "
+                  f"{np.mean([r['model_2']['test_acc'] for r in pair['runs']]):.4f}, worst between them "
+                  f"{np.mean(worst):.4f} (mean over {len(worst)} seeds)")
 
-    # 2 threads for the interpolation in this process; the trainings run in 1-thread workers
     run_experiment(args, SCRIPT, config, run, plot, threads=2, summarize=summarize)
 
 

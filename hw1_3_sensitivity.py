@@ -1,107 +1,124 @@
-"""HW1-3 "Flatness vs generalization, part 2": sensitivity of models trained differently.
+"""HW1-3 "Flatness vs generalization, part 2": sensitivity of models trained differently, against
+the training approach and against the generalization gap (Novak et al. 2018).
 
-Six MLPs 784-128-128-10 from one initialization, trained on MNIST with Adam for 10 epochs at
-batch sizes 16, 64, 256, 1024, 4096, 8192 (lr 1e-3), or with --vary lr at learning rates 1e-4 ..
-3e-2 (batch 128). For each: loss and accuracy on the full training and test sets, and two
-sensitivities averaged over the 10,000 test images, taken w.r.t. the normalized image that the
-model sees (raw pixels / 255, minus the training mean, over the training std):
+The shared training approaches of common/approaches.py (MLP 784-32-10; batch sizes 16 .. 8192
+at lr 1e-3, learning rates 3e-4 .. 1e-2 at batch 64; Adam; 3 seeds each; every model trained to
+the common criterion: full training loss <= 0.05 or no improvement). For every model: loss and
+accuracy on the full training and test sets, and two sensitivities averaged over the 10,000
+test images, w.r.t. the normalized image the model sees:
   (a) the homework's, per example: ||d loss(x_n, y_n)/d x_n||_2 (each example's own loss);
-  (b) Novak et al. 2018: ||d softmax(f(x_n))/d x_n||_F.
-About 1-3 minutes on 2 CPU cores.
+  (b) Novak et al. 2018, Sec. 3: ||d softmax(f(x_n))/d x_n||_F.
+Figures: both against the approach (mean ± std over seeds) and against the generalization gap
+(test - train loss), every seed a point. Models are trained once and cached (results/cache/),
+shared with hw1_3_interp.py and hw1_3_sharpness.py. About 30 s on 2 CPU cores once they exist.
 """
+import numpy as np
 
-import torch
-
-from common import plots
-from common.cli import MAX_EPOCHS, bounded_int, make_parser, run_main, seed_all, side_by_side_workers
+from common import approaches, plots
+from common.cli import make_parser, run_main, seed_all, side_by_side_workers
 from common.data import load_dataset_once
 from common.measures import sensitivity
 from common.models import count_params, mlp
 from common.results import run_experiment
-from common.train import TrainConfig, run_side_by_side, train
+from common.train import run_side_by_side
 
 SCRIPT = "hw1_3_sensitivity"
-
-# ---------------------------------------------------------------------------- config
-WIDTHS = [128, 128]
-EPOCHS = 10
-VARY = {                       # --vary: values, and the fixed (batch, lr) otherwise
-    "batch": [16, 64, 256, 1024, 4096, 8192],
-    "lr": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2],
-}
-FIXED_BATCH, FIXED_LR = 128, 1e-3
-QUICK = {"epochs": 1, "subset": (1000, 500), "batch": [16, 256, 1024], "lr": [1e-4, 1e-3, 1e-2]}
+MEASURES = {"loss_gradient": r"(a) $\|\partial \ell/\partial x\|_2$",
+            "jacobian_frobenius": r"(b) $\|\partial\,\mathrm{softmax}/\partial x\|_F$ (Novak et al.)"}
 
 
 def parse_args():
-    parser = make_parser(__doc__, side_by_side=True)
-    parser.add_argument("--vary", choices=sorted(VARY), default="batch", help="training knob (default batch)")
-    parser.add_argument("--epochs", type=bounded_int(1, MAX_EPOCHS), default=None,
-                        help=f"epochs per model, 1..{MAX_EPOCHS} (default {EPOCHS})")
-    args = parser.parse_args()
-    args.epochs = args.epochs or (QUICK["epochs"] if args.quick else EPOCHS)
-    return args
+    return make_parser(__doc__, side_by_side=True).parse_args()
 
 
-def train_and_measure(job):
-    value, shared = job
-    ds = load_dataset_once("mnist", shared["data_dir"], shared["device"], shared["subset"])
-    batch, lr = (value, FIXED_LR) if shared["vary"] == "batch" else (FIXED_BATCH, value)
-    torch.manual_seed(shared["seed"])
-    model = mlp(784, WIDTHS, 10).to(shared["device"])
-    cfg = TrainConfig(epochs=shared["epochs"], lr=lr, batch_size=batch, eval_every=shared["epochs"])
-    h = train(model, (ds.x_train, ds.y_train, ds.x_test, ds.y_test), cfg, seed=shared["seed"],
-              desc=f"batch {batch}, lr {lr:g}")
-    return {"value": value, "batch": batch, "lr": lr, **{k: h[k][-1] for k in
-            ("train_loss", "train_acc", "test_loss", "test_acc")}, **sensitivity(model, ds.x_test, ds.y_test)}
+# ---------------------------------------------------------------------------- measure one model
+def measure_job(job):
+    name, seed_name, record, shared = job
+    ds = load_dataset_once("mnist", shared["data_dir"], shared["device"], shared["data_subset"])
+    model = approaches.load_model(record, shared["device"])
+    batch, lr = approaches.APPROACHES[name]
+    row = {"approach": name, "seed": seed_name, "batch": batch, "lr": lr, **approaches.summary(record),
+           **sensitivity(model, ds.x_test, ds.y_test)}
+    row["generalization_gap"] = row["test_loss"] - row["train_loss"]
+    row["accuracy_gap"] = row["train_acc"] - row["test_acc"]
+    return row
 
 
 def run(args):
     seed_all(args.seed)
-    subset = QUICK["subset"] if args.quick else None
-    values = QUICK[args.vary] if args.quick else VARY[args.vary]
-    shared = {"data_dir": args.data_dir, "device": args.device_resolved, "subset": subset, "epochs": args.epochs,
-              "seed": args.seed, "vary": args.vary}
-    ds = load_dataset_once("mnist", args.data_dir, args.device_resolved, subset)   # fail fast on missing data
     workers = side_by_side_workers(args)
-    models = run_side_by_side(train_and_measure, [(v, shared) for v in values], workers)
-    return {"vary": args.vary, "input": "normalized image", "model": f"784-{'-'.join(map(str, WIDTHS))}-10",
-            "params": count_params(mlp(784, WIDTHS, 10)), "train_examples": len(ds.x_train),
-            "test_examples": len(ds.x_test), "models": models}
+    records = approaches.trained_models(args, list(approaches.APPROACHES), workers)
+    shared = {"data_dir": args.data_dir, "device": args.device_resolved,
+              "data_subset": approaches.settings(args)["subset"]}
+    ds = load_dataset_once("mnist", args.data_dir, args.device_resolved, shared["data_subset"])
+    models = run_side_by_side(measure_job, [(n, s, r, shared) for (n, s), r in records.items()], workers)
+    return {"input": "normalized image", "model": "784-32-10", "params": count_params(mlp(784, approaches.WIDTHS, 10)),
+            "train_examples": len(ds.x_train), "test_examples": len(ds.x_test), "seeds": approaches.seeds_of(args),
+            "batch_series": approaches.BATCH_SERIES, "lr_series": approaches.LR_SERIES,
+            "target_loss": approaches.TARGET_LOSS, "models": models}
+
+
+# ---------------------------------------------------------------------------- plot
+def per_approach(results, series, key, axis):
+    xs, means, stds = [], [], []
+    for name in series:
+        values = [m[key] for m in results["models"] if m["approach"] == name]
+        xs.append(approaches.APPROACHES[name][0 if axis == "batch" else 1])
+        means.append(float(np.mean(values)))
+        stds.append(float(np.std(values, ddof=1)) if len(values) > 1 else 0.0)
+    return np.array(xs), np.array(means), np.array(stds)
 
 
 def plot(results, figures_dir):
-    values = [m["value"] for m in results["models"]]
-    xlabel = "batch size" if results["vary"] == "batch" else "learning rate"
-    for key, label in (("loss", "cross-entropy"), ("acc", "accuracy")):
-        fig, axes = plots.figure(width=6.4, height=4.0)
-        ax = axes[0, 0]
-        ax.plot(values, [m[f"train_{key}"] for m in results["models"]], "o-", color=plots.PALETTE[0], label="train")
-        ax.plot(values, [m[f"test_{key}"] for m in results["models"]], "o--", color=plots.PALETTE[0], label="test")
-        ax.set(xscale="log", xlabel=xlabel, ylabel=label, yscale="log" if key == "loss" else "linear")
-        ax.yaxis.label.set_color(plots.PALETTE[0])
-        sens = plots.twin_axis(ax, "sensitivity (test mean, log)", yscale="log")
-        sens.plot(values, [m["loss_gradient"] for m in results["models"]], "s-", color=plots.PALETTE[1],
-                  label=r"sensitivity (a): $\|\partial \ell/\partial x\|_2$")
-        sens.plot(values, [m["jacobian_frobenius"] for m in results["models"]], "^-", color=plots.PALETTE[2],
-                  label=r"sensitivity (b): $\|\partial\,\mathrm{softmax}/\partial x\|_F$")
-        plots.merged_legend(ax, sens, fontsize=7, loc="best")
-        ax.set_title(f"MNIST, MLP 784-128-128-10: {label} and sensitivity vs {xlabel}")
-        plots.save(fig, figures_dir, f"{SCRIPT}_{results['vary']}_{key}")
+    n_seeds = len(results["seeds"])
+    fig, axes = plots.figure(ncols=2, nrows=2, width=4.8, height=3.5)
+    for col, (series, axis, xlabel) in enumerate(((results["batch_series"], "batch", "batch size (lr 1e-3)"),
+                                                  (results["lr_series"], "lr", "learning rate (batch 64)"))):
+        ax = axes[0, col]
+        for j, (key, label) in enumerate(MEASURES.items()):
+            x, mean, std = per_approach(results, series, key, axis)
+            ax.errorbar(x, mean, yerr=std, fmt="o-", color=plots.PALETTE[j + 1], capsize=3, ms=4, label=label)
+        ax.set(xscale="log", yscale="log", xlabel=xlabel, ylabel="sensitivity (test mean)",
+               title=f"Sensitivity (mean ± std, {n_seeds} seeds)")
+        ax.legend(fontsize=7)
+        ax = axes[1, col]
+        for j, (key, label, style) in enumerate((("train_loss", "train loss", "o-"), ("test_loss", "test loss", "s--"),
+                                                 ("generalization_gap", "gap (test − train)", "^:"))):
+            x, mean, std = per_approach(results, series, key, axis)
+            ax.errorbar(x, mean, yerr=std, fmt=style, color=plots.PALETTE[j], capsize=3, ms=4, label=label)
+        ax.set(xscale="log", xlabel=xlabel, ylabel="cross-entropy", title="Loss at the end of training")
+        ax.legend(fontsize=7)
+    plots.save(fig, figures_dir, f"{SCRIPT}_vs_approach")
+
+    fig, axes = plots.figure(ncols=2, width=4.6, height=3.6, sharey=False)
+    names = list(dict.fromkeys(m["approach"] for m in results["models"]))
+    for ax, (key, label) in zip(axes[0], MEASURES.items()):
+        for j, name in enumerate(names):
+            chosen = [m for m in results["models"] if m["approach"] == name]
+            ax.scatter([m["generalization_gap"] for m in chosen], [m[key] for m in chosen], s=14,
+                       color=plots.PALETTE[j % len(plots.PALETTE)], marker="o" if j < len(plots.PALETTE) else "^",
+                       label=name)
+        ax.set(yscale="log", xlabel="generalization gap (test − train loss)", ylabel=f"sensitivity {label}",
+               title="Every model (approach × seed)")
+    axes[0, 1].legend(fontsize=6, ncol=2)
+    plots.save(fig, figures_dir, f"{SCRIPT}_vs_gap")
 
 
 def main():
     args = parse_args()
-    config = {"vary": args.vary, "epochs": args.epochs, "quick": args.quick, "seed": args.seed, "widths": WIDTHS,
-              "values": VARY[args.vary], "fixed": [FIXED_BATCH, FIXED_LR]}
+    config = {"quick": args.quick, "seed": args.seed,
+              "approaches": {k: list(v) for k, v in approaches.APPROACHES.items()},
+              "training": approaches.settings(args)}
 
     def summarize(results):
-        for m in results["models"]:
-            print(f"batch {m['batch']:>5}, lr {m['lr']:<7g}: train acc {m['train_acc']:.4f}  "
-                  f"test acc {m['test_acc']:.4f}  sensitivity (a) {m['loss_gradient']:.4g}  "
-                  f"(b) {m['jacobian_frobenius']:.4g}")
+        for name in dict.fromkeys(m["approach"] for m in results["models"]):
+            chosen = [m for m in results["models"] if m["approach"] == name]
+            mean = lambda key, chosen=chosen: np.mean([m[key] for m in chosen])   # noqa: E731
+            print(f"{name:>10}: train loss {mean('train_loss'):.4f}  gap {mean('generalization_gap'):.4f}  "
+                  f"test acc {mean('test_acc'):.4f}  sensitivity (a) {mean('loss_gradient'):.4g}  "
+                  f"(b) {mean('jacobian_frobenius'):.4g}")
 
-    run_experiment(args, f"{SCRIPT}_{args.vary}", config, run, plot, threads=1, summarize=summarize)
+    run_experiment(args, SCRIPT, config, run, plot, threads=1, summarize=summarize)
 
 
 if __name__ == "__main__":

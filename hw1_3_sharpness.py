@@ -1,113 +1,81 @@
-"""HW1-3 bonus: sharpness vs batch size (Keskar et al. 2017) and why it can mislead (Dinh et
-al. 2017, "Sharp Minima Can Generalize For Deep Nets").
+"""HW1-3 bonus: sharpness of models trained differently (Keskar et al. 2017) and why it can
+mislead (Dinh et al. 2017, "Sharp Minima Can Generalize For Deep Nets").
 
-Ten MLPs 784-32-10 (25,450 params) from one initialization, trained on MNIST with Adam (lr
-1e-3) for 5 epochs at batch sizes 16 .. 8192. On a fixed subset of the first 1,000 training
-images, in float64:
-  - Keskar sharpness: 100 (max L(theta + delta) - L(theta)) / (1 + L(theta)) over the box
-    |delta_i| <= eps (|theta_i| + 1), maximized by scipy's L-BFGS-B (20 iterations) from a small
-    random start, for eps = 1e-4 (the slides) and 1e-3 (the paper);
-  - the Hessian estimate ||H||_2 eps^2 / (2 (1 + L)) with the full Hessian's top eigenvalue
-    (power iteration on Hessian-vector products, <= 100 steps), and the slides' block-diagonal version (the
-    largest top eigenvalue over the per-tensor diagonal blocks);
-  - one more measure: the weight norm ||theta||_2, against the generalization gap.
-Dinh et al.: for the batch-64 model, layer 1 scaled by a and layer 2's weights by 1/a (ReLU is
-positively homogeneous): the outputs and the loss are unchanged (checked), the sharpness is not.
-About 1-2 minutes on 2 CPU cores.
+The shared training approaches of common/approaches.py (MLP 784-32-10, 25,450 params; batch
+sizes 16 .. 8192 at lr 1e-3 and learning rates 3e-4 .. 1e-2 at batch 64, Adam, 3 seeds each, every
+model trained to the common criterion: full training loss <= 0.05 or no improvement). For each
+model, on the first 10,000 training images (a sixth of the set, for time), in float32 (the loss
+rises measured are 1e-4 to 1e-2 of the loss, far above float32's 1e-7 resolution):
+  - Keskar et al.'s Metric 2.1 with A = I: phi = 100 (max_{|delta_i| <= eps (|theta_i| + 1)}
+    L(theta + delta) - L(theta)) / (1 + L(theta)) for eps = 1e-3 and 5e-4 (the paper) and 1e-4
+    (the slides), maximized with 10 L-BFGS-B iterations (the paper's) from the box corner that
+    the gradient points to and from 2 random points of the box; the best is kept and the
+    corner's own value saved beside it (common.measures.keskar_sharpness);
+  - the slides' second-order estimate ||H||_2 eps^2 / (2 (1 + L)) (top eigenvalue by power
+    iteration on Hessian-vector products), which assumes grad L = 0: ||grad L|| is saved beside it;
+  - Dinh et al.: for the converged batch-64 model of seed s0, layer 1 scaled by a and layer 2's
+    weights by 1/a (ReLU is positively homogeneous): the outputs and the loss are unchanged
+    (checked), Keskar's value and the top eigenvalue are not.
+Models are trained once and cached (results/cache/hw1_3_approaches-*.pt), shared with
+hw1_3_interp.py and hw1_3_sensitivity.py. About 2 minutes on 2 CPU cores once the models exist.
 """
 import copy
 
+import numpy as np
 import torch
 
-from common import plots
-from common.cli import MAX_EPOCHS, HW1Error, bounded_int, make_parser, run_main, seed_all, side_by_side_workers
+from common import approaches, plots
+from common.cli import HW1Error, make_parser, run_main, seed_all, side_by_side_workers
 from common.curvature import flat_loss, hvp_operator, power_iteration
 from common.data import load_dataset_once
 from common.measures import hessian_sharpness, keskar_sharpness
 from common.models import count_params, mlp
 from common.results import run_experiment
-from common.train import TrainConfig, run_side_by_side, train
+from common.train import run_side_by_side
 
 SCRIPT = "hw1_3_sharpness"
 
 # ---------------------------------------------------------------------------- config
-WIDTHS = [32]                                             # 784-32-10: 25,450 parameters
-BATCHES = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192]
-EPOCHS = 5
-LR = 1e-3                                                 # Adam, constant
-SUBSET = 1000                                             # training images for the sharpness measures
-EPSILONS = [1e-4, 1e-3]
-POWER_ITERS = 100                                         # at most; stops at 1e-4 relative change
-KESKAR_ITERS = 20                                         # L-BFGS-B iterations
-DINH_MODEL_BATCH = 64
+SUBSET = 10000                                            # training images for the sharpness measures
+EPSILONS = [1e-3, 5e-4, 1e-4]                             # box sizes: Keskar's two, the slides' one
+KESKAR_ITERS = 10                                         # L-BFGS-B iterations per start (Keskar et al.)
+RANDOM_STARTS = 2                                         # besides the gradient-sign corner
+POWER_ITERS = 30                                          # at most; stops at 1e-3 relative change
+DTYPE = torch.float32                                     # loss rises of 1e-4..1e-2 relative: float32 resolves
+                                                          # them, and is 3x faster than float64 here
+DINH_MODEL = ("batch 64", "s0")                           # a converged model of the shared approaches
 DINH_SCALES = [0.1, 0.3, 1.0, 3.0, 10.0]
-QUICK = {"epochs": 1, "subset": (1000, 500), "batches": [16, 256], "sharp_subset": 200, "power_iters": 8,
-         "keskar_iters": 3, "dinh_scales": [0.1, 1.0, 10.0]}
+KESKAR_RATIOS = {"0.001": 167, "0.0005": 70}            # Keskar et al. 2017, network F1 on MNIST: large/small batch
+QUICK = {"subset": 200, "power_iters": 8, "keskar_iters": 3, "dinh_scales": [0.1, 1.0, 10.0]}
 
 
 def parse_args():
     parser = make_parser(__doc__, side_by_side=True)
-    parser.add_argument("--epochs", type=bounded_int(1, MAX_EPOCHS), default=None,
-                        help=f"epochs per model, 1..{MAX_EPOCHS} (default {EPOCHS})")
-    args = parser.parse_args()
-    args.epochs = args.epochs or (QUICK["epochs"] if args.quick else EPOCHS)
-    return args
+    return parser.parse_args()
 
 
 # ---------------------------------------------------------------------------- measures of one model
-def top_eigenvalue(hessian_times, theta, iters, block=None, seed=0):
-    """Largest-magnitude eigenvalue of the Hessian (v -> H v), or of its diagonal block on the
-    parameters theta[block] (a slice)."""
-    generator = torch.Generator().manual_seed(seed)
-    if block is None:
-        matvec, dim = hessian_times, theta.numel()
-    else:
-        dim = block.stop - block.start
-
-        def matvec(v):
-            full = torch.zeros_like(theta)
-            full[block] = v
-            return hessian_times(full)[block]
-    return power_iteration(matvec, dim, iters=iters, tol=1e-4, generator=generator, device=theta.device)[0]
-
-
-def measure(model, x, y, iters):
-    """Sharpness measures of `model` on (x, y), float64; iters = (power iterations, L-BFGS-B iterations)."""
-    power_iters, keskar_iters = iters
-    loss, theta = flat_loss(model, x, y, torch.nn.functional.cross_entropy)
+def measure(model, x, y, settings):
+    """Sharpness measures of `model` on (x, y) in float64."""
+    loss, theta = flat_loss(model, x, y, torch.nn.functional.cross_entropy, dtype=DTYPE)
     value = float(loss(theta))
-    hessian_times = hvp_operator(loss, theta)                 # the gradient's graph, built once
-    top = top_eigenvalue(hessian_times, theta, power_iters)
-    blocks, start = [], 0
-    for p in model.parameters():                              # one diagonal block per tensor
-        blocks.append(top_eigenvalue(hessian_times, theta, power_iters, slice(start, start + p.numel())))
-        start += p.numel()
-    out = {"subset_loss": value, "top_eigenvalue": top, "block_top_eigenvalue": max(blocks),
+    probe = theta.clone().requires_grad_(True)
+    (gradient,) = torch.autograd.grad(loss(probe), probe)
+    generator = torch.Generator().manual_seed(0)
+    top = power_iteration(hvp_operator(loss, theta), theta.numel(), iters=settings["power_iters"], tol=1e-3,
+                          generator=generator, dtype=theta.dtype, device=theta.device)[0]
+    out = {"subset_loss": value, "subset_grad_norm": float(gradient.norm()), "top_eigenvalue": top,
            "weight_norm": float(theta.norm())}
     for eps in EPSILONS:
-        out[f"keskar_{eps:g}"] = keskar_sharpness(loss, theta, eps, max_iter=keskar_iters)
+        keskar = keskar_sharpness(loss, theta, eps, max_iter=settings["keskar_iters"], random_starts=RANDOM_STARTS)
+        out[f"keskar_{eps:g}"] = keskar["sharpness"]
+        out[f"corner_{eps:g}"] = keskar["corner"]
+        out[f"starts_{eps:g}"] = keskar["starts"]
         out[f"hessian_{eps:g}"] = hessian_sharpness(top, value, eps)
-        out[f"hessian_block_{eps:g}"] = hessian_sharpness(max(blocks), value, eps)
     return out
 
 
-def train_and_measure(job):
-    batch, shared = job
-    ds = load_dataset_once("mnist", shared["data_dir"], shared["device"], shared["subset"])
-    torch.manual_seed(shared["seed"])
-    model = mlp(784, WIDTHS, 10).to(shared["device"])
-    cfg = TrainConfig(epochs=shared["epochs"], lr=LR, batch_size=batch, eval_every=shared["epochs"])
-    h = train(model, (ds.x_train, ds.y_train, ds.x_test, ds.y_test), cfg, seed=shared["seed"], desc=f"batch {batch}")
-    n = shared["sharp_subset"]
-    row = {"batch": batch, **{k: h[k][-1] for k in ("train_loss", "train_acc", "test_loss", "test_acc")},
-           **measure(model, ds.x_train[:n], ds.y_train[:n], shared["iters"])}
-    row["generalization_gap"] = row["test_loss"] - row["train_loss"]
-    if batch == DINH_MODEL_BATCH:
-        row["dinh"] = dinh_rescaling(model, ds.x_train[:n], ds.y_train[:n], shared["dinh_scales"], shared["iters"])
-    return row
-
-
-def dinh_rescaling(model, x, y, scales, iters):
+def dinh_rescaling(model, x, y, scales, settings):
     """Scale layer 1 (weight, bias) by a and layer 2's weight by 1/a: the same function, other
     sharpness. Raises if the outputs change beyond float tolerance."""
     rows = []
@@ -123,46 +91,91 @@ def dinh_rescaling(model, x, y, scales, iters):
         change = float((out - reference).abs().max() / reference.abs().max())
         if change > 1e-5:
             raise HW1Error(f"Dinh rescaling by {a} changed the outputs by {change:.1e} (relative)")
-        m = measure(scaled, x, y, iters)
-        rows.append({"scale": a, "max_output_change": change, **m})
+        rows.append({"scale": a, "max_output_change": change, **measure(scaled, x, y, settings)})
     return rows
+
+
+def measure_job(job):
+    """Measures of one trained (approach, seed) model; the Dinh rescaling for DINH_MODEL."""
+    name, seed_name, record, shared = job
+    ds = load_dataset_once("mnist", shared["data_dir"], shared["device"], shared["data_subset"])
+    x, y = ds.x_train[:shared["subset"]], ds.y_train[:shared["subset"]]
+    model = approaches.load_model(record, shared["device"])
+    row = {"approach": name, "seed": seed_name, "batch": approaches.APPROACHES[name][0],
+           "lr": approaches.APPROACHES[name][1], **approaches.summary(record), **measure(model, x, y, shared)}
+    row["generalization_gap"] = row["test_loss"] - row["train_loss"]
+    if (name, seed_name) == shared["dinh_model"]:
+        row["dinh"] = dinh_rescaling(model, x, y, shared["dinh_scales"], shared)
+    return row
 
 
 def run(args):
     seed_all(args.seed)
-    subset = QUICK["subset"] if args.quick else None
-    batches = QUICK["batches"] if args.quick else BATCHES
-    shared = {"data_dir": args.data_dir, "device": args.device_resolved, "subset": subset, "epochs": args.epochs,
-              "seed": args.seed, "sharp_subset": QUICK["sharp_subset"] if args.quick else SUBSET,
-              "iters": (QUICK["power_iters"], QUICK["keskar_iters"]) if args.quick else (POWER_ITERS, KESKAR_ITERS),
-              "dinh_scales": QUICK["dinh_scales"] if args.quick else DINH_SCALES}
-    ds = load_dataset_once("mnist", args.data_dir, args.device_resolved, subset)
     workers = side_by_side_workers(args)
-    if DINH_MODEL_BATCH not in batches:
-        batches = sorted([*batches, DINH_MODEL_BATCH])
-    models = run_side_by_side(train_and_measure, [(b, shared) for b in batches], workers)
+    records = approaches.trained_models(args, list(approaches.APPROACHES), workers)
+    quick = args.quick
+    shared = {"data_dir": args.data_dir, "device": args.device_resolved,
+              "data_subset": approaches.settings(args)["subset"],
+              "subset": QUICK["subset"] if quick else SUBSET,
+              "power_iters": QUICK["power_iters"] if quick else POWER_ITERS,
+              "keskar_iters": QUICK["keskar_iters"] if quick else KESKAR_ITERS,
+              "dinh_scales": QUICK["dinh_scales"] if quick else DINH_SCALES,
+              "dinh_model": (DINH_MODEL[0], approaches.seeds_of(args)[0])}
+    ds = load_dataset_once("mnist", args.data_dir, args.device_resolved, shared["data_subset"])   # fail fast
+    jobs = [(name, s, record, shared) for (name, s), record in records.items()]
+    models = run_side_by_side(measure_job, jobs, workers)
     dinh = next(m.pop("dinh") for m in models if "dinh" in m)
-    return {"model": "784-32-10", "params": count_params(mlp(784, WIDTHS, 10)), "subset": shared["sharp_subset"],
-            "epsilons": EPSILONS, "train_examples": len(ds.x_train), "models": models, "dinh": dinh}
+    return {"model": "784-32-10", "params": count_params(mlp(784, approaches.WIDTHS, 10)),
+            "subset": shared["subset"], "train_examples": len(ds.x_train), "epsilons": EPSILONS,
+            "random_starts": RANDOM_STARTS,
+            "keskar_iters": shared["keskar_iters"], "batch_series": approaches.BATCH_SERIES,
+            "lr_series": approaches.LR_SERIES, "seeds": approaches.seeds_of(args),
+            "target_loss": approaches.TARGET_LOSS, "dinh_model": list(shared["dinh_model"]),
+            "keskar_paper_ratios": KESKAR_RATIOS,
+            "models": models, "dinh": dinh}
 
 
 # ---------------------------------------------------------------------------- plot
+def per_approach(results, series, key):
+    """(x values, means, stds) of `key` over the seeds of each approach of `series`."""
+    xs, means, stds = [], [], []
+    for name in series:
+        values = [m[key] for m in results["models"] if m["approach"] == name]
+        first = next(m for m in results["models"] if m["approach"] == name)
+        xs.append(first["batch"] if series is results["batch_series"] else first["lr"])
+        means.append(float(np.mean(values)))
+        stds.append(float(np.std(values, ddof=1)) if len(values) > 1 else 0.0)
+    return np.array(xs), np.array(means), np.array(stds)
+
+
 def plot(results, figures_dir):
-    batches = [m["batch"] for m in results["models"]]
-    fig, axes = plots.figure(width=6.6, height=4.2)
-    ax = axes[0, 0]
-    styles = {"keskar": "o-", "hessian": "s--", "hessian_block": "^:"}
-    names = {"keskar": "Keskar (L-BFGS-B)", "hessian": "Hessian est.", "hessian_block": "block-diag. Hessian est."}
-    for j, eps in enumerate(results["epsilons"]):
-        for kind, style in styles.items():
-            ax.plot(batches, [m[f"{kind}_{eps:g}"] for m in results["models"]], style, color=plots.PALETTE[j],
-                    ms=4, label=f"{names[kind]}, ε={eps:g}")
-    ax.set(xscale="log", yscale="log", xlabel="batch size", ylabel="sharpness (log)",
-           title=f"MNIST {results['model']}: sharpness on {results['subset']:,} training images")
-    acc = plots.twin_axis(ax, "test accuracy")
-    acc.plot(batches, [m["test_acc"] for m in results["models"]], "k-", lw=2, alpha=0.5, label="test accuracy")
-    plots.merged_legend(ax, acc, fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3)
-    plots.save(fig, figures_dir, f"{SCRIPT}_vs_batch")
+    n_seeds = len(results["seeds"])
+    seeds = f"{n_seeds} seed{'s' if n_seeds > 1 else ''}"
+    eps_h = results["epsilons"][0]
+    fig, axes = plots.figure(ncols=2, nrows=2, width=5.6, height=4.4)
+    for col, (series, xlabel) in enumerate(((results["batch_series"], "batch size (lr 1e-3)"),
+                                            (results["lr_series"], "learning rate (batch 64)"))):
+        ax = axes[0, col]
+        for j, eps in enumerate(results["epsilons"]):
+            x, mean, std = per_approach(results, series, f"keskar_{eps:g}")
+            ax.errorbar(x, mean, yerr=std, fmt="o-", color=plots.PALETTE[j], capsize=3, ms=4,
+                        label=f"Keskar, ε={eps:g}")
+            x, mean, _ = per_approach(results, series, f"corner_{eps:g}")
+            ax.plot(x, mean, "x:", color=plots.PALETTE[j], ms=6, label=f"its corner start, ε={eps:g}")
+        ax.set(xscale="log", yscale="log", xlabel=xlabel, ylabel="Keskar sharpness φ",
+               title=f"Keskar et al. 2017, Metric 2.1 (mean ± std, {seeds})")
+        ax.legend(fontsize=6, ncol=2)
+        ax = axes[1, col]
+        x, mean, std = per_approach(results, series, f"hessian_{eps_h:g}")
+        ax.errorbar(x, mean, yerr=std, fmt="s-", color="black", capsize=3, ms=4,
+                    label=f"‖H‖₂ε²/(2(1+L)), ε={eps_h:g}")
+        ax.set(xscale="log", xlabel=xlabel, ylabel="Hessian estimate", title="Hessian estimate (assumes ∇L = 0)")
+        grad_ax = plots.twin_axis(ax, "‖∇L‖₂", color=plots.PALETTE[1])
+        x, mean, std = per_approach(results, series, "subset_grad_norm")
+        grad_ax.errorbar(x, mean, yerr=std, fmt="o--", color=plots.PALETTE[1], capsize=3, ms=4,
+                         label="‖∇L‖₂ at the same point")
+        plots.merged_legend(ax, grad_ax, fontsize=7)
+    plots.save(fig, figures_dir, f"{SCRIPT}_vs_approach")
 
     fig, axes = plots.figure(ncols=2, width=4.6, height=3.6)
     ax = axes[0, 0]
@@ -173,29 +186,37 @@ def plot(results, figures_dir):
     ax.plot(scales, [d["top_eigenvalue"] for d in results["dinh"]], "s--", color="black",
             label="top Hessian eigenvalue")
     ax.set(xscale="log", yscale="log", xlabel="scale a (layer 1 × a, layer 2 × 1/a)", ylabel="sharpness",
-           title="Dinh et al.: same function, other sharpness")
+           title=f"Dinh et al.: one function ({' '.join(results['dinh_model'])}), other sharpness")
     ax.legend(fontsize=7)
     ax = axes[0, 1]
-    gap = [m["generalization_gap"] for m in results["models"]]
-    norm = [m["weight_norm"] for m in results["models"]]
-    ax.scatter(norm, gap, color=plots.PALETTE[0])
-    for m in results["models"]:
-        ax.annotate(f"B={m['batch']}", (m["weight_norm"], m["generalization_gap"]), fontsize=6, xytext=(3, 2),
-                    textcoords="offset points")
-    ax.set(xlabel=r"weight norm $\|\theta\|_2$", ylabel="test loss − train loss", title="Weight norm vs gap")
-    plots.save(fig, figures_dir, f"{SCRIPT}_dinh_and_norm")
+    for j, name in enumerate(dict.fromkeys(m["approach"] for m in results["models"])):
+        chosen = [m for m in results["models"] if m["approach"] == name]
+        ax.scatter([m["keskar_0.001"] for m in chosen], [m["generalization_gap"] for m in chosen], s=14,
+                   color=plots.PALETTE[j % len(plots.PALETTE)], marker="o" if j < len(plots.PALETTE) else "^",
+                   label=name)
+    ax.set(xscale="log", xlabel="Keskar sharpness φ (ε = 1e-3)", ylabel="test loss − train loss",
+           title="Sharpness vs generalization gap (every seed)")
+    ax.legend(fontsize=6, ncol=2)
+    plots.save(fig, figures_dir, f"{SCRIPT}_dinh_and_gap")
 
 
 def main():
     args = parse_args()
-    config = {"epochs": args.epochs, "quick": args.quick, "seed": args.seed, "batches": BATCHES, "lr": LR,
-              "subset": SUBSET, "epsilons": EPSILONS, "dinh": DINH_SCALES, "dinh_model_batch": DINH_MODEL_BATCH,
-              "power_iters": POWER_ITERS, "keskar_iters": KESKAR_ITERS, "optimizer": "adam"}
+    config = {"quick": args.quick, "seed": args.seed,
+              "approaches": {k: list(v) for k, v in approaches.APPROACHES.items()},
+              "training": approaches.settings(args),
+              "subset": SUBSET, "epsilons": EPSILONS, "keskar_iters": KESKAR_ITERS, "random_starts": RANDOM_STARTS,
+              "power_iters": POWER_ITERS, "dinh": DINH_SCALES, "dinh_model": list(DINH_MODEL), "optimizer": "adam"}
 
     def summarize(results):
-        for m in results["models"]:
-            print(f"batch {m['batch']:>5}: test acc {m['test_acc']:.4f}  Keskar(1e-3) {m['keskar_0.001']:.4g}  "
-                  f"top eig {m['top_eigenvalue']:.4g}  block top eig {m['block_top_eigenvalue']:.4g}")
+        for name in dict.fromkeys(m["approach"] for m in results["models"]):
+            chosen = [m for m in results["models"] if m["approach"] == name]
+            print(f"{name:>10}: steps {np.mean([m['steps'] for m in chosen]):8.0f}  train loss "
+                  f"{np.mean([m['train_loss'] for m in chosen]):.4f}  Keskar(1e-3) "
+                  f"{np.mean([m['keskar_0.001'] for m in chosen]):.4g} (corner "
+                  f"{np.mean([m['corner_0.001'] for m in chosen]):.4g})  top eig "
+                  f"{np.mean([m['top_eigenvalue'] for m in chosen]):.4g}  |grad| "
+                  f"{np.mean([m['subset_grad_norm'] for m in chosen]):.3g}")
         for d in results["dinh"]:
             print(f"Dinh a={d['scale']:<5g}: max output change {d['max_output_change']:.1e}, "
                   f"Keskar(1e-3) {d['keskar_0.001']:.4g}, top eig {d['top_eigenvalue']:.4g}")

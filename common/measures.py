@@ -45,31 +45,62 @@ def sensitivity(model, x, y, chunk=2000):
             "jacobian_frobenius": float(torch.cat(jac_norms).mean())}
 
 
-def keskar_sharpness(loss, theta, epsilon, max_iter=20, seed=0):
+def filter_normalized_direction(params, generator):
+    """Li et al. 2018 ("Visualizing the Loss Landscape of Neural Nets"), Sec. 4: Gaussian
+    direction, each row of each weight matrix rescaled to
+    the norm of that row in theta*; biases get no direction."""
+    direction = {}
+    for name, p in params.items():
+        if p.dim() < 2:
+            direction[name] = torch.zeros_like(p)
+            continue
+        d = torch.randn(p.shape, generator=generator, dtype=p.dtype).to(p.device)
+        direction[name] = d * (p.norm(dim=1, keepdim=True) / d.norm(dim=1, keepdim=True).clamp_min(1e-12))
+    return direction
+
+
+def keskar_sharpness(loss, theta, epsilon, max_iter=10, random_starts=2, seed=0):
     """Keskar et al. 2017, Sec. 2.2 / Metric 2.1 with A = I: the largest relative loss increase in
-    the box |delta_i| <= epsilon (|theta_i| + 1),
-        100 * (max_delta L(theta + delta) - L(theta)) / (1 + L(theta)),
-    maximized with scipy's L-BFGS-B (bounds) from a small random start inside the box.
-    loss: a float64 function of the flat parameters; theta: (P,) float64."""
+    the box C_eps = {delta : |delta_i| <= epsilon (|theta_i| + 1)},
+        phi = 100 * (max_{delta in C_eps} L(theta + delta) - L(theta)) / (1 + L(theta)),
+    maximized with scipy's L-BFGS-B (bounds; max_iter iterations, as the paper's 10) from the box
+    corner the gradient points to, delta = epsilon (|theta| + 1) sign(grad L) (the best first-order
+    guess: the maximizer of the linearized loss over the box), and from `random_starts` points
+    uniform in the box. The best value found is kept, so the result is never below the corner's.
+    loss: a function of the flat parameters (float32 or float64, as theta); theta: (P,).
+    Returns {"sharpness", "corner", "starts": [value per start: corner first]} (values as phi)."""
     from scipy.optimize import minimize
 
-    theta = theta.detach().to(torch.float64)
+    theta = theta.detach()
     radius = epsilon * (theta.abs() + 1)                     # (P,) half-widths of the box
     base = float(loss(theta))
-    rng = np.random.default_rng(seed)
-    start = rng.uniform(-1e-3, 1e-3, theta.numel())          # in box units: delta = u * radius, u in [-1, 1]
 
-    def negative_loss(u):
-        u = torch.as_tensor(u, dtype=torch.float64, device=theta.device).requires_grad_(True)
+    def negative_loss(u):                                    # box units: delta = u * radius, u in [-1, 1]
+        u = torch.as_tensor(u, dtype=theta.dtype, device=theta.device).requires_grad_(True)
         value = loss(theta + u * radius)
         (g,) = torch.autograd.grad(value, u)
-        return -float(value.detach()), -g.cpu().numpy()
+        return -float(value.detach()), -g.cpu().double().numpy()
 
-    # gtol = ftol = 0: near a minimum the gradient is tiny, and the default tolerances would stop
-    # L-BFGS-B at its start; it runs max_iter iterations (or until its line search cannot improve)
-    found = minimize(negative_loss, start, jac=True, method="L-BFGS-B", bounds=[(-1.0, 1.0)] * theta.numel(),
-                     options={"maxiter": max_iter, "gtol": 0.0, "ftol": 0.0})
-    return 100.0 * (-found.fun - base) / (1.0 + base)
+    def phi(value):
+        return 100.0 * (value - base) / (1.0 + base)
+
+    probe = theta.clone().requires_grad_(True)
+    (gradient,) = torch.autograd.grad(loss(probe), probe)
+    corner = torch.sign(gradient).cpu().double().numpy()
+    corner[corner == 0] = 1.0
+    rng = np.random.default_rng(seed)
+    starts = [corner] + [rng.uniform(-1.0, 1.0, theta.numel()) for _ in range(random_starts)]
+    corner_value = -negative_loss(corner)[0]
+    values = []
+    for start in starts:
+        # gtol = ftol = 0: it runs max_iter iterations (or until its line search cannot improve)
+        found = minimize(negative_loss, start, jac=True, method="L-BFGS-B", bounds=[(-1.0, 1.0)] * theta.numel(),
+                         options={"maxiter": max_iter, "gtol": 0.0, "ftol": 0.0})
+        values.append(max(-found.fun, -negative_loss(start)[0]))      # never below its own start
+    best = max(values)
+    if best < corner_value:
+        raise AssertionError(f"Keskar maximization ended below its corner start ({best} < {corner_value})")
+    return {"sharpness": phi(best), "corner": phi(corner_value), "starts": [phi(v) for v in values]}
 
 
 def hessian_sharpness(top_eigenvalue, loss_value, epsilon):

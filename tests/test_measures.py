@@ -63,7 +63,7 @@ def test_keskar_sharpness_of_a_quadratic_matches_its_closed_form():
     eps = 1e-3
     # convex quadratic over the box |delta_i| <= eps (|theta_i| + 1): the maximum sits at a corner
     closed_form = 100 * 0.5 * float((a * (eps * (theta.abs() + 1)) ** 2).sum()) / (1 + c)
-    assert keskar_sharpness(loss, theta, eps) == pytest.approx(closed_form, rel=1e-6)
+    assert keskar_sharpness(loss, theta, eps)["sharpness"] == pytest.approx(closed_form, rel=1e-6)
     # the second-order estimate with ||H|| = max a_i
     assert hessian_sharpness(3.0, c, eps) == pytest.approx(3.0 * eps ** 2 / (2 * 1.25))
 
@@ -73,7 +73,7 @@ def test_dinh_rescaling_keeps_the_function_and_changes_the_sharpness():
     torch.manual_seed(0)
     model = mlp(12, [8], 3)
     x, y = torch.randn(40, 12), torch.randint(0, 3, (40,))
-    rows = sharp.dinh_rescaling(model, x, y, [0.2, 1.0, 5.0], iters=(60, 5))
+    rows = sharp.dinh_rescaling(model, x, y, [0.2, 1.0, 5.0], {"power_iters": 60, "keskar_iters": 5})
     assert all(r["max_output_change"] < 1e-5 for r in rows)
     assert rows[0]["subset_loss"] == pytest.approx(rows[1]["subset_loss"], rel=1e-5)
     tops = [r["top_eigenvalue"] for r in rows]

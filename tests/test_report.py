@@ -163,6 +163,6 @@ def test_a_broken_monotonic_trend_fails_the_check(copy_of_repo):
     def zigzag(results):
         for i, m in enumerate(sorted(results["models"], key=lambda m: m["batch"])):
             m["jacobian_frobenius"] = 1.0 + (i % 2)
-    _tamper(copy_of_repo, "hw1_3_sensitivity_batch", zigzag)
+    _tamper(copy_of_repo, "hw1_3_sensitivity", zigzag)
     proc = run_report("--check", "--root", str(copy_of_repo))
     assert proc.returncode == 1

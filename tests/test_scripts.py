@@ -124,7 +124,7 @@ def test_corrupt_results_are_recomputed(tmp_path):
     ("hw1_2_pca.py", ["--collect-every", "0"], "--collect-every"),
     ("hw1_2_gradnorm.py", ["--steps", "-1"], "--steps"),
     ("hw1_2_gradnorm.py", ["--device", "tpu"], "--device"),
-    ("hw1_3_sensitivity.py", ["--vary", "momentum"], "--vary"),
+    ("hw1_3_sensitivity.py", ["--vary", "momentum"], "--vary"),          # no such option any more
     ("hw1_3_params.py", ["--dataset", "svhn"], "--dataset"),
     ("hw1_3_random_labels.py", ["--epochs", "1.5"], "--epochs"),
     ("hw1_2_minratio.py", ["--trajectories", "0"], "--trajectories"),
@@ -289,9 +289,9 @@ def test_minratio_quick_against_an_independent_recomputation(tmp_path):
 def test_surface_quick_and_filter_normalization(fake_data_dir, tmp_path):
     import torch
 
-    import hw1_2_surface as surface
+    from common.measures import filter_normalized_direction
     params = {"w": torch.randn(4, 6), "b": torch.randn(4)}
-    d = surface.filter_normalized_direction(params, torch.Generator().manual_seed(0))
+    d = filter_normalized_direction(params, torch.Generator().manual_seed(0))
     torch.testing.assert_close(d["w"].norm(dim=1), params["w"].norm(dim=1))      # Li et al.: per-row norms
     assert torch.count_nonzero(d["b"]) == 0
     proc = _run_twice("hw1_2_surface.py", str(tmp_path), "--data-dir", fake_data_dir)
@@ -357,35 +357,43 @@ def test_params_quick(fake_data_dir, tmp_path):
 
 
 def test_interp_quick_endpoints_reproduce_the_trained_models(fake_data_dir, tmp_path):
+    import pytest
     proc = _run_twice("hw1_3_interp.py", str(tmp_path), "--data-dir", fake_data_dir)
     assert proc.returncode == 0, proc.stderr
     _pngs_ok(str(tmp_path), ["hw1_3_interp_batch.png", "hw1_3_interp_lr.png"])
     res = _results(str(tmp_path), "hw1_3_interp")["results"]
     i0, i1 = res["alphas"].index(0.0), res["alphas"].index(1.0)
     for pair in res["pairs"].values():
-        for key in ("train_loss", "train_acc", "test_loss", "test_acc"):
-            assert pair[key][i0] == pair["model_1"][key]                 # exactly, not approximately
-            assert pair[key][i1] == pair["model_2"][key]
+        assert len(pair["runs"]) == 1                                    # --quick: one seed
+        for run in pair["runs"]:
+            for key in ("train_loss", "train_acc", "test_loss", "test_acc"):
+                assert run[key][i0] == pytest.approx(run["model_1"][key], rel=1e-5)
+                assert run[key][i1] == pytest.approx(run["model_2"][key], rel=1e-5)
+            assert run["model_1"]["profile"][len(res["profile_steps"]) // 2] == pytest.approx(run["train_loss"][i0],
+                                                                                               rel=1e-5)   # t = 0
 
 
 def test_sensitivity_quick(fake_data_dir, tmp_path):
+    from common import approaches
     proc = _run_twice("hw1_3_sensitivity.py", str(tmp_path), "--data-dir", fake_data_dir)
     assert proc.returncode == 0, proc.stderr
-    _pngs_ok(str(tmp_path), ["hw1_3_sensitivity_batch_loss.png", "hw1_3_sensitivity_batch_acc.png"])
-    models = _results(str(tmp_path), "hw1_3_sensitivity_batch")["results"]["models"]
-    assert [m["batch"] for m in models] == [16, 256, 1024]
+    _pngs_ok(str(tmp_path), ["hw1_3_sensitivity_vs_approach.png", "hw1_3_sensitivity_vs_gap.png"])
+    models = _results(str(tmp_path), "hw1_3_sensitivity")["results"]["models"]
+    assert sorted(m["approach"] for m in models) == sorted(approaches.APPROACHES)
     assert all(m["loss_gradient"] > 0 and m["jacobian_frobenius"] > 0 for m in models)
+    assert all(m["generalization_gap"] == m["test_loss"] - m["train_loss"] for m in models)
 
 
 def test_sharpness_quick(fake_data_dir, tmp_path):
     proc = _run_twice("hw1_3_sharpness.py", str(tmp_path), "--data-dir", fake_data_dir)
     assert proc.returncode == 0, proc.stderr
-    _pngs_ok(str(tmp_path), ["hw1_3_sharpness_vs_batch.png", "hw1_3_sharpness_dinh_and_norm.png"])
+    _pngs_ok(str(tmp_path), ["hw1_3_sharpness_vs_approach.png", "hw1_3_sharpness_dinh_and_gap.png"])
     res = _results(str(tmp_path), "hw1_3_sharpness")["results"]
-    assert [m["batch"] for m in res["models"]] == [16, 64, 256]
+    assert len(res["models"]) == 10
     for m in res["models"]:
         assert m["keskar_0.001"] > m["keskar_0.0001"] > 0
-        assert m["top_eigenvalue"] >= m["block_top_eigenvalue"] * 0.99   # a diagonal block cannot exceed ||H||
+        for eps in res["epsilons"]:
+            assert m[f"keskar_{eps:g}"] >= m[f"corner_{eps:g}"] and len(m[f"starts_{eps:g}"]) == 3
 
 
 def test_every_script_is_checked_for_same_seed_determinism():

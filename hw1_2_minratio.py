@@ -24,7 +24,7 @@ float64, exact Hessians in closed form (common.curvature.tanh_mlp_mse_derivative
 Why a 1-8-1 net: wider or deeper tanh nets (1-6-6-1, 61 params) have so many near-zero
 eigenvalues that the finder reached only the constant-output saddle and gradient-flat points;
 with 8 hidden units it finds saddles and minima from L ~ 1e-5 to the constant-output saddle.
-About 2 minutes on 2 CPU cores (two processes, each batching its 120 starts).
+About 1 minute on 2 CPU cores (two processes, each batching its 120 starts).
 """
 import math
 

@@ -10,7 +10,8 @@ test images, w.r.t. the normalized image the model sees:
   (b) Novak et al. 2018, Sec. 3: ||d softmax(f(x_n))/d x_n||_F.
 Figures: both against the approach (mean ± std over seeds) and against the generalization gap
 (test - train loss), every seed a point. Models are trained once and cached (results/cache/),
-shared with hw1_3_interp.py and hw1_3_sharpness.py. About 30 s on 2 CPU cores once they exist.
+shared with hw1_3_interp.py and hw1_3_sharpness.py. About 10 s on 2 CPU cores once
+they exist; about 5 minutes when it trains all 30 (it runs first in `make figures`).
 """
 import numpy as np
 

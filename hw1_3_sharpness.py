@@ -17,7 +17,7 @@ rises measured are 1e-4 to 1e-2 of the loss, far above float32's 1e-7 resolution
     weights by 1/a (ReLU is positively homogeneous): the outputs and the loss are unchanged
     (checked), Keskar's value and the top eigenvalue are not.
 Models are trained once and cached (results/cache/hw1_3_approaches-*.pt), shared with
-hw1_3_interp.py and hw1_3_sensitivity.py. About 2 minutes on 2 CPU cores once the models exist.
+hw1_3_interp.py and hw1_3_sensitivity.py. About 3.5 minutes on 2 CPU cores once the models exist.
 """
 import copy
 

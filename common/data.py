@@ -205,6 +205,19 @@ def load_dataset_once(name, data_dir=None, device="cpu", subset=None):
     return _LOADED[key]
 
 
+def corrupted_labels(labels, level, seed, classes=10):
+    """Zhang et al. 2017's partially corrupted labels, made exact: round(level * n) examples, chosen
+    at random, get a label drawn uniformly from the other classes (so exactly that share of the
+    labels is wrong); the rest keep their true label. level in [0, 1]."""
+    generator = torch.Generator().manual_seed(seed)
+    n = len(labels)
+    chosen = torch.randperm(n, generator=generator)[:round(level * n)].to(labels.device)
+    shift = torch.randint(1, classes, (len(chosen),), generator=generator).to(labels.device)
+    out = labels.clone()
+    out[chosen] = (labels[chosen] + shift) % classes
+    return out
+
+
 def permuted_labels(labels, seed):
     """Random labels as in Zhang et al. 2017: the labels shuffled once by a fixed seed, so every
     class keeps its count but the label no longer depends on the image."""

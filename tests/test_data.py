@@ -166,3 +166,18 @@ def test_cifar_rows_of_the_wrong_size_name_the_file(tmp_path):
             pickle.dump({b"data": np.zeros((4, 1024), np.uint8), b"labels": [0, 1, 2, 3]}, f)
     with pytest.raises(HW1Error, match="data_batch_1: images of .1024,. values each, expected 3x32x32"):
         data.load_dataset("cifar10", str(tmp_path))
+
+
+def test_corrupted_labels_change_exactly_the_stated_share():
+    import torch
+
+    from common.data import corrupted_labels
+    labels = torch.arange(1000) % 10
+    for level in (0.0, 0.2, 0.5, 0.8, 1.0):
+        out = corrupted_labels(labels, level, seed=3)
+        wrong = out != labels
+        assert int(wrong.sum()) == round(level * 1000)              # exactly that share is wrong
+        assert out.min() >= 0 and out.max() <= 9
+        if level == 1.0:                                             # every other class is used
+            assert set(out[wrong].tolist()) == set(range(10))
+    assert torch.equal(corrupted_labels(labels, 0.5, seed=3), corrupted_labels(labels, 0.5, seed=3))

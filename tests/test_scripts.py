@@ -32,8 +32,12 @@ def _run_twice(script, out_dir, *args, timeout=300):
     folders = [os.path.join(out, "results", "quick") for out in outs]
     names = sorted(name for name in os.listdir(folders[0]) if name.endswith(".json"))
     assert names and names == sorted(name for name in os.listdir(folders[1]) if name.endswith(".json"))
+    def timeless(value):              # wall times ("seconds") differ between two runs by nature
+        if isinstance(value, dict):
+            return {k: timeless(v) for k, v in value.items() if k != "seconds"}
+        return [timeless(v) for v in value] if isinstance(value, list) else value
     for name in names:
-        first, second = (json.load(open(os.path.join(folder, name))) for folder in folders)
+        first, second = (timeless(json.load(open(os.path.join(folder, name)))) for folder in folders)
         assert first["config"] == second["config"]
         assert first["results"] == second["results"], f"{script}: same seed, different {name}"
     return done[0]
@@ -340,11 +344,15 @@ def test_surface_training_cache_loads_weights_only_and_survives_corruption(fake_
 def test_random_labels_quick(fake_data_dir, tmp_path):
     proc = _run_twice("hw1_3_random_labels.py", str(tmp_path), "--data-dir", fake_data_dir)
     assert proc.returncode == 0, proc.stderr
-    _pngs_ok(str(tmp_path), ["hw1_3_random_labels_loss.png", "hw1_3_random_labels_acc.png"])
+    _pngs_ok(str(tmp_path), ["hw1_3_random_labels_loss.png", "hw1_3_random_labels_acc.png",
+                             "hw1_3_random_labels_controls.png"])
     res = _results(str(tmp_path), "hw1_3_random_labels")["results"]
     assert {"train_loss", "train_acc", "test_loss", "test_acc"} <= set(res)
     assert len(res["train_acc"]) == len(res["epoch"]) and res["test_labels"] == "true"
     assert res["label_agreement"] < 0.3                                  # the labels really were shuffled
+    assert [c["level"] for c in res["controls"]] == [0.0, 0.2, 0.5, 0.8, 1.0]
+    for c in res["controls"]:
+        assert c["wrong_share"] == pytest.approx(c["level"], abs=1 / res["control_train_examples"])
 
 
 def test_params_quick(fake_data_dir, tmp_path):
@@ -354,10 +362,12 @@ def test_params_quick(fake_data_dir, tmp_path):
     models = _results(str(tmp_path), "hw1_3_params_mnist")["results"]["models"]
     from common.models import mlp_params
     assert [m["params"] for m in models] == [mlp_params(784, [w, w], 10) for w in (2, 8, 32)]
+    for m in models:                                                     # the summary is the mean over seeds
+        assert m["test_acc"] == pytest.approx(np.mean([r["test_acc"] for r in m["runs"]]))
+        assert m["test_acc_min"] <= m["test_acc"] <= m["test_acc_max"]
 
 
 def test_interp_quick_endpoints_reproduce_the_trained_models(fake_data_dir, tmp_path):
-    import pytest
     proc = _run_twice("hw1_3_interp.py", str(tmp_path), "--data-dir", fake_data_dir)
     assert proc.returncode == 0, proc.stderr
     _pngs_ok(str(tmp_path), ["hw1_3_interp_batch.png", "hw1_3_interp_lr.png"])

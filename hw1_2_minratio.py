@@ -35,8 +35,8 @@ from torch.func import vmap
 from common import plots
 from common.cli import MAX_RUNS, MAX_STEPS, bounded_int, derive_seed, log, make_parser, run_main, seed_all, \
     side_by_side_workers
-from common.critical import CRITICAL_GRAD, FLAT_SHARE, KERNEL_TOL, OUTCOMES, classify, gradient_norm_descent, \
-    newton_mr
+from common.critical import CRITICAL_GRAD, FLAT_SHARE, KERNEL_TOL, OUTCOMES, classify, descent_trust_region, \
+    gradient_norm_descent, newton_mr
 from common.curvature import eigenvalue_shares, tanh_mlp_mse_derivatives
 from common.data import function_data
 from common.results import run_experiment
@@ -54,8 +54,10 @@ ADAM_LR = 1e-2
 SNAPSHOT_EVERY = 10        # steps between saved snapshots (candidates for starts)
 STARTS = 15                # starts per trajectory, uniform in log loss
 NEWTON_ITERS = 2000        # finder iterations at most
-FINDERS = {"newton_mr": newton_mr, "gradient_norm": gradient_norm_descent}   # name -> finder(derivs, theta, iters)
-FINDER = "newton_mr"       # the default; gradient_norm is the baseline of bench/bench_minratio.py
+FINDERS = {"newton_mr": newton_mr,                        # name -> finder(derivatives, theta, iters)
+           "gradient_norm": gradient_norm_descent,           # baseline: Adam on 1/2 ||grad L||^2
+           "descent_trust_region": descent_trust_region}     # the previous finder: minima only
+FINDER = "newton_mr"       # the default; the others are compared in bench/bench_minratio.py
 REL_TOLS = {"1e-12": 1e-12, "1e-10": 1e-10, "1e-8": 1e-8, "1e-6": 1e-6, "1e-4": 1e-4}   # tol = rel * max|lambda|;
                            # 1e-12 is "strictly > 0" up to float64 roundoff (a sign below it is noise)
 MAIN_TOL = "1e-6"          # the tolerance of the main figure (see the docstring)

@@ -1,9 +1,10 @@
 """HW1-2 critical points: the finder of hw1_2_minratio.py (damped Newton-MR) against the plain
-baseline, gradient-norm minimization (Adam on 1/2 ||grad L||^2), on the same 240 starts and the
+baseline, gradient-norm minimization (Adam on 1/2 ||grad L||^2), and against the previous finder,
+a descent trust region on L (minima only), on the same 240 starts and the
 same number of iterations, each run as a user runs the script (`--finder`, a scratch folder).
 Prints the wall time of each and how many runs ended critical / gradient-flat / not converged.
 
-    python -m bench.bench_minratio        # about 3 minutes
+    python -m bench.bench_minratio        # about 4 minutes
 """
 import argparse
 import json
@@ -44,10 +45,15 @@ def main():
     print(f"# hw1_2_minratio: critical-point finder vs gradient-norm minimization; {machine()}")
     ours_s, ours = run_script("newton_mr", extra)
     plain_s, plain = run_script("gradient_norm", extra)
-    print(f"newton_mr (default)   {describe(ours)}")
-    print(f"gradient_norm         {describe(plain)}")
+    descent_s, descent = run_script("descent_trust_region", extra)
+    print(f"newton_mr (default)    {describe(ours)}")
+    print(f"gradient_norm          {describe(plain)}")
+    print(f"descent_trust_region   {describe(descent)}; saddles among the critical points: "
+          f"{sum(r['outcome'] == 'critical' and r['shares']['1e-6']['negative_share'] > 0 for r in descent['runs'])}")
     report("whole script, same starts and iterations", ours_s, plain_s, ours_label="newton_mr",
            plain_label="gradient_norm")
+    report("whole script, same starts and iterations", ours_s, descent_s, ours_label="newton_mr",
+           plain_label="descent_trust_region")
 
 
 if __name__ == "__main__":

@@ -90,3 +90,13 @@ def test_gradient_norm_descent_lowers_the_gradient_norm():
     start = torch.tensor([[0.3, -0.2]], dtype=torch.float64)
     theta, _ = critical.gradient_norm_descent(batched(saddle), start, iters=300, lr=1e-2)
     assert float(batched(saddle)(theta)[1].norm()) < 0.1 * float(batched(saddle)(start)[1].norm())
+
+
+def test_the_descent_trust_region_leaves_the_saddle_for_a_minimum():
+    """The comparison finder moves downhill: from next to the saddle of `saddle` it ends at a
+    minimum (positive-definite Hessian, lower loss), where Newton-MR ended at the saddle."""
+    start = torch.tensor([[0.3, -0.2]], dtype=torch.float64)
+    theta, _ = critical.descent_trust_region(batched(saddle), start, iters=200)
+    loss, g, h = batched(saddle)(theta)
+    assert float(g.norm()) <= 1e-9 and float(loss) < float(saddle(torch.zeros(2, dtype=torch.float64))) - 1
+    assert bool((torch.linalg.eigvalsh(h) > 0).all())

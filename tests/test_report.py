@@ -33,14 +33,14 @@ def copy_of_repo(tmp_path):
 
 
 def test_check_catches_a_results_change_the_report_does_not_show(copy_of_repo):
-    path = copy_of_repo / "results" / "hw1_2_minratio.json"
+    path = copy_of_repo / "results" / "hw1_2_surface.json"
     saved = json.loads(path.read_text())
-    old = saved["results"]["median_grad_norm"]
-    saved["results"]["median_grad_norm"] = old * 3
+    old = saved["results"]["final_train_loss"]
+    saved["results"]["final_train_loss"] = old * 3
     path.write_text(json.dumps(saved))
     proc = run_report("--check", "--root", str(copy_of_repo))
     assert proc.returncode == 1
-    assert f"median {report.sci(old)}" in proc.stderr and f"median {report.sci(old * 3)}" in proc.stderr
+    assert f"training loss {report.fix(old)}" in proc.stderr and f"training loss {report.fix(old * 3)}" in proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert all(line.startswith(("error: REPORT.md line ", "to fix: `make report`")) for line in lines)
     # rendering brings the report back in line
@@ -50,15 +50,16 @@ def test_check_catches_a_results_change_the_report_does_not_show(copy_of_repo):
 
 def test_check_catches_a_hand_edited_number_and_a_missing_figure(copy_of_repo):
     text = (copy_of_repo / "REPORT.md").read_text()
-    real = report.sci(json.loads((copy_of_repo / "results" / "hw1_2_minratio.json").read_text())
-                      ["results"]["median_grad_norm"])
-    assert f"median {real})" in text
-    (copy_of_repo / "REPORT.md").write_text(text.replace(f"median {real})", "median 1.0e-9)"))
+    real = report.fix(json.loads((copy_of_repo / "results" / "hw1_2_surface.json").read_text())
+                      ["results"]["final_train_loss"])
+    assert f"training loss {real}, test accuracy" in text
+    (copy_of_repo / "REPORT.md").write_text(text.replace(f"training loss {real}, test accuracy",
+                                                         "training loss 9.999, test accuracy"))
     os.remove(copy_of_repo / "figures" / "hw1_3_interp_lr.png")
     proc = run_report("--check", "--root", str(copy_of_repo))
     assert proc.returncode == 1
     assert "figures/hw1_3_interp_lr.png, which does not exist" in proc.stderr
-    assert "median 1.0e-9" in proc.stderr
+    assert "training loss 9.999" in proc.stderr
 
 
 def test_missing_results_file_is_one_line(copy_of_repo):

@@ -65,6 +65,11 @@ def run_script(script, *args, env=None, timeout=300):
 
 
 # ---------------------------------------------------------------------------- processes the tests start and end
+def _default_sigint():
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Script:
     """A script started in its own process group, its stdout read line by line in a thread, so a
     test can wait for a line the script prints (a marker, never a sleep). Use as a context
@@ -76,9 +81,11 @@ class Script:
         import threading
         full_env = dict(os.environ, HW1_OFFLINE="1", PYTHONPATH=ROOT)
         full_env.update(env or {})
+        # SIGINT back to its default in the child: a shell that starts the tests in the background
+        # (`... &`) starts them with SIGINT ignored, which Python then keeps (no KeyboardInterrupt)
         self.proc = subprocess.Popen([sys.executable, os.path.join(ROOT, script), *args], stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True, env=full_env, cwd=ROOT,
-                                     start_new_session=True)
+                                     start_new_session=True, preexec_fn=_default_sigint)
         self.lines, self._queue, self._errors = [], queue.Queue(), []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()

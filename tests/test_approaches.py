@@ -11,7 +11,7 @@ from common import approaches
 from common.measures import keskar_sharpness
 from common.models import mlp
 from common.train import evaluate
-from tests.test_reruns import repo_copy, run_in  # noqa: F401  (repo_copy is a fixture)
+from tests.conftest import run_in
 
 
 def _tiny_problem(seed=0):
@@ -64,7 +64,7 @@ def test_keskar_sharpness_of_a_trained_net_is_never_below_its_corner_start():
         assert out["corner"] == pytest.approx(100 * (float(loss(corner)) - base) / (1 + base), rel=1e-9)
 
 
-def test_the_three_flatness_scripts_share_trained_models_and_retrain_after_a_code_change(repo_copy, fake_data_dir):  # noqa: F811
+def test_the_three_flatness_scripts_share_trained_models_and_retrain_after_a_code_change(repo_copy, fake_data_dir):
     first = run_in(repo_copy, "hw1_3_sensitivity.py", "--quick", "--data-dir", fake_data_dir)
     assert first.returncode == 0, first.stderr
     cache = glob.glob(os.path.join(repo_copy, "results", "quick", "cache", "hw1_3_approaches-*.pt"))

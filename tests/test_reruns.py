@@ -4,35 +4,15 @@ seed comes from its name, so adding a model leaves the others' results identical
 import glob
 import json
 import os
-import shutil
-import subprocess
-import sys
 from types import SimpleNamespace
 
 import pytest
 import torch
 
 from common import cli, results
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_in
 
 FAST_SIMULATE = ["--quick", "--functions", "sinc5", "--steps", "40"]
-
-
-@pytest.fixture
-def repo_copy(tmp_path):
-    """The scripts and common/ copied to a scratch folder, so a test can edit the code."""
-    copy = tmp_path / "repo"
-    copy.mkdir()
-    for script in glob.glob(os.path.join(ROOT, "hw1_*.py")):
-        shutil.copy(script, copy)
-    shutil.copytree(os.path.join(ROOT, "common"), copy / "common", ignore=shutil.ignore_patterns("__pycache__"))
-    return copy
-
-
-def run_in(folder, script, *args):
-    env = dict(os.environ, HW1_OFFLINE="1", PYTHONPATH=str(folder))
-    return subprocess.run([sys.executable, script, *args], cwd=folder, env=env, capture_output=True, text=True,
-                          timeout=300)
 
 
 def _saved(folder, name="hw1_1_simulate"):

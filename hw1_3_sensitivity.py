@@ -13,8 +13,6 @@ Figures: both against the approach (mean ± std over seeds) and against the gene
 shared with hw1_3_interp.py and hw1_3_sharpness.py. About 10 s on 2 CPU cores once
 they exist; about 5 minutes when it trains all 30 (it runs first in `make figures`).
 """
-import numpy as np
-
 from common import approaches, plots
 from common.cli import make_parser, run_main, seed_all, side_by_side_workers
 from common.data import load_dataset_once
@@ -60,24 +58,13 @@ def run(args):
 
 
 # ---------------------------------------------------------------------------- plot
-def per_approach(results, series, key, axis):
-    xs, means, stds = [], [], []
-    for name in series:
-        values = [m[key] for m in results["models"] if m["approach"] == name]
-        xs.append(approaches.APPROACHES[name][0 if axis == "batch" else 1])
-        means.append(float(np.mean(values)))
-        stds.append(float(np.std(values, ddof=1)) if len(values) > 1 else 0.0)
-    return np.array(xs), np.array(means), np.array(stds)
-
-
 def plot(results, figures_dir):
     n_seeds = len(results["seeds"])
     fig, axes = plots.figure(ncols=2, nrows=2, width=4.8, height=3.5)
-    for col, (series, axis, xlabel) in enumerate(((results["batch_series"], "batch", "batch size (lr 1e-3)"),
-                                                  (results["lr_series"], "lr", "learning rate (batch 64)"))):
+    for col, (knob, (_, xlabel)) in enumerate(approaches.SERIES.items()):
         ax = axes[0, col]
         for j, (key, label) in enumerate(MEASURES.items()):
-            x, mean, std = per_approach(results, series, key, axis)
+            x, mean, std = approaches.per_approach(results["models"], knob, key)
             ax.errorbar(x, mean, yerr=std, fmt="o-", color=plots.PALETTE[j + 1], capsize=3, ms=4, label=label)
         ax.set(xscale="log", yscale="log", xlabel=xlabel, ylabel="sensitivity (test mean)",
                title=f"Sensitivity (mean ± std, {n_seeds} seeds)")
@@ -85,20 +72,15 @@ def plot(results, figures_dir):
         ax = axes[1, col]
         for j, (key, label, style) in enumerate((("train_loss", "train loss", "o-"), ("test_loss", "test loss", "s--"),
                                                  ("generalization_gap", "gap (test − train)", "^:"))):
-            x, mean, std = per_approach(results, series, key, axis)
+            x, mean, std = approaches.per_approach(results["models"], knob, key)
             ax.errorbar(x, mean, yerr=std, fmt=style, color=plots.PALETTE[j], capsize=3, ms=4, label=label)
         ax.set(xscale="log", xlabel=xlabel, ylabel="cross-entropy", title="Loss at the end of training")
         ax.legend(fontsize=7)
     plots.save(fig, figures_dir, f"{SCRIPT}_vs_approach")
 
     fig, axes = plots.figure(ncols=2, width=4.6, height=3.6, sharey=False)
-    names = list(dict.fromkeys(m["approach"] for m in results["models"]))
     for ax, (key, label) in zip(axes[0], MEASURES.items()):
-        for j, name in enumerate(names):
-            chosen = [m for m in results["models"] if m["approach"] == name]
-            ax.scatter([m["generalization_gap"] for m in chosen], [m[key] for m in chosen], s=14,
-                       color=plots.PALETTE[j % len(plots.PALETTE)], marker="o" if j < len(plots.PALETTE) else "^",
-                       label=name)
+        approaches.scatter_by_approach(ax, results["models"], "generalization_gap", key)
         ax.set(yscale="log", xlabel="generalization gap (test − train loss)", ylabel=f"sensitivity {label}",
                title="Every model (approach × seed)")
     axes[0, 1].legend(fontsize=6, ncol=2)
@@ -112,12 +94,9 @@ def main():
               "training": approaches.settings(args)}
 
     def summarize(results):
-        for name in dict.fromkeys(m["approach"] for m in results["models"]):
-            chosen = [m for m in results["models"] if m["approach"] == name]
-            mean = lambda key, chosen=chosen: np.mean([m[key] for m in chosen])   # noqa: E731
-            print(f"{name:>10}: train loss {mean('train_loss'):.4f}  gap {mean('generalization_gap'):.4f}  "
-                  f"test acc {mean('test_acc'):.4f}  sensitivity (a) {mean('loss_gradient'):.4g}  "
-                  f"(b) {mean('jacobian_frobenius'):.4g}")
+        approaches.print_means(results["models"], {
+            "train loss": ("train_loss", ".4f"), "gap": ("generalization_gap", ".4f"), "test acc": ("test_acc", ".4f"),
+            "sensitivity (a)": ("loss_gradient", ".4g"), "(b)": ("jacobian_frobenius", ".4g")})
 
     run_experiment(args, SCRIPT, config, run, plot, threads=1, summarize=summarize)
 

@@ -21,7 +21,6 @@ hw1_3_interp.py and hw1_3_sensitivity.py. About 3.5 minutes on 2 CPU cores once 
 """
 import copy
 
-import numpy as np
 import torch
 
 from common import approaches, plots
@@ -56,7 +55,7 @@ def parse_args():
 
 # ---------------------------------------------------------------------------- measures of one model
 def measure(model, x, y, settings):
-    """Sharpness measures of `model` on (x, y) in float64."""
+    """Sharpness measures of `model` on (x, y), in DTYPE."""
     loss, theta = flat_loss(model, x, y, torch.nn.functional.cross_entropy, dtype=DTYPE)
     value = float(loss(theta))
     probe = theta.clone().requires_grad_(True)
@@ -136,42 +135,29 @@ def run(args):
 
 
 # ---------------------------------------------------------------------------- plot
-def per_approach(results, series, key):
-    """(x values, means, stds) of `key` over the seeds of each approach of `series`."""
-    xs, means, stds = [], [], []
-    for name in series:
-        values = [m[key] for m in results["models"] if m["approach"] == name]
-        first = next(m for m in results["models"] if m["approach"] == name)
-        xs.append(first["batch"] if series is results["batch_series"] else first["lr"])
-        means.append(float(np.mean(values)))
-        stds.append(float(np.std(values, ddof=1)) if len(values) > 1 else 0.0)
-    return np.array(xs), np.array(means), np.array(stds)
-
-
 def plot(results, figures_dir):
     n_seeds = len(results["seeds"])
     seeds = f"{n_seeds} seed{'s' if n_seeds > 1 else ''}"
     eps_h = results["epsilons"][0]
     fig, axes = plots.figure(ncols=2, nrows=2, width=5.6, height=4.4)
-    for col, (series, xlabel) in enumerate(((results["batch_series"], "batch size (lr 1e-3)"),
-                                            (results["lr_series"], "learning rate (batch 64)"))):
+    for col, (knob, (_, xlabel)) in enumerate(approaches.SERIES.items()):
         ax = axes[0, col]
         for j, eps in enumerate(results["epsilons"]):
-            x, mean, std = per_approach(results, series, f"keskar_{eps:g}")
+            x, mean, std = approaches.per_approach(results["models"], knob, f"keskar_{eps:g}")
             ax.errorbar(x, mean, yerr=std, fmt="o-", color=plots.PALETTE[j], capsize=3, ms=4,
                         label=f"Keskar, ε={eps:g}")
-            x, mean, _ = per_approach(results, series, f"corner_{eps:g}")
+            x, mean, _ = approaches.per_approach(results["models"], knob, f"corner_{eps:g}")
             ax.plot(x, mean, "x:", color=plots.PALETTE[j], ms=6, label=f"its corner start, ε={eps:g}")
         ax.set(xscale="log", yscale="log", xlabel=xlabel, ylabel="Keskar sharpness φ",
                title=f"Keskar et al. 2017, Metric 2.1 (mean ± std, {seeds})")
         ax.legend(fontsize=6, ncol=2)
         ax = axes[1, col]
-        x, mean, std = per_approach(results, series, f"hessian_{eps_h:g}")
+        x, mean, std = approaches.per_approach(results["models"], knob, f"hessian_{eps_h:g}")
         ax.errorbar(x, mean, yerr=std, fmt="s-", color="black", capsize=3, ms=4,
                     label=f"‖H‖₂ε²/(2(1+L)), ε={eps_h:g}")
         ax.set(xscale="log", xlabel=xlabel, ylabel="Hessian estimate", title="Hessian estimate (assumes ∇L = 0)")
         grad_ax = plots.twin_axis(ax, "‖∇L‖₂", color=plots.PALETTE[1])
-        x, mean, std = per_approach(results, series, "subset_grad_norm")
+        x, mean, std = approaches.per_approach(results["models"], knob, "subset_grad_norm")
         grad_ax.errorbar(x, mean, yerr=std, fmt="o--", color=plots.PALETTE[1], capsize=3, ms=4,
                          label="‖∇L‖₂ at the same point")
         plots.merged_legend(ax, grad_ax, fontsize=7)
@@ -189,11 +175,7 @@ def plot(results, figures_dir):
            title=f"Dinh et al.: one function ({' '.join(results['dinh_model'])}), other sharpness")
     ax.legend(fontsize=7)
     ax = axes[0, 1]
-    for j, name in enumerate(dict.fromkeys(m["approach"] for m in results["models"])):
-        chosen = [m for m in results["models"] if m["approach"] == name]
-        ax.scatter([m["keskar_0.001"] for m in chosen], [m["generalization_gap"] for m in chosen], s=14,
-                   color=plots.PALETTE[j % len(plots.PALETTE)], marker="o" if j < len(plots.PALETTE) else "^",
-                   label=name)
+    approaches.scatter_by_approach(ax, results["models"], "keskar_0.001", "generalization_gap")
     ax.set(xscale="log", xlabel="Keskar sharpness φ (ε = 1e-3)", ylabel="test loss − train loss",
            title="Sharpness vs generalization gap (every seed)")
     ax.legend(fontsize=6, ncol=2)
@@ -209,14 +191,10 @@ def main():
               "power_iters": POWER_ITERS, "dinh": DINH_SCALES, "dinh_model": list(DINH_MODEL), "optimizer": "adam"}
 
     def summarize(results):
-        for name in dict.fromkeys(m["approach"] for m in results["models"]):
-            chosen = [m for m in results["models"] if m["approach"] == name]
-            print(f"{name:>10}: steps {np.mean([m['steps'] for m in chosen]):8.0f}  train loss "
-                  f"{np.mean([m['train_loss'] for m in chosen]):.4f}  Keskar(1e-3) "
-                  f"{np.mean([m['keskar_0.001'] for m in chosen]):.4g} (corner "
-                  f"{np.mean([m['corner_0.001'] for m in chosen]):.4g})  top eig "
-                  f"{np.mean([m['top_eigenvalue'] for m in chosen]):.4g}  |grad| "
-                  f"{np.mean([m['subset_grad_norm'] for m in chosen]):.3g}")
+        approaches.print_means(results["models"], {
+            "steps": ("steps", "8.0f"), "train loss": ("train_loss", ".4f"), "Keskar(1e-3)": ("keskar_0.001", ".4g"),
+            "corner": ("corner_0.001", ".4g"), "top eig": ("top_eigenvalue", ".4g"),
+            "|grad|": ("subset_grad_norm", ".3g")})
         for d in results["dinh"]:
             print(f"Dinh a={d['scale']:<5g}: max output change {d['max_output_change']:.1e}, "
                   f"Keskar(1e-3) {d['keskar_0.001']:.4g}, top eig {d['top_eigenvalue']:.4g}")

@@ -19,8 +19,10 @@ import math
 import os
 import time
 
+import numpy as np
 import torch
 
+from common import plots
 from common.cli import HW1Error, derive_seed, log
 from common.data import load_dataset_once
 from common.models import mlp
@@ -43,6 +45,10 @@ APPROACHES = {                # name: (batch size, Adam learning rate)
 }
 BATCH_SERIES = ["batch 16", "batch 32", "batch 64", "batch 256", "batch 1024", "batch 4096", "batch 8192"]
 LR_SERIES = ["lr 3e-4", "batch 64", "lr 3e-3", "lr 1e-2"]    # batch 64, learning rate rising
+SERIES = {                    # knob: (the approaches that vary it, in order; axis label)
+    "batch": (BATCH_SERIES, "batch size (lr 1e-3)"),
+    "lr": (LR_SERIES, "learning rate (batch 64)"),
+}
 SEEDS = ["s0", "s1", "s2"]
 TARGET_LOSS = 0.05            # full training cross-entropy that ends training
 PATIENCE = 8                  # checks without a 1% improvement that end training
@@ -68,23 +74,24 @@ def seeds_of(args):
 # ---------------------------------------------------------------------------- train one (approach, seed)
 def train_to_criterion(model, x, y, batch, lr, generator, target_loss, patience, check_every, max_steps):
     """Adam on (x, y) in place until the full training loss <= target_loss, or no 1% improvement
-    in `patience` checks, or max_steps. Returns {"steps", "stop", "checks": [(step, loss)]}."""
+    in `patience` checks, or max_steps. Returns {"steps", "stop", "checks": [(step, loss)],
+    "train_loss", "train_acc"}: training ends at a check, so the last check is the final model's."""
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     n = len(x)
     order, position = torch.randperm(n, generator=generator).to(x.device), 0
     best, since_best, checks, step, stop = math.inf, 0, [], 0, "max_steps"
     while True:
         if step % check_every == 0:
-            loss, _ = evaluate(model, x, y)
-            if not math.isfinite(loss):
-                raise HW1Error(f"training loss became {loss} at step {step} (batch {batch}, lr {lr:g}); "
+            full_loss, full_acc = evaluate(model, x, y)
+            if not math.isfinite(full_loss):
+                raise HW1Error(f"training loss became {full_loss} at step {step} (batch {batch}, lr {lr:g}); "
                                "lower the learning rate")
-            checks.append((step, loss))
-            if loss <= target_loss:
+            checks.append((step, full_loss))
+            if full_loss <= target_loss:
                 stop = "target"
                 break
-            if loss < 0.99 * best:
-                best, since_best = loss, 0
+            if full_loss < 0.99 * best:
+                best, since_best = full_loss, 0
             else:
                 since_best += 1
                 if since_best >= patience:
@@ -96,12 +103,12 @@ def train_to_criterion(model, x, y, batch, lr, generator, target_loss, patience,
             order, position = torch.randperm(n, generator=generator).to(x.device), 0
         index = order[position:position + min(batch, n)]
         position += batch
-        loss = torch.nn.functional.cross_entropy(model(x[index]), y[index])
+        loss = torch.nn.functional.cross_entropy(model(x.index_select(0, index)), y.index_select(0, index))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
         step += 1
-    return {"steps": step, "stop": stop, "checks": checks}
+    return {"steps": step, "stop": stop, "checks": checks, "train_loss": full_loss, "train_acc": full_acc}
 
 
 def full_gradient_norm(model, x, y, chunk=10000):
@@ -127,12 +134,12 @@ def train_one(job):
     start = time.perf_counter()
     run = train_to_criterion(model, ds.x_train, ds.y_train, batch, lr, generator, setting["target_loss"],
                              setting["patience"], setting["check_every"], setting["max_steps"])
-    train_loss, train_acc = evaluate(model, ds.x_train, ds.y_train)
     test_loss, test_acc = evaluate(model, ds.x_test, ds.y_test)
     return {"theta": torch.nn.utils.parameters_to_vector(model.parameters()).detach().cpu(),
             "checks": torch.tensor(run["checks"], dtype=torch.float64),
             "steps": run["steps"], "stop": run["stop"], "seconds": time.perf_counter() - start,
-            "train_loss": train_loss, "train_acc": train_acc, "test_loss": test_loss, "test_acc": test_acc,
+            "train_loss": run["train_loss"], "train_acc": run["train_acc"],
+            "test_loss": test_loss, "test_acc": test_acc,
             "grad_norm": full_gradient_norm(model, ds.x_train, ds.y_train)}
 
 
@@ -149,7 +156,8 @@ def trained_models(args, names, workers):
     missing = [k for k, record in records.items() if record is None]
     if len(missing) < len(keys):
         print(f"reusing {len(keys) - len(missing)} trained (approach, seed) models from "
-              f"{os.path.join(results_dir(args), 'cache')} (same config and code; --force retrains)")
+              f"{os.path.join(results_dir(args), 'cache')} "
+              f"({'trained earlier in this run' if args.force else 'same config and code; --force retrains'})")
     if missing:
         log(f"training {len(missing)} of {len(keys)} (approach, seed) models to the common criterion")
         order = sorted(missing, key=lambda k: -APPROACHES[k[0]][0])         # the slow large batches first
@@ -165,6 +173,41 @@ def load_model(record, device="cpu"):
     model = mlp(784, WIDTHS, 10)
     torch.nn.utils.vector_to_parameters(record["theta"].to(torch.float32), model.parameters())
     return model.to(device)
+
+
+# ---------------------------------------------------------------------------- rows of measured models
+def by_approach(rows):
+    """{approach: [its rows, one per seed]} in first-seen order; rows: dicts with an "approach" key."""
+    grouped = {}
+    for row in rows:
+        grouped.setdefault(row["approach"], []).append(row)
+    return grouped
+
+
+def per_approach(rows, knob, key):
+    """(knob values, means, stds over seeds) of `key` for each approach of SERIES[knob] (knob:
+    "batch" or "lr"), as arrays; std with ddof 1 (0 for a single seed)."""
+    grouped = by_approach(rows)
+    names = SERIES[knob][0]
+    values = [[row[key] for row in grouped[name]] for name in names]
+    return (np.array([APPROACHES[name][0 if knob == "batch" else 1] for name in names]),
+            np.array([np.mean(v) for v in values]),
+            np.array([np.std(v, ddof=1) if len(v) > 1 else 0.0 for v in values]))
+
+
+def scatter_by_approach(ax, rows, x_key, y_key):
+    """Every row (approach x seed) as a point (x_key, y_key), one color per approach, labeled."""
+    for j, (name, chosen) in enumerate(by_approach(rows).items()):
+        ax.scatter([m[x_key] for m in chosen], [m[y_key] for m in chosen], s=14,
+                   color=plots.PALETTE[j % len(plots.PALETTE)], marker="o" if j < len(plots.PALETTE) else "^",
+                   label=name)
+
+
+def print_means(rows, columns):
+    """One line per approach: the mean over its seeds of each column; columns: {label: (key, format)}."""
+    for name, chosen in by_approach(rows).items():
+        cells = [f"{label} {format(np.mean([m[key] for m in chosen]), fmt)}" for label, (key, fmt) in columns.items()]
+        print(f"{name:>10}: " + "  ".join(cells))
 
 
 def summary(record):

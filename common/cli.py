@@ -226,7 +226,8 @@ def run_main(main):
     output pipe ends quietly (exit 141, as a shell tool killed by SIGPIPE)."""
     name = os.path.basename(sys.argv[0])
     signal.signal(signal.SIGTERM, _raise_terminated)
-    try:
+    signal.signal(signal.SIGINT, signal.default_int_handler)   # Ctrl-C even when started by `cmd &`
+    try:                                                       # (a shell starts those with SIGINT ignored)
         main()
     except HW1Error as err:
         print(f"{name}: error: {err}", file=sys.stderr)

@@ -77,8 +77,7 @@ def newton_mr(derivatives, theta, iters, on_step=None):
 def gradient_norm_descent(derivatives, theta, iters, lr=1e-3):
     """The baseline: Adam on 1/2 ||grad L||^2, whose gradient is H g (Pennington & Bahri 2017's
     gradient-norm minimization), for the same number of iterations."""
-    theta = theta.clone().requires_grad_(False)
-    param = theta.clone().requires_grad_(True)
+    param = theta.detach().clone().requires_grad_(True)
     optimizer = torch.optim.Adam([param], lr=lr)
     for _ in range(iters):
         _, g, h = derivatives(param.detach())

@@ -75,10 +75,13 @@ def keskar_sharpness(loss, theta, epsilon, max_iter=10, random_starts=2, seed=0)
     radius = epsilon * (theta.abs() + 1)                     # (P,) half-widths of the box
     base = float(loss(theta))
 
+    highest = []                                             # per start: the largest loss it evaluated
+
     def negative_loss(u):                                    # box units: delta = u * radius, u in [-1, 1]
         u = torch.as_tensor(u, dtype=theta.dtype, device=theta.device).requires_grad_(True)
         value = loss(theta + u * radius)
         (g,) = torch.autograd.grad(value, u)
+        highest[-1] = max(highest[-1], float(value))       # L-BFGS-B evaluates inside the bounds only
         return -float(value.detach()), -g.cpu().double().numpy()
 
     def phi(value):
@@ -90,13 +93,16 @@ def keskar_sharpness(loss, theta, epsilon, max_iter=10, random_starts=2, seed=0)
     corner[corner == 0] = 1.0
     rng = np.random.default_rng(seed)
     starts = [corner] + [rng.uniform(-1.0, 1.0, theta.numel()) for _ in range(random_starts)]
-    corner_value = -negative_loss(corner)[0]
+    with torch.no_grad():
+        corner_value = float(loss(theta + torch.as_tensor(corner, dtype=theta.dtype, device=theta.device) * radius))
     values = []
     for start in starts:
-        # gtol = ftol = 0: it runs max_iter iterations (or until its line search cannot improve)
+        highest.append(-np.inf)
+        # gtol = ftol = 0: it runs max_iter iterations (or until its line search cannot improve).
+        # Its first evaluation is the start, so the value kept (the highest evaluated) is never below it.
         found = minimize(negative_loss, start, jac=True, method="L-BFGS-B", bounds=[(-1.0, 1.0)] * theta.numel(),
                          options={"maxiter": max_iter, "gtol": 0.0, "ftol": 0.0})
-        values.append(max(-found.fun, -negative_loss(start)[0]))      # never below its own start
+        values.append(max(highest[-1], -found.fun))
     best = max(values)
     if best < corner_value:
         raise AssertionError(f"Keskar maximization ended below its corner start ({best} < {corner_value})")

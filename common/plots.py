@@ -31,6 +31,9 @@ PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e
 
 
 def figure(ncols=1, nrows=1, width=5.2, height=3.6, **kwargs):
+    """A grid of panels, each width x height inches; axes (nrows, ncols). Constrained layout keeps
+    labels apart, a twin axis's right-hand label included."""
+    kwargs.setdefault("layout", "constrained")
     fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False, **kwargs)
     return fig, axes
 

@@ -196,6 +196,20 @@ def reusable(args, path, config, script_path):
 
 
 # ---------------------------------------------------------------------------- cached tensors
+RUN_STARTED = "HW1_RUN_STARTED"   # environment: time.time() at which `make figures` began (run_figures sets it)
+
+
+def made_this_run(path):
+    """True when `path` was written after the `make figures` / `make quick` run this process belongs
+    to began (run_figures exports RUN_STARTED): under --force it is reused, not recomputed, since
+    an earlier script of the same run already recomputed it with this code."""
+    started = os.environ.get(RUN_STARTED)
+    try:
+        return started is not None and os.path.getmtime(path) >= float(started)
+    except (OSError, ValueError):
+        return False
+
+
 def _tensors_match(saved, fresh_shapes):
     return all(k in saved and tuple(saved[k].shape) == shape for k, shape in fresh_shapes.items())
 
@@ -204,8 +218,10 @@ def cached_tensors(args, name, key, compute, code, shapes=None, quiet=False):
     """A dict of tensors (and plain numbers) that is expensive to make, e.g. trained weights:
     loaded from results/cache/<name>-<hash of key and code>.pt with torch.load(weights_only=True)
     when the file holds the same key and code (and not --force), else compute() -> dict, saved
-    atomically. code: the file that computes the tensors besides common/ (a script's __file__), or
-    None when common/ alone does (then every script that asks for the same key shares the file).
+    atomically. Under --force a file written earlier in the same `make figures` run is reused
+    (made_this_run): one run trains the shared models once, not once per script. code: the file
+    that computes the tensors besides common/ (a script's __file__), or None when common/ alone does
+    (then every script that asks for the same key shares the file).
     shapes: {name: shape} the loaded tensors must have. A file that does not load or has the
     wrong keys or shapes is recomputed with one warning line, never trusted. compute=None only
     looks: the cached tensors, or None when there are none to reuse. quiet: no line on reuse."""
@@ -215,7 +231,8 @@ def cached_tensors(args, name, key, compute, code, shapes=None, quiet=False):
     folder = os.path.join(results_dir(args), "cache")
     path = os.path.join(folder, f"{script}-{digest}.pt")
     remove_stale_temporaries(folder, f"{script}-{digest}.pt")
-    if not args.force and os.path.exists(path):
+    fresh = args.force and made_this_run(path)
+    if (not args.force or fresh) and os.path.exists(path):
         try:
             saved = torch.load(path, map_location=args.device_resolved, weights_only=True)
             if not isinstance(saved, dict) or saved.get("key") != key or not isinstance(saved.get("tensors"), dict):
@@ -223,7 +240,8 @@ def cached_tensors(args, name, key, compute, code, shapes=None, quiet=False):
             if shapes is not None and not _tensors_match(saved["tensors"], shapes):
                 raise ValueError("tensors of other names or shapes")
             if not quiet:
-                print(f"reusing {path} (same config and code; --force recomputes)")
+                why = "recomputed earlier in this run" if fresh else "same config and code; --force recomputes"
+                print(f"reusing {path} ({why})")
             return saved["tensors"]
         except Exception as error:            # truncated, corrupt, not weights-only, wrong content
             print(f"warning: {path} does not load ({type(error).__name__}: {error}); recomputing", file=sys.stderr)

@@ -18,7 +18,7 @@ import time
 from common import report
 from common.cli import HW1Error
 from common.data import ensure_files, resolve_data_dir
-from common.results import atomic_write_bytes
+from common.results import RUN_STARTED, atomic_write_bytes
 
 COMMANDS = [                      # the report's figures, in report order (but hw1_3_sensitivity, which
                                   # measures every shared model, first: it trains them all in one pool)
@@ -75,6 +75,8 @@ def main(extra):
         except HW1Error as error:
             print(f"run_figures: error: {error}", file=sys.stderr)
             sys.exit(1)
+    os.environ[RUN_STARTED] = repr(time.time())      # caches written from now on are this run's (--force
+                                                      # recomputes each once: common.results.made_this_run)
     timings, start = {}, time.perf_counter()
     for command in commands:
         name = " ".join(command)

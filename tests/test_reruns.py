@@ -116,6 +116,29 @@ def test_cached_tensors_of_wrong_shape_are_recomputed(tmp_path, capsys):
     assert len(made) == 2 and "other names or shapes" in capsys.readouterr().err
 
 
+def test_force_recomputes_cached_tensors_once_per_make_figures_run(tmp_path, monkeypatch):
+    """Under --force a cache file is recomputed, unless an earlier script of the same run (files
+    written after RUN_STARTED) already did: then it is reused."""
+    args = SimpleNamespace(out_dir=str(tmp_path), quick=True, force=True, device_resolved=torch.device("cpu"))
+    made = []
+
+    def compute():
+        made.append(1)
+        return {"w": torch.full((2,), float(len(made)))}
+    monkeypatch.delenv(results.RUN_STARTED, raising=False)
+    results.cached_tensors(args, "toy", {"k": 1}, compute, code=None)            # a plain --force: computes
+    results.cached_tensors(args, "toy", {"k": 1}, compute, code=None)            # and again
+    assert len(made) == 2
+    (path,) = glob.glob(str(tmp_path / "results" / "quick" / "cache" / "toy-*.pt"))
+    written = os.path.getmtime(path)
+    monkeypatch.setenv(results.RUN_STARTED, repr(written + 60))                  # a run that began after it
+    results.cached_tensors(args, "toy", {"k": 1}, compute, code=None)
+    assert len(made) == 3                                                          # recomputed: not this run's
+    monkeypatch.setenv(results.RUN_STARTED, repr(os.path.getmtime(path) - 1))    # written during this run
+    again = results.cached_tensors(args, "toy", {"k": 1}, compute, code=None)
+    assert len(made) == 3 and float(again["w"][0]) == 3.0                          # reused, the latest one
+
+
 # ---------------------------------------------------------------------------- seeds from names
 def test_derived_seeds_depend_on_names_not_positions():
     assert cli.derive_seed(0, "deep", "sinc5") == cli.derive_seed(0, "deep", "sinc5")

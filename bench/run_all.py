@@ -2,7 +2,8 @@
 import subprocess
 import sys
 
-BENCHMARKS = ["bench.bench_mnist", "bench.bench_curvature", "bench.bench_minratio", "bench.bench_simulate"]
+BENCHMARKS = ["bench.bench_mnist", "bench.bench_curvature", "bench.bench_minratio", "bench.bench_simulate",
+              "bench.bench_keskar"]
 
 if __name__ == "__main__":
     for name in BENCHMARKS:

@@ -126,6 +126,7 @@ def run(args):
             "label_agreement": main_run["label_agreement"], "train_examples": main_run["train_examples"],
             "test_labels": "random" if args.random_test_labels else "true",
             "epoch_reached_target": main_run["epoch_reached_target"], "target_acc": TARGET_ACC,
+            "seconds": main_run["seconds"],
             **{key: main_run[key] for key in ("epoch", "train_loss", "train_acc", "test_loss", "test_acc")}}
 
 

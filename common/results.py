@@ -288,7 +288,7 @@ def run_experiment(args, name, config, compute, plot, threads, summarize=None):
     start = time.perf_counter()
     with output_lock(results_path):
         remove_stale_temporaries(os.path.dirname(results_path), f"{name}.json")
-        remove_stale_temporaries(figures_dir, name)
+        remove_stale_temporaries(figures_dir, f"{name}_")              # its figures: <name>_*.png
         saved, why = (None, "--force") if args.force else reusable(args, results_path, config, script_path)
         if saved is None and args.plot_only:
             raise HW1Error(f"--plot-only: {why}; run without --plot-only first")

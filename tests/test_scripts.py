@@ -350,9 +350,16 @@ def test_random_labels_quick(fake_data_dir, tmp_path):
     assert {"train_loss", "train_acc", "test_loss", "test_acc"} <= set(res)
     assert len(res["train_acc"]) == len(res["epoch"]) and res["test_labels"] == "true"
     assert res["label_agreement"] < 0.3                                  # the labels really were shuffled
-    assert [c["level"] for c in res["controls"]] == [0.0, 0.2, 0.5, 0.8, 1.0]
+    assert [c["level"] for c in res["control_levels"]] == [0.0, 0.2, 0.5, 0.8, 1.0]
+    assert len(res["controls"]) == 5 * len(res["control_seeds"]) and len(res["control_seeds"]) >= 3
     for c in res["controls"]:
         assert c["wrong_share"] == pytest.approx(c["level"], abs=1 / res["control_train_examples"])
+    for level in res["control_levels"]:                         # mean and spread are those of its seeds' runs
+        runs = [c["final_test_acc"] for c in res["controls"] if c["level"] == level["level"]]
+        assert level["final_test_acc"]["mean"] == pytest.approx(np.mean(runs))
+        assert level["final_test_acc"]["std"] == pytest.approx(np.std(runs, ddof=1))
+    first = [c for c in res["controls"] if c["level"] == 0.5]
+    assert len({c["final_test_loss"] for c in first}) == len(first)    # the seeds are different runs
 
 
 def test_params_quick(fake_data_dir, tmp_path):

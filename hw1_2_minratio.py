@@ -240,7 +240,7 @@ def plot(results, figures_dir):
                    title="sampling: share of L(θ+r·u) > L(θ), ½r²λmax = L")
     for ax in axes[0]:
         ax.legend(fontsize=7)
-    fig.suptitle(title, y=1.02)
+    fig.suptitle(title)
     plots.save(fig, figures_dir, f"{SCRIPT}_ratio_vs_loss")
 
     fig, axes = plots.figure(width=5.2, height=3.8)

@@ -120,7 +120,7 @@ def plot(results, figures_dir):
         band(ax, alphas, [r["test_loss"] for r in runs], plots.PALETTE[0], "test cross-entropy", "--")
         ax.set(yscale="log", xlabel=r"$\alpha$  ($\theta = (1-\alpha)\,\theta_1 + \alpha\,\theta_2$)",
                ylabel="cross-entropy (log)",
-               title=f"{pair['model_1']} → {pair['model_2']} (mean, band: {n_seeds} seeds)")
+               title=f"{pair['model_1']} → {pair['model_2']} (mean, band: {n_seeds} seed{'s' if n_seeds > 1 else ''})")
         acc_ax = plots.twin_axis(ax, "accuracy", color=plots.PALETTE[1])
         band(acc_ax, alphas, [r["train_acc"] for r in runs], plots.PALETTE[1], "train accuracy")
         band(acc_ax, alphas, [r["test_acc"] for r in runs], plots.PALETTE[1], "test accuracy", "--")

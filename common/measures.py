@@ -81,7 +81,7 @@ def keskar_sharpness(loss, theta, epsilon, max_iter=10, random_starts=2, seed=0)
         u = torch.as_tensor(u, dtype=theta.dtype, device=theta.device).requires_grad_(True)
         value = loss(theta + u * radius)
         (g,) = torch.autograd.grad(value, u)
-        highest[-1] = max(highest[-1], float(value))       # L-BFGS-B evaluates inside the bounds only
+        highest[-1] = max(highest[-1], float(value.detach()))   # L-BFGS-B evaluates inside the bounds only
         return -float(value.detach()), -g.cpu().double().numpy()
 
     def phi(value):

@@ -72,22 +72,29 @@ def _default_sigint():
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+def _ignored_sigint():
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class Script:
     """A script started in its own process group, its stdout read line by line in a thread, so a
     test can wait for a line the script prints (a marker, never a sleep). Use as a context
     manager: on exit the whole group (the script and its side-by-side workers) is killed and the
     script reaped, whatever happened in the test."""
 
-    def __init__(self, script, *args, env=None):
+    def __init__(self, script, *args, env=None, sigint_ignored=False):
         import queue
         import threading
         full_env = dict(os.environ, HW1_OFFLINE="1", PYTHONPATH=ROOT)
         full_env.update(env or {})
         # SIGINT back to its default in the child: a shell that starts the tests in the background
-        # (`... &`) starts them with SIGINT ignored, which Python then keeps (no KeyboardInterrupt)
+        # (`... &`) starts them with SIGINT ignored, which Python then keeps (no KeyboardInterrupt);
+        # sigint_ignored=True starts the script that way on purpose
         self.proc = subprocess.Popen([sys.executable, os.path.join(ROOT, script), *args], stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True, env=full_env, cwd=ROOT,
-                                     start_new_session=True, preexec_fn=_default_sigint)
+                                     start_new_session=True,
+                                     preexec_fn=_ignored_sigint if sigint_ignored else _default_sigint)
         self.lines, self._queue, self._errors = [], queue.Queue(), []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()

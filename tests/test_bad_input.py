@@ -102,9 +102,10 @@ def test_kill_9_of_the_script_ends_its_side_by_side_workers(tmp_path):
 def test_interrupted_run_leaves_no_partial_results_and_reruns(tmp_path, signum, code):
     results = tmp_path / "results" / "quick"
     # signalled once the second job is done: well inside the sweep (its results come after 12 jobs),
-    # after the first optimizer steps (and torch's lazy imports behind them) have run. (A script
-    # started by a shell's `cmd &` inherits SIGINT ignored; common.cli.run_main restores it.)
-    with Script("hw1_1_simulate.py", "--quick", "--steps", "20000", "--out-dir", str(tmp_path)) as run:
+    # after the first optimizer steps (and torch's lazy imports behind them) have run. Started with
+    # SIGINT ignored, as a shell's `cmd &` starts it: common.cli.run_main restores Ctrl-C.
+    with Script("hw1_1_simulate.py", "--quick", "--steps", "20000", "--out-dir", str(tmp_path),
+                sigint_ignored=(signum == signal.SIGINT)) as run:
         run.wait_for("job 2/")
         run.proc.send_signal(signum)
         status, _, err = run.finish(timeout=120)

@@ -1,0 +1,23 @@
+"""The report's provenance line: a quick-run results file or a second commit must show."""
+import pytest
+
+from common.claims import ReportError
+from tests.findings_data import committed, findings_of, section
+
+
+def test_a_quick_results_file_fails_the_render():
+    R, C, P, T = committed()
+    assert findings_of("provenance", R, C, P, T)["full_runs"].holds
+    C["hw1_2_pca"]["quick"] = True
+    found = findings_of("provenance", R, C, P, T)
+    assert not found["full_runs"].holds
+    with pytest.raises(ReportError, match="claim no longer holds"):
+        section("provenance", found)
+
+
+def test_two_commits_and_modified_code_are_said():
+    R, C, P, T = committed()
+    P["hw1_2_pca"]["git_commit"] = "0000000"
+    P["hw1_2_pca"]["git_modified"] = True
+    text = section("provenance", findings_of("provenance", R, C, P, T))
+    assert "git commits " in text and "0000000" in text and "some with uncommitted changes" in text

@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export HW1_DATA_DIR ?= $(if $(wildcard ../shared/data),../shared/data,data)
 
-.PHONY: setup figures report quick test lint bench
+.PHONY: setup figures report quick test lint bench clean
 
 # the virtual environment, rebuilt when a requirements file changes
 $(VENV)/.runtime: requirements.txt
@@ -19,11 +19,17 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 
 setup: $(VENV)/.dev
 
-# every script at report settings; prints the wall times, writes results/timings.json and REPORT.md
+# every script at report settings; prints the wall times, writes results/timings.json and REPORT.md.
+# Reuses what results/ and results/cache/ hold for the same config and code: an interrupted run resumes.
 figures: $(VENV)/.runtime
-	$(PY) -m common.run_figures --force
+	$(PY) -m common.run_figures
 
-# REPORT.md from common/report_template.md and results/*.json (make figures does this at the end)
+# forget every stored result and cache (the next make figures recomputes everything)
+clean:
+	rm -rf results/cache results/quick figures/quick
+	rm -f results/*.json
+
+# REPORT.md from findings/*.py and report/*.md over results/*.json (make figures does this at the end)
 report: $(VENV)/.runtime
 	$(PY) -m common.report
 

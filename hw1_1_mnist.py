@@ -29,8 +29,8 @@ from common.cli import (
     MAX_BATCH, MAX_EPOCHS, bounded_int, derive_seed, make_parser, run_main, seed_all, side_by_side_workers)
 from common.data import DATASETS, load_dataset_once
 from common.models import count_params, depth_family_cnn, mlp, mlp_params, mlp_widths_for_params
-from common.results import run_experiment
-from common.train import TrainConfig, run_side_by_side, train
+from common.results import run_experiment, run_jobs
+from common.train import TrainConfig, train
 
 SCRIPT = "hw1_1_mnist"
 
@@ -105,7 +105,7 @@ def run(args):
     # longest first: CNNs before DNNs, deeper before shallower (convolutions cost the most)
     cost = {**{n: 10 + d for n, d in CNNS.items()}, **DNNS}
     jobs = sorted(((name, s, shared) for name in names for s in seed_names), key=lambda job: -cost[job[0]])
-    runs = run_side_by_side(train_model, jobs, side_by_side_workers(args))
+    runs = run_jobs(args, train_model, jobs, [f"{name} {s}" for name, s, _ in jobs], side_by_side_workers(args))
     models = []
     for name in names:
         mine = sorted((r for r in runs if r["name"] == name), key=lambda r: seed_names.index(r["seed_name"]))

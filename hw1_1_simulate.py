@@ -33,8 +33,9 @@ from common.cli import (
     side_by_side_workers)
 from common.data import FUNCTIONS, function_data
 from common.models import count_params, mlp, mlp_params, mlp_widths_for_params
+from common import results
 from common.results import run_experiment
-from common.train import TrainConfig, run_side_by_side, train_together
+from common.train import TrainConfig, train_together
 
 SCRIPT = "hw1_1_simulate"
 TUNE = "hw1_1_simulate_tune"
@@ -126,7 +127,9 @@ def make_jobs(rates, functions, names, steps, points, seed, device):
 
 def run_jobs(args, rates, names):
     jobs = make_jobs(rates, args.functions, names, args.steps, args.points, args.seed, args.device_resolved)
-    return [entry for group in run_side_by_side(fit, jobs, side_by_side_workers(args)) for entry in group]
+    job_names = [f"{job[0]} lr {job[1]:g} {'+'.join(job[2])}" for job in jobs]     # architecture, rate, functions
+    done = results.run_jobs(args, fit, jobs, job_names, side_by_side_workers(args))
+    return [entry for group in done for entry in group]
 
 
 # ---------------------------------------------------------------------------- 1. the learning-rate sweep

@@ -17,8 +17,8 @@ from common.cli import MAX_EPOCHS, MAX_STEPS, bounded_int, make_parser, run_main
 from common.curvature import gradient_norm
 from common.data import function_data, load_dataset_once
 from common.models import count_params, mlp, mlp_widths_for_params
-from common.results import run_experiment
-from common.train import TrainConfig, run_side_by_side, train
+from common.results import run_experiment, run_jobs
+from common.train import TrainConfig, train
 
 SCRIPT = "hw1_2_gradnorm"
 
@@ -91,7 +91,7 @@ def run(args):
     shared = {"data_dir": args.data_dir, "device": args.device_resolved, "subset": subset, "seed": args.seed,
               "epochs": args.epochs, "steps": args.steps}
     names = ["mnist", FUNCTION]                         # the two runs go side by side
-    runs = run_side_by_side(train_and_record, [(name, shared) for name in names], side_by_side_workers(args))
+    runs = run_jobs(args, train_and_record, [(name, shared) for name in names], names, side_by_side_workers(args))
     return dict(zip(names, runs))
 
 

@@ -39,8 +39,7 @@ from common.critical import CRITICAL_GRAD, FLAT_SHARE, KERNEL_TOL, OUTCOMES, cla
     gradient_norm_descent, newton_mr
 from common.curvature import eigenvalue_shares, tanh_mlp_mse_derivatives
 from common.data import function_data
-from common.results import run_experiment
-from common.train import run_side_by_side
+from common.results import run_experiment, run_jobs
 
 SCRIPT = "hw1_2_minratio"
 
@@ -189,7 +188,8 @@ def run(args):
     chunks = [names[k::workers] for k in range(workers)]
     jobs = [(chunk, args.seed, args.adam_steps, args.starts, args.newton_iters, args.finder, args.device_resolved)
             for chunk in chunks if chunk]
-    runs = [r for part in run_side_by_side(find_and_measure, jobs, workers) for r in part]
+    parts = run_jobs(args, find_and_measure, jobs, [",".join(job[0]) for job in jobs], workers)   # by trajectories
+    runs = [r for part in parts for r in part]
     runs.sort(key=lambda r: (int(r["trajectory"][1:]), r["start_step"]))
     counts = {name: sum(r["outcome"] == name for r in runs) for name in OUTCOMES}
     _, y = function_data(FUNCTION, POINTS, dtype=torch.float64)

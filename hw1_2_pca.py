@@ -16,8 +16,8 @@ from common import plots
 from common.cli import MAX_EPOCHS, bounded_int, make_parser, run_main, seed_all, side_by_side_workers
 from common.data import load_dataset_once
 from common.models import count_params, mlp
-from common.results import run_experiment
-from common.train import TrainConfig, run_side_by_side, train
+from common.results import run_experiment, run_jobs
+from common.train import TrainConfig, train
 
 SCRIPT = "hw1_2_pca"
 
@@ -80,7 +80,8 @@ def run(args):
               "epochs": args.epochs, "collect_every": args.collect_every}
     load_dataset_once("mnist", args.data_dir, args.device_resolved, subset)    # fail fast on missing data
     workers = side_by_side_workers(args)
-    runs = run_side_by_side(train_run, [(i, args.seed + i, shared) for i in range(args.runs)], workers)
+    jobs = [(i, args.seed + i, shared) for i in range(args.runs)]
+    runs = run_jobs(args, train_run, jobs, [f"run {i} seed {seed}" for i, seed, _ in jobs], workers)
     results = {"model": f"784-{'-'.join(map(str, WIDTHS))}-10", "params": runs[0]["params"], "runs": []}
     for part in ("layer1", "whole"):
         coords, ratio = project([r[part] for r in runs])

@@ -29,7 +29,7 @@ from common.curvature import unflatten
 from common.data import load_dataset_once
 from common.measures import filter_normalized_direction
 from common.models import mlp
-from common.results import cached_tensors, run_experiment
+from common.results import cached, code_hash, run_experiment
 from common.train import TrainConfig, train
 
 SCRIPT = "hw1_2_surface"
@@ -118,9 +118,7 @@ def run(args):
     # the trained weights and trajectory are cached (results/cache/), so a new --grid does not retrain
     training_key = {"epochs": args.epochs, "seed": args.seed, "widths": WIDTHS, "batch": BATCH, "lr": LR,
                     "quick": args.quick, "device": str(device)}
-    n_params = sum(p.numel() for p in model.parameters())
-    trained = cached_tensors(args, SCRIPT, training_key, train_and_keep_trajectory, code=__file__,
-                             shapes={"trajectory": (args.epochs + 1, n_params)})   # init + one per epoch
+    trained = cached(args, SCRIPT, training_key, train_and_keep_trajectory, code=code_hash([__file__]))
     trajectory = list(trained["trajectory"])                        # per epoch, the last one is theta*
     torch.nn.utils.vector_to_parameters(trajectory[-1], model.parameters())
     n_eval = QUICK["eval_examples"] if args.quick else EVAL_EXAMPLES

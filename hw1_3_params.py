@@ -16,8 +16,8 @@ import numpy as np
 from common.cli import MAX_EPOCHS, bounded_int, derive_seed, make_parser, run_main, seed_all, side_by_side_workers
 from common.data import DATASETS, load_dataset_once
 from common.models import count_params, mlp
-from common.results import run_experiment
-from common.train import TrainConfig, run_side_by_side, train
+from common.results import run_experiment, run_jobs
+from common.train import TrainConfig, train
 
 SCRIPT = "hw1_3_params"
 
@@ -64,7 +64,7 @@ def run(args):
     workers = side_by_side_workers(args)
     seeds = QUICK["seeds"] if args.quick else SEEDS
     jobs = [(w, s, shared) for w in sorted(widths, reverse=True) for s in seeds]
-    runs = run_side_by_side(train_width, jobs, workers)
+    runs = run_jobs(args, train_width, jobs, [f"width {w} {s}" for w, s, _ in jobs], workers)
     models = []
     for width in sorted(widths):
         mine = [r for r in runs if r["width"] == width]

@@ -31,8 +31,8 @@ from common import plots
 from common.cli import MAX_EPOCHS, bounded_int, derive_seed, make_parser, run_main, seed_all, side_by_side_workers
 from common.data import corrupted_labels, load_dataset_once, permuted_labels
 from common.models import count_params, mlp
-from common.results import run_experiment
-from common.train import TrainConfig, run_side_by_side, train
+from common.results import run_experiment, run_jobs
+from common.train import TrainConfig, train
 
 SCRIPT = "hw1_3_random_labels"
 
@@ -109,7 +109,8 @@ def run(args):
     headline = {**common, "level": None, "seed_name": None, "subset": QUICK["subset"] if args.quick else None}
     controls = [{**common, "level": level, "seed_name": s, "subset": subset}
                 for level in sorted(CONTROL_LEVELS, reverse=True) for s in CONTROL_SEEDS]   # the slow ones first
-    done = run_side_by_side(fit, [headline, *controls], side_by_side_workers(args))
+    names = ["headline"] + [f"corruption {c['level']:g} {c['seed_name']}" for c in controls]
+    done = run_jobs(args, fit, [headline, *controls], names, side_by_side_workers(args))
     main_run, control_runs = done[0], done[1:]
     for run_ in control_runs:                                          # the per-epoch curves stay with the headline
         for key in ("epoch", "train_loss", "train_acc", "test_loss", "test_acc"):

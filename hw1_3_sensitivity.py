@@ -18,8 +18,7 @@ from common.cli import make_parser, run_main, seed_all, side_by_side_workers
 from common.data import load_dataset_once
 from common.measures import sensitivity
 from common.models import count_params, mlp
-from common.results import run_experiment
-from common.train import run_side_by_side
+from common.results import run_experiment, run_jobs
 
 SCRIPT = "hw1_3_sensitivity"
 MEASURES = {"loss_gradient": r"(a) $\|\partial \ell/\partial x\|_2$",
@@ -50,7 +49,8 @@ def run(args):
     shared = {"data_dir": args.data_dir, "device": args.device_resolved,
               "data_subset": approaches.settings(args)["subset"]}
     ds = load_dataset_once("mnist", args.data_dir, args.device_resolved, shared["data_subset"])
-    models = run_side_by_side(measure_job, [(n, s, r, shared) for (n, s), r in records.items()], workers)
+    jobs = [(n, s, r, shared) for (n, s), r in records.items()]
+    models = run_jobs(args, measure_job, jobs, [f"{n} {s}" for n, s, _, _ in jobs], workers)
     return {"input": "normalized image", "model": "784-32-10", "params": count_params(mlp(784, approaches.WIDTHS, 10)),
             "train_examples": len(ds.x_train), "test_examples": len(ds.x_test), "seeds": approaches.seeds_of(args),
             "batch_series": approaches.BATCH_SERIES, "lr_series": approaches.LR_SERIES,
@@ -64,7 +64,7 @@ def plot(results, figures_dir):
     for col, (knob, (_, xlabel)) in enumerate(approaches.SERIES.items()):
         ax = axes[0, col]
         for j, (key, label) in enumerate(MEASURES.items()):
-            x, mean, std = approaches.per_approach(results["models"], knob, key)
+            x, mean, std = plots.per_approach(results["models"], knob, key)
             ax.errorbar(x, mean, yerr=std, fmt="o-", color=plots.PALETTE[j + 1], capsize=3, ms=4, label=label)
         ax.set(xscale="log", yscale="log", xlabel=xlabel, ylabel="sensitivity (test mean)",
                title=f"Sensitivity (mean ± std, {n_seeds} seeds)")
@@ -72,7 +72,7 @@ def plot(results, figures_dir):
         ax = axes[1, col]
         for j, (key, label, style) in enumerate((("train_loss", "train loss", "o-"), ("test_loss", "test loss", "s--"),
                                                  ("generalization_gap", "gap (test − train)", "^:"))):
-            x, mean, std = approaches.per_approach(results["models"], knob, key)
+            x, mean, std = plots.per_approach(results["models"], knob, key)
             ax.errorbar(x, mean, yerr=std, fmt=style, color=plots.PALETTE[j], capsize=3, ms=4, label=label)
         ax.set(xscale="log", xlabel=xlabel, ylabel="cross-entropy", title="Loss at the end of training")
         ax.legend(fontsize=7)
@@ -80,7 +80,7 @@ def plot(results, figures_dir):
 
     fig, axes = plots.figure(ncols=2, width=4.6, height=3.6, sharey=False)
     for ax, (key, label) in zip(axes[0], MEASURES.items()):
-        approaches.scatter_by_approach(ax, results["models"], "generalization_gap", key)
+        plots.scatter_by_approach(ax, results["models"], "generalization_gap", key)
         ax.set(yscale="log", xlabel="generalization gap (test − train loss)", ylabel=f"sensitivity {label}",
                title="Every model (approach × seed)")
     axes[0, 1].legend(fontsize=6, ncol=2)
@@ -94,7 +94,7 @@ def main():
               "training": approaches.settings(args)}
 
     def summarize(results):
-        approaches.print_means(results["models"], {
+        plots.print_means(results["models"], {
             "train loss": ("train_loss", ".4f"), "gap": ("generalization_gap", ".4f"), "test acc": ("test_acc", ".4f"),
             "sensitivity (a)": ("loss_gradient", ".4g"), "(b)": ("jacobian_frobenius", ".4g")})
 

@@ -29,8 +29,7 @@ from common.curvature import flat_loss, hvp_operator, power_iteration
 from common.data import load_dataset_once
 from common.measures import hessian_sharpness, keskar_sharpness
 from common.models import count_params, mlp
-from common.results import run_experiment
-from common.train import run_side_by_side
+from common.results import run_experiment, run_jobs
 
 SCRIPT = "hw1_3_sharpness"
 
@@ -122,7 +121,7 @@ def run(args):
               "dinh_model": (DINH_MODEL[0], approaches.seeds_of(args)[0])}
     ds = load_dataset_once("mnist", args.data_dir, args.device_resolved, shared["data_subset"])   # fail fast
     jobs = [(name, s, record, shared) for (name, s), record in records.items()]
-    models = run_side_by_side(measure_job, jobs, workers)
+    models = run_jobs(args, measure_job, jobs, [f"{n} {s}" for n, s, _, _ in jobs], workers)
     dinh = next(m.pop("dinh") for m in models if "dinh" in m)
     return {"model": "784-32-10", "params": count_params(mlp(784, approaches.WIDTHS, 10)),
             "subset": shared["subset"], "train_examples": len(ds.x_train), "epsilons": EPSILONS,
@@ -143,21 +142,21 @@ def plot(results, figures_dir):
     for col, (knob, (_, xlabel)) in enumerate(approaches.SERIES.items()):
         ax = axes[0, col]
         for j, eps in enumerate(results["epsilons"]):
-            x, mean, std = approaches.per_approach(results["models"], knob, f"keskar_{eps:g}")
+            x, mean, std = plots.per_approach(results["models"], knob, f"keskar_{eps:g}")
             ax.errorbar(x, mean, yerr=std, fmt="o-", color=plots.PALETTE[j], capsize=3, ms=4,
                         label=f"Keskar, ε={eps:g}")
-            x, mean, _ = approaches.per_approach(results["models"], knob, f"corner_{eps:g}")
+            x, mean, _ = plots.per_approach(results["models"], knob, f"corner_{eps:g}")
             ax.plot(x, mean, "x:", color=plots.PALETTE[j], ms=6, label=f"its corner start, ε={eps:g}")
         ax.set(xscale="log", yscale="log", xlabel=xlabel, ylabel="Keskar sharpness φ",
                title=f"Keskar et al. 2017, Metric 2.1 (mean ± std, {seeds})")
         ax.legend(fontsize=6, ncol=2)
         ax = axes[1, col]
-        x, mean, std = approaches.per_approach(results["models"], knob, f"hessian_{eps_h:g}")
+        x, mean, std = plots.per_approach(results["models"], knob, f"hessian_{eps_h:g}")
         ax.errorbar(x, mean, yerr=std, fmt="s-", color="black", capsize=3, ms=4,
                     label=f"‖H‖₂ε²/(2(1+L)), ε={eps_h:g}")
         ax.set(xscale="log", xlabel=xlabel, ylabel="Hessian estimate", title="Hessian estimate (assumes ∇L = 0)")
         grad_ax = plots.twin_axis(ax, "‖∇L‖₂", color=plots.PALETTE[1])
-        x, mean, std = approaches.per_approach(results["models"], knob, "subset_grad_norm")
+        x, mean, std = plots.per_approach(results["models"], knob, "subset_grad_norm")
         grad_ax.errorbar(x, mean, yerr=std, fmt="o--", color=plots.PALETTE[1], capsize=3, ms=4,
                          label="‖∇L‖₂ at the same point")
         plots.merged_legend(ax, grad_ax, fontsize=7)
@@ -175,7 +174,7 @@ def plot(results, figures_dir):
            title=f"Dinh et al.: one function ({' '.join(results['dinh_model'])}), other sharpness")
     ax.legend(fontsize=7)
     ax = axes[0, 1]
-    approaches.scatter_by_approach(ax, results["models"], "keskar_0.001", "generalization_gap")
+    plots.scatter_by_approach(ax, results["models"], "keskar_0.001", "generalization_gap")
     ax.set(xscale="log", xlabel="Keskar sharpness φ (ε = 1e-3)", ylabel="test loss − train loss",
            title="Sharpness vs generalization gap (every seed)")
     ax.legend(fontsize=6, ncol=2)
@@ -191,7 +190,7 @@ def main():
               "power_iters": POWER_ITERS, "dinh": DINH_SCALES, "dinh_model": list(DINH_MODEL), "optimizer": "adam"}
 
     def summarize(results):
-        approaches.print_means(results["models"], {
+        plots.print_means(results["models"], {
             "steps": ("steps", "8.0f"), "train loss": ("train_loss", ".4f"), "Keskar(1e-3)": ("keskar_0.001", ".4g"),
             "corner": ("corner_0.001", ".4g"), "top eig": ("top_eigenvalue", ".4g"),
             "|grad|": ("subset_grad_norm", ".3g")})

@@ -10,8 +10,8 @@ size is not a proxy for the number of steps (Keskar et al. 2017 train "until no 
   checks, or at MAX_STEPS; the full training loss is checked every CHECK_EVERY steps.
 
 The trained weights are cached under results/cache/ (one file per approach and seed, keyed by the
-config and the code of common/, common.results.cached_tensors), so whichever script runs first
-trains, and the others reuse. Seeds: one initialization per seed name, shared by every approach
+settings and the code of this module and what it imports: common.results.cached), so whichever
+script runs first trains, and the others reuse. Seeds: one initialization per seed name, shared by every approach
 (so a pair of approaches starts from the same weights, as interpolation needs), and the minibatch
 order from the (approach, seed) names (common.cli.derive_seed).
 """
@@ -19,14 +19,12 @@ import math
 import os
 import time
 
-import numpy as np
 import torch
 
-from common import plots
 from common.cli import HW1Error, derive_seed, log
 from common.data import load_dataset_once
 from common.models import mlp
-from common.results import cached_tensors, results_dir
+from common import results
 from common.train import evaluate, run_side_by_side
 
 # ---------------------------------------------------------------------------- config
@@ -146,25 +144,27 @@ def train_one(job):
 # ---------------------------------------------------------------------------- cached, shared
 def trained_models(args, names, workers):
     """{(name, seed name): record} for every approach in `names` and every seed: read from the
-    cache where it holds them, the rest trained side by side in `workers` processes and cached."""
+    cache where it holds them, the rest trained side by side in `workers` processes, each stored
+    as soon as it is trained (a killed run keeps the models it finished)."""
     setting = settings(args)
+    code = results.code_hash([__file__])
     keys = {(name, s): {"approach": name, "batch_lr": list(APPROACHES[name]), "seed_name": s, **setting,
                         "device": str(args.device_resolved)}
             for name in names for s in seeds_of(args)}
-    records = {k: cached_tensors(args, "hw1_3_approaches", key, None, code=None, quiet=True)
-               for k, key in keys.items()}
-    missing = [k for k, record in records.items() if record is None]
-    if len(missing) < len(keys):
-        print(f"reusing {len(keys) - len(missing)} trained (approach, seed) models from "
-              f"{os.path.join(results_dir(args), 'cache')} "
-              f"({'trained earlier in this run' if args.force else 'same config and code; --force retrains'})")
+    stored = {k: results.stored(args, "hw1_3_approaches", key, code) for k, key in keys.items()}
+    records = {k: v for k, v in stored.items() if v is not None}
+    missing = [k for k in keys if k not in records]
+    if records:
+        print(f"reusing {len(records)} trained (approach, seed) models from "
+              f"{os.path.join(results.results_dir(args), 'cache')} (same settings and code)")
     if missing:
         log(f"training {len(missing)} of {len(keys)} (approach, seed) models to the common criterion")
         order = sorted(missing, key=lambda k: -APPROACHES[k[0]][0])         # the slow large batches first
         jobs = [(name, s, args.seed, setting, args.data_dir, args.device_resolved) for name, s in order]
-        done = run_side_by_side(train_one, jobs, workers)
-        for k, record in zip(order, done):
-            records[k] = cached_tensors(args, "hw1_3_approaches", keys[k], lambda r=record: r, code=None)
+
+        def store(i, record):
+            records[order[i]] = results.store(args, "hw1_3_approaches", keys[order[i]], code, record)
+        run_side_by_side(train_one, jobs, workers, on_done=store)
     return records
 
 
@@ -176,40 +176,6 @@ def load_model(record, device="cpu"):
 
 
 # ---------------------------------------------------------------------------- rows of measured models
-def by_approach(rows):
-    """{approach: [its rows, one per seed]} in first-seen order; rows: dicts with an "approach" key."""
-    grouped = {}
-    for row in rows:
-        grouped.setdefault(row["approach"], []).append(row)
-    return grouped
-
-
-def per_approach(rows, knob, key):
-    """(knob values, means, stds over seeds) of `key` for each approach of SERIES[knob] (knob:
-    "batch" or "lr"), as arrays; std with ddof 1 (0 for a single seed)."""
-    grouped = by_approach(rows)
-    names = SERIES[knob][0]
-    values = [[row[key] for row in grouped[name]] for name in names]
-    return (np.array([APPROACHES[name][0 if knob == "batch" else 1] for name in names]),
-            np.array([np.mean(v) for v in values]),
-            np.array([np.std(v, ddof=1) if len(v) > 1 else 0.0 for v in values]))
-
-
-def scatter_by_approach(ax, rows, x_key, y_key):
-    """Every row (approach x seed) as a point (x_key, y_key), one color per approach, labeled."""
-    for j, (name, chosen) in enumerate(by_approach(rows).items()):
-        ax.scatter([m[x_key] for m in chosen], [m[y_key] for m in chosen], s=14,
-                   color=plots.PALETTE[j % len(plots.PALETTE)], marker="o" if j < len(plots.PALETTE) else "^",
-                   label=name)
-
-
-def print_means(rows, columns):
-    """One line per approach: the mean over its seeds of each column; columns: {label: (key, format)}."""
-    for name, chosen in by_approach(rows).items():
-        cells = [f"{label} {format(np.mean([m[key] for m in chosen]), fmt)}" for label, (key, fmt) in columns.items()]
-        print(f"{name:>10}: " + "  ".join(cells))
-
-
 def summary(record):
     """Plain numbers of one record, for a results JSON."""
     return {k: (float(record[k]) if k not in ("steps", "stop") else record[k]) for k in

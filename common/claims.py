@@ -36,7 +36,8 @@ class Claim:
         if self.outcome not in self.phrasings:
             first = next(iter(self.phrasings.values()), "")
             raise ReportError(f"claim no longer holds: {first!r} (outcome {self.outcome!r}; evidence "
-                              f"{short_evidence(self.evidence)}): rewrite the finding or give it a phrasing for this outcome")
+                              f"{short_evidence(self.evidence)}): rewrite the finding or give it a phrasing "
+                              "for this outcome")
         return self.phrasings[self.outcome]
 
     def __str__(self):

@@ -43,26 +43,6 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 # ---------------------------------------------------------------------------- argument types
-def positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
-
-
-def nonnegative_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
-    return value
-
-
 def bounded_int(low, high):
     """An argparse type for integers in [low, high]; the range goes into the error message."""
     def parse(text):
@@ -77,17 +57,6 @@ def bounded_int(low, high):
     return parse
 
 
-def positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text}")
-    return value
-
-
-# ---------------------------------------------------------------------------- shared flags
 def make_parser(description, side_by_side=False):
     """A parser with the shared flags: --seed --device --data-dir --quick --plot-only --force
     --threads --out-dir, and --workers for scripts that run independent jobs side by side."""
@@ -106,7 +75,7 @@ def make_parser(description, side_by_side=False):
     shared.add_argument("--plot-only", action="store_true",
                         help="redraw the figures from the saved results without training")
     shared.add_argument("--force", action="store_true",
-                        help="recompute even when results for this config exist")
+                        help="recompute even when results of this config and code are stored")
     shared.add_argument("--threads", type=bounded_int(1, MAX_THREADS), default=None,
                         help=f"torch CPU threads, 1..{MAX_THREADS} (4 x the cores; default: chosen per script)")
     shared.add_argument("--out-dir", default=".",

@@ -37,7 +37,7 @@ MU_MAX = 1e12               # damping beyond this (relative): the run has stalle
 OUTCOMES = ("critical", "gradient-flat", "not converged")
 
 
-def newton_mr(derivatives, theta, iters, on_step=None):
+def newton_mr(derivatives, theta, iters):
     """Damped Newton-MR on grad L = 0 from each row of theta (R, P); see the module docstring.
     Returns the last accepted theta (R, P) and the iterations each run took (R,). A run stops at
     ||g|| <= STOP_GRAD or once its damping exceeds MU_MAX (no step reduces ||g||^2)."""
@@ -47,7 +47,7 @@ def newton_mr(derivatives, theta, iters, on_step=None):
     mu = torch.full((runs,), MU_START, dtype=theta.dtype, device=theta.device)
     active = torch.arange(runs, device=theta.device)
     _, g, h = derivatives(theta)
-    for step in range(iters):
+    for _ in range(iters):
         norm2 = (g * g).sum(1)
         keep = (norm2 > STOP_GRAD ** 2) & (mu[active] <= MU_MAX)
         active, g, h = active[keep], g[keep], h[keep]
@@ -69,8 +69,6 @@ def newton_mr(derivatives, theta, iters, on_step=None):
         h = torch.where(accept[:, None, None], h_trial, h)
         mu[active] = torch.where(rho > 0.75, m / 5, torch.where(rho < 0.25, m * 4, m)).clamp_min(1e-20)
         iterations[active.cpu()] += 1
-        if on_step is not None:
-            on_step(step)
     return theta, iterations
 
 

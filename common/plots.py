@@ -12,11 +12,12 @@ import struct
 import zlib
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from common.results import atomic_write_bytes  # noqa: E402
+from common.files import atomic_write_bytes  # noqa: E402
 
 STYLE = {
     "figure.dpi": 110, "savefig.dpi": 150, "savefig.bbox": "tight",
@@ -111,3 +112,37 @@ def merged_legend(ax, twin, **kwargs):
     handles, labels = ax.get_legend_handles_labels()
     more_handles, more_labels = twin.get_legend_handles_labels()
     ax.legend(handles + more_handles, labels + more_labels, **kwargs)
+
+
+# ---------------------------------------------------------------------------- the training approaches (HW1-3)
+def by_approach(rows):
+    """{approach: [its rows, one per seed]} in first-seen order; rows: dicts with an "approach" key."""
+    grouped = {}
+    for row in rows:
+        grouped.setdefault(row["approach"], []).append(row)
+    return grouped
+
+
+def per_approach(rows, knob, key):
+    """(knob values, means, stds over seeds) of `key` for each approach of approaches.SERIES[knob]
+    (knob: "batch" or "lr"), as arrays (common.stats.mean_std: std with ddof 1)."""
+    from common import approaches, stats
+    grouped = by_approach(rows)
+    names = approaches.SERIES[knob][0]
+    spread = [stats.mean_std([row[key] for row in grouped[name]]) for name in names]
+    return (np.array([approaches.APPROACHES[name][0 if knob == "batch" else 1] for name in names]),
+            np.array([float(mean) for mean, _ in spread]), np.array([float(std) for _, std in spread]))
+
+
+def scatter_by_approach(ax, rows, x_key, y_key):
+    """Every row (approach x seed) as a point (x_key, y_key), one color per approach, labeled."""
+    for j, (name, chosen) in enumerate(by_approach(rows).items()):
+        ax.scatter([m[x_key] for m in chosen], [m[y_key] for m in chosen], s=14,
+                   color=PALETTE[j % len(PALETTE)], marker="o" if j < len(PALETTE) else "^", label=name)
+
+
+def print_means(rows, columns):
+    """One line per approach: the mean over its seeds of each column; columns: {label: (key, format)}."""
+    for name, chosen in by_approach(rows).items():
+        cells = [f"{label} {format(np.mean([m[key] for m in chosen]), fmt)}" for label, (key, fmt) in columns.items()]
+        print(f"{name:>10}: " + "  ".join(cells))

@@ -1,21 +1,24 @@
-"""Results as results/<script>.json, reused only for the same config and code, written together
-with their figures, with provenance.
+"""One cache for everything a script computes, keyed by its config and the code that computes it.
 
-A results file is {"config": ..., "provenance": ..., "results": ...}. A rerun reuses it only when
-both its config and its code are unchanged: the code hash covers the script and every module of
-common/, so any edit (a constant of a config block, a QUICK setting, a model added) recomputes.
---force recomputes always; --plot-only redraws from the saved results (config must match; a code
-change is only reported, since editing the plotting code is what --plot-only is for).
+Every computed thing is stored with a key = {config, code}: the config is the settings that decide
+it, the code is a hash of what computes it: the script without its plot*/summarize* functions,
+docstrings and comments, and the common/ modules it imports for computing (followed through
+their own imports; the presentation modules plots, report, claims, results, files, run_figures are
+outside). Two kinds of stored things, one rule:
+  results/<name>.json          {"key", "config", "provenance", "results"}: what the report reads;
+  results/cache/<name>-<k>.pt  tensors (trained weights, per-job results), torch.save'd.
+A stored thing is reused exactly when its key equals the key the current config and code give,
+so nothing can be stale and nothing needs --force; --force (or `make clean`) recomputes. Figures
+are redrawn from the results on every run (cheap), so a plot edit never recomputes and a figure
+never comes from other results. A killed run loses only what it had not stored: `make figures`
+again recomputes what is missing (finished scripts and finished jobs are reused).
 
-One run of a script holds a lock on its outputs, stages its figures and results in memory, and
-then renames them into place together, so results and figures always come from the same run:
-each PNG carries the run id of the results it was drawn from (checked by `common.report
---check`). Temporary files left by a killed run are removed by the next run.
-Heavy arrays go under results/cache/ (ignored by git) with torch.save, keyed by config and code,
-loaded back with weights_only=True.
+Writes are atomic (common/files.py), one run at a time holds a lock per output, and each results
+file records its provenance (run id, code hash, git commit, whether the code was modified, CPU,
+threads, library versions, wall time). Figures carry the run id of the results they were drawn
+from (checked by `python -m common.report --check`).
 """
-import contextlib
-import glob
+import ast
 import hashlib
 import io
 import json
@@ -23,16 +26,18 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 
 import torch
 
 from common.cli import HW1Error, log, resolve_device, set_threads
+from common.files import atomic_write_bytes, output_lock, remove_stale_temporaries
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COMMON = os.path.join(ROOT, "common")
+PRESENTATION = {"plots", "report", "claims", "results", "files", "run_figures"}   # outside the code key
+PRESENTATION_FUNCTIONS = ("plot", "summarize")     # a script's functions named so are outside it too
 
 
 # ---------------------------------------------------------------------------- where outputs go
@@ -63,69 +68,79 @@ def output_dirs(args, script):
     return figures, os.path.join(results_dir(args), f"{script}.json")
 
 
-def atomic_write_bytes(path, data):
-    """Write to a temporary file in the same folder (.<name>.<random>.tmp), then rename over `path`."""
-    folder, name = os.path.split(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+# ---------------------------------------------------------------------------- the code key
+def _without_docstrings(tree):
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(body, list) and body and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)):
+            node.body = body[1:] or [ast.Pass()]
+    return tree
 
 
-def remove_stale_temporaries(folder, prefix):
-    """Delete .<prefix>*.tmp in folder: temporaries of a run that was killed (the caller holds
-    the lock on these outputs, so no live run is writing them)."""
-    for path in glob.glob(os.path.join(glob.escape(folder), f".{glob.escape(prefix)}*.tmp")):
-        with contextlib.suppress(OSError):
-            os.unlink(path)
+def _common_imports(tree):
+    """Names of the common/ modules a module imports (any nesting level)."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            if node.module == "common":
+                found |= {alias.name for alias in node.names}
+            elif node.module.startswith("common."):
+                found.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            found |= {a.name.split(".")[1] for a in node.names if a.name.startswith("common.")}
+    return found
 
 
-@contextlib.contextmanager
-def output_lock(results_path):
-    """An exclusive lock on one script's outputs (results/.<name>.lock, flock): a second run
-    writing the same outputs waits, then finds and reuses (or redoes) what the first wrote."""
-    try:
-        import fcntl
-    except ImportError:                       # no flock (Windows): runs are not serialized
-        yield
-        return
-    folder, name = os.path.split(results_path)
-    with open(os.path.join(folder, f".{name}.lock"), "a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            log(f"waiting for another run writing {results_path} to finish")
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def _parse(path):
+    with open(path, encoding="utf-8") as f:
+        return ast.parse(f.read(), filename=path)
 
 
-# ---------------------------------------------------------------------------- provenance
-def code_files(script_path, common=COMMON):
-    """The files whose content decides a script's results: the script (None: none) and
-    common/*.py (the package this process imported)."""
-    script = [os.path.abspath(script_path)] if script_path is not None else []
-    return [*script, *sorted(glob.glob(os.path.join(common, "*.py")))]
+def compute_modules(entry_paths, common=COMMON):
+    """The common/ modules (names) that the entry files import for computing, followed through
+    their imports; presentation modules are left out."""
+    seen, todo = set(), [_parse(p) for p in entry_paths]
+    while todo:
+        for name in sorted(_common_imports(todo.pop()) - seen - PRESENTATION):
+            path = os.path.join(common, f"{name}.py")
+            if os.path.exists(path):
+                seen.add(name)
+                todo.append(_parse(path))
+    return sorted(seen)
 
 
-def code_hash(script_path, common=COMMON):
-    """sha256 (first 16 hex digits) over the script and every module of common/, line endings
-    normalized, so a checkout with CRLF endings hashes alike."""
+def _normalized(path, drop_functions=()):
+    """The module's code as ast.unparse writes it (comments, docstrings and formatting gone),
+    without the top-level functions whose names start with drop_functions."""
+    tree = _without_docstrings(_parse(path))
+    tree.body = [n for n in tree.body if not (isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                                              and n.name.startswith(drop_functions))] if drop_functions else tree.body
+    return ast.unparse(tree)
+
+
+def code_hash(entry_paths, common=COMMON):
+    """sha256 (16 hex digits) of the code that computes: the entry files (a script: without its
+    plot*/summarize* functions) and the common/ modules they import for computing."""
+    entry_paths = [os.path.abspath(p) for p in entry_paths]
     digest = hashlib.sha256()
-    for path in code_files(script_path, common):
-        with open(path, "rb") as f:
-            digest.update(os.path.basename(path).encode() + b"\0" + f.read().replace(b"\r\n", b"\n") + b"\0")
+    for path in entry_paths:
+        digest.update(b"script\0" + _normalized(path, PRESENTATION_FUNCTIONS).encode() + b"\0")
+    for name in compute_modules(entry_paths, common):
+        digest.update(name.encode() + b"\0" + _normalized(os.path.join(common, f"{name}.py")).encode() + b"\0")
     return digest.hexdigest()[:16]
 
 
+def make_key(config, code):
+    """The key of a stored thing: its config as JSON would write it, and its code hash."""
+    return json.loads(json.dumps({"config": config, "code": code}))
+
+
+def _digest(key):
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
+
+
+# ---------------------------------------------------------------------------- provenance
 def _git(*args):
     try:
         out = subprocess.run(["git", *args], capture_output=True, text=True, cwd=ROOT, timeout=10)
@@ -156,108 +171,108 @@ def cpu_model():
     return platform.processor() or platform.machine()
 
 
-def provenance(args, script_path, wall_s, run_id):
+def provenance(args, script_path, code, wall_s, run_id):
     return {
-        "run_id": run_id, "seed": args.seed, "device": str(args.device_resolved), "wall_s": round(wall_s, 2),
-        "code_hash": code_hash(script_path), "git_commit": git_commit(), "git_modified": git_modified(),
+        "run_id": run_id, "script": os.path.basename(script_path), "seed": args.seed,
+        "device": str(args.device_resolved), "wall_s": round(wall_s, 2),
+        "code_hash": code, "git_commit": git_commit(), "git_modified": git_modified(),
         "cpu": cpu_model(), "cores": os.cpu_count(), "threads": torch.get_num_threads(),
         "torch": torch.__version__, "torch_git": torch.version.git_version, "torch_cuda": torch.version.cuda,
         "python": platform.python_version(), "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
 
 
-# ---------------------------------------------------------------------------- reuse
-def load_results(path):
-    """(saved dict, None) or (None, why it cannot be used): missing, unreadable, or not a results file."""
+# ---------------------------------------------------------------------------- stored things
+MISSING, DAMAGED, OTHER_KEY, REUSABLE = "missing", "damaged", "other key", "reusable"
+
+
+def load_results(path, key=None):
+    """(status, saved) of a results file: MISSING, DAMAGED (unreadable, not a results file),
+    OTHER_KEY (made by another config or code; key None: any key is fine), or REUSABLE."""
     try:
         with open(path) as f:
             saved = json.load(f)
     except FileNotFoundError:
-        return None, f"no results in {path}"
-    except (OSError, ValueError) as error:
-        return None, f"{path} is corrupt ({type(error).__name__})"
+        return MISSING, None
+    except (OSError, ValueError):
+        return DAMAGED, None
     if (not isinstance(saved, dict) or not isinstance(saved.get("results"), dict) or not saved["results"]
             or not isinstance(saved.get("config"), dict) or not isinstance(saved.get("provenance"), dict)):
-        return None, f"{path} lacks config, provenance or results (an older layout?)"
-    return saved, None
+        return DAMAGED, None
+    if key is not None and saved.get("key") != key:
+        return OTHER_KEY, saved
+    return REUSABLE, saved
 
 
-def reusable(args, path, config, script_path):
-    """(saved, None) when `path` holds results of this config and code, else (None, why not).
-    Under --plot-only the code may differ (the plotting code is what one edits then)."""
-    saved, why = load_results(path)
-    if saved is None:
-        return None, why
-    if saved["config"] != json.loads(json.dumps(config)):
-        return None, f"{path} holds results of another config"
-    if saved["provenance"].get("code_hash") != code_hash(script_path) and not args.plot_only:
-        return None, f"{path} was made by other code (the script or common/ changed since)"
-    return saved, None
+def _cache_path(args, name, key):
+    return os.path.join(results_dir(args), "cache", f"{name}-{_digest(key)}.pt")
 
 
-# ---------------------------------------------------------------------------- cached tensors
-RUN_STARTED = "HW1_RUN_STARTED"   # environment: time.time() at which `make figures` began (run_figures sets it)
-
-
-def made_this_run(path):
-    """True when `path` was written after the `make figures` / `make quick` run this process belongs
-    to began (run_figures exports RUN_STARTED): under --force it is reused, not recomputed, since
-    an earlier script of the same run already recomputed it with this code."""
-    started = os.environ.get(RUN_STARTED)
-    try:
-        return started is not None and os.path.getmtime(path) >= float(started)
-    except (OSError, ValueError):
-        return False
-
-
-def _tensors_match(saved, fresh_shapes):
-    return all(k in saved and tuple(saved[k].shape) == shape for k, shape in fresh_shapes.items())
-
-
-def cached_tensors(args, name, key, compute, code, shapes=None, quiet=False):
-    """A dict of tensors (and plain numbers) that is expensive to make, e.g. trained weights:
-    loaded from results/cache/<name>-<hash of key and code>.pt with torch.load(weights_only=True)
-    when the file holds the same key and code (and not --force), else compute() -> dict, saved
-    atomically. Under --force a file written earlier in the same `make figures` run is reused
-    (made_this_run): one run trains the shared models once, not once per script. code: the file
-    that computes the tensors besides common/ (a script's __file__), or None when common/ alone does
-    (then every script that asks for the same key shares the file).
-    shapes: {name: shape} the loaded tensors must have. A file that does not load or has the
-    wrong keys or shapes is recomputed with one warning line, never trusted. compute=None only
-    looks: the cached tensors, or None when there are none to reuse. quiet: no line on reuse."""
-    script = name
-    key = json.loads(json.dumps({**key, "code": code_hash(code)}))
-    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
-    folder = os.path.join(results_dir(args), "cache")
-    path = os.path.join(folder, f"{script}-{digest}.pt")
-    remove_stale_temporaries(folder, f"{script}-{digest}.pt")
-    fresh = args.force and made_this_run(path)
-    if (not args.force or fresh) and os.path.exists(path):
-        try:
-            saved = torch.load(path, map_location=args.device_resolved, weights_only=True)
-            if not isinstance(saved, dict) or saved.get("key") != key or not isinstance(saved.get("tensors"), dict):
-                raise ValueError("another key or layout")
-            if shapes is not None and not _tensors_match(saved["tensors"], shapes):
-                raise ValueError("tensors of other names or shapes")
-            if not quiet:
-                why = "recomputed earlier in this run" if fresh else "same config and code; --force recomputes"
-                print(f"reusing {path} ({why})")
-            return saved["tensors"]
-        except Exception as error:            # truncated, corrupt, not weights-only, wrong content
-            print(f"warning: {path} does not load ({type(error).__name__}: {error}); recomputing", file=sys.stderr)
-    if compute is None:
+def stored(args, name, config, code):
+    """The value stored under (config, code) in results/cache/<name>-<digest>.pt, or None when
+    there is none (or --force). A file that does not load or holds another key is None, with one
+    warning line: recomputed, never trusted."""
+    key = make_key(config, code)
+    path = _cache_path(args, name, key)
+    remove_stale_temporaries(os.path.dirname(path), os.path.basename(path))
+    if args.force or not os.path.exists(path):
         return None
-    tensors = compute()
+    try:
+        saved = torch.load(path, map_location=args.device_resolved, weights_only=True)
+        if not isinstance(saved, dict) or saved.get("key") != key or "value" not in saved:
+            raise ValueError("another key or layout")
+        return saved["value"]
+    except Exception as error:                # truncated, corrupt, not weights-only, another key
+        print(f"warning: {path} does not load ({type(error).__name__}: {error}); recomputing", file=sys.stderr)
+        return None
+
+
+def store(args, name, config, code, value):
+    """Store tensors and plain values (dicts, lists, numbers, strings) under (config, code), atomically; returns it."""
+    key = make_key(config, code)
     buffer = io.BytesIO()
-    torch.save({"key": key, "tensors": tensors}, buffer)
-    atomic_write_bytes(path, buffer.getvalue())
-    return tensors
+    torch.save({"key": key, "value": value}, buffer)
+    atomic_write_bytes(_cache_path(args, name, key), buffer.getvalue())
+    return value
+
+
+def cached(args, name, config, compute, code):
+    """stored(...), else compute() -> dict, stored: a thing that is expensive to make (trained
+    weights) under the key of its config and code (a code hash: code_hash([...]))."""
+    value = stored(args, name, config, code)
+    return value if value is not None else store(args, name, config, code, compute())
+
+
+_EXPERIMENT = {}               # the experiment run_experiment is computing: {"name", "key"}
+
+
+def run_jobs(args, fn, jobs, job_names, workers):
+    """[fn(job) for job in jobs] side by side (common.train.run_side_by_side), each job's result
+    stored in results/cache under the running experiment's key and the job's name as soon as it
+    is done, so a killed run keeps its finished jobs and the next run computes only the rest.
+    job_names: one stable name per job (never its position). A result must be tensors and plain
+    values (stored with torch.save, loaded weights-only). Outside run_experiment's compute (a test
+    calling a script's run()), nothing is stored."""
+    from common.train import run_side_by_side
+    if len(set(job_names)) != len(job_names) or len(job_names) != len(jobs):
+        raise ValueError("one unique name per job")
+    if not _EXPERIMENT:
+        return run_side_by_side(fn, jobs, workers)
+    name, key = _EXPERIMENT["name"], _EXPERIMENT["key"]
+    configs = [{"experiment": key["config"], "job": job_name} for job_name in job_names]
+    done = [stored(args, name, c, key["code"]) for c in configs]
+    todo = [i for i, value in enumerate(done) if value is None]
+    if len(todo) < len(jobs):
+        log(f"reusing {len(jobs) - len(todo)} of {len(jobs)} finished jobs "
+            f"({os.path.join(results_dir(args), 'cache')}, same config and code)")
+
+    def keep(k, value):
+        done[todo[k]] = store(args, name, configs[todo[k]], key["code"], value)
+    run_side_by_side(fn, [jobs[i] for i in todo], workers, on_done=keep)
+    return done
 
 
 # ---------------------------------------------------------------------------- one run of a script
-USABLE_ERRORS = (KeyError, TypeError, IndexError, ValueError, AttributeError, ZeroDivisionError)
-
-
 def _draw(plot, summarize, results, figures_dir, run_id):
     """Figures of `results`, staged in memory ({path: png bytes}); the summary printed."""
     from common import plots
@@ -268,61 +283,56 @@ def _draw(plot, summarize, results, figures_dir, run_id):
     return staged
 
 
-def _commit(staged, results_path, payload):
-    """Rename every staged figure into place, then the results: together, after all work is done."""
-    for path, data in staged.items():
-        atomic_write_bytes(path, data)
-        print(f"figure {path}")
-    if payload is not None:
-        atomic_write_bytes(results_path, (json.dumps(payload, indent=1) + "\n").encode())
-
-
 def run_experiment(args, name, config, compute, plot, threads, summarize=None):
     """The body every script's main() shares: torch threads, device, output folders (checked
-    before any work), then under the outputs' lock: results for this config and code (reused,
-    or compute(args)), their figures and summary, all written together."""
+    before any work), then under the outputs' lock: the results of this config and code (reused,
+    or compute(args)), their figures (always redrawn) and summary, written together."""
     set_threads(args, threads)
     args.device_resolved = resolve_device(args.device)
     figures_dir, results_path = output_dirs(args, name)
-    script_path = sys.argv[0]
+    script_path = os.path.abspath(sys.argv[0])
+    code = code_hash([script_path])
+    key = make_key(config, code)
     start = time.perf_counter()
     with output_lock(results_path):
         remove_stale_temporaries(os.path.dirname(results_path), f"{name}.json")
         remove_stale_temporaries(figures_dir, f"{name}_")              # its figures: <name>_*.png
-        saved, why = (None, "--force") if args.force else reusable(args, results_path, config, script_path)
-        if saved is None and args.plot_only:
-            raise HW1Error(f"--plot-only: {why}; run without --plot-only first")
-        payload = None
-        if saved is not None:
-            try:
-                staged = _draw(plot, summarize, saved["results"], figures_dir, saved["provenance"].get("run_id"))
-                written = saved["provenance"].get("written", "?")
-                note = "same config" + ("" if args.plot_only else " and code")
-                print(f"reusing {results_path} (written {written}; {note}; --force recomputes)")
-                if args.plot_only and saved["provenance"].get("code_hash") != code_hash(script_path):
-                    print("note: the code changed since these results were made; only the figures are redrawn")
-            except USABLE_ERRORS as error:
-                problem = f"{results_path} does not have what the script needs ({type(error).__name__}: {error})"
-                if args.plot_only:
-                    raise HW1Error(f"--plot-only: {problem}; run without --plot-only to recompute") from None
-                print(f"warning: {problem}; recomputing", file=sys.stderr)
-                saved, why = None, None                          # said already
-        if saved is None:
-            if why is not None and why != "--force" and not why.startswith("no results"):
-                unusable = "corrupt" in why or "layout" in why           # damaged, not merely outdated
-                print(f"{'warning: ' if unusable else ''}{why}; recomputing",
-                      file=sys.stderr if unusable else sys.stdout)
+        status, saved = load_results(results_path, None if args.plot_only else key)
+        if args.plot_only:
+            if status != REUSABLE:
+                raise HW1Error(f"--plot-only: {results_path} is {status}; run without --plot-only first")
+            if saved["config"] != key["config"]:
+                raise HW1Error(f"--plot-only: {results_path} holds another config; run without --plot-only")
+            if saved.get("key") != key:
+                print("note: the computing code changed since these results were made; only the figures are redrawn")
+        elif args.force and status == REUSABLE:
+            status, saved = "forced", None
+        payload = saved
+        if status == REUSABLE:
+            print(f"reusing {results_path} (written {saved['provenance'].get('written', '?')}; same config and code)")
+        else:
+            if status == DAMAGED:
+                print(f"warning: {results_path} is damaged; recomputing", file=sys.stderr)
+            elif status == OTHER_KEY:
+                print(f"{results_path} was made by another config or code; recomputing")
             log(f"computing {results_path}")
             run_id = uuid.uuid4().hex[:12]
             compute_start = time.perf_counter()
-            results = compute(args)
-            payload = {"config": config,
-                       "provenance": provenance(args, script_path, time.perf_counter() - compute_start, run_id),
+            _EXPERIMENT.update(name=name, key=key)
+            try:
+                results = compute(args)
+            finally:
+                _EXPERIMENT.clear()
+            payload = {"key": key, "config": config,
+                       "provenance": provenance(args, script_path, code, time.perf_counter() - compute_start, run_id),
                        "results": results}
             payload = json.loads(json.dumps(payload))           # what a reader will see: tuples as lists
-            staged = _draw(plot, summarize, payload["results"], figures_dir, run_id)
-        _commit(staged, results_path, payload)
-        if payload is not None:
+        staged = _draw(plot, summarize, payload["results"], figures_dir, payload["provenance"].get("run_id"))
+        for path, data in staged.items():                        # figures, then the results: together
+            atomic_write_bytes(path, data)
+            print(f"figure {path}")
+        if payload is not saved:
+            atomic_write_bytes(results_path, (json.dumps(payload, indent=1) + "\n").encode())
             print(f"wrote {results_path} ({payload['provenance']['wall_s']} s)")
     print(f"done in {time.perf_counter() - start:.1f} s")
-    return payload["results"] if payload is not None else saved["results"]
+    return payload["results"]

@@ -4,9 +4,11 @@ at report settings, then rewrite REPORT.md from the new results (python -m commo
 Before anything runs, every dataset the scripts need must be there (or download): a missing one
 is one line and exit 1, not a failure minutes into the run.
 
-    python -m common.run_figures --force   # report settings, every result recomputed (make figures)
-    python -m common.run_figures --quick   # every script with --quick, recomputed (make quick; timings
-                                           # in results/quick/)
+    python -m common.run_figures           # report settings (make figures): what results/ and
+                                           # results/cache/ hold for this config and code is reused,
+                                           # the rest computed, so a killed run resumes
+    python -m common.run_figures --force   # every result recomputed (make clean does the same)
+    python -m common.run_figures --quick   # every script with --quick (make quick; timings in results/quick/)
     python -m common.run_figures --plot-only   # redraw every figure from results/ (no timings written)
 """
 import json
@@ -18,7 +20,7 @@ import time
 from common import report
 from common.cli import HW1Error
 from common.data import ensure_files, resolve_data_dir
-from common.results import RUN_STARTED, atomic_write_bytes
+from common.files import atomic_write_bytes
 
 COMMANDS = [                      # the report's figures, in report order (but hw1_3_sensitivity, which
                                   # measures every shared model, first: it trains them all in one pool)
@@ -62,10 +64,23 @@ def option(extra, flag, default):
     return default
 
 
+def clean(out_dir, quick):
+    """Remove the stored results and caches of report (or --quick) settings under out_dir: the next
+    run recomputes everything (make clean; run_figures --force). Figures are redrawn anyway."""
+    import glob
+    import shutil
+    folder = os.path.join(out_dir, "results", "quick" if quick else "")
+    shutil.rmtree(os.path.join(folder, "cache"), ignore_errors=True)
+    for path in glob.glob(os.path.join(folder, "*.json")):
+        os.unlink(path)
+    print(f"removed the stored results and caches under {folder}")
+
+
 def main(extra):
     quick = "--quick" in extra
-    if quick and "--force" not in extra:
-        extra = [*extra, "--force"]                   # make quick recomputes, like make figures
+    if "--force" in extra:                            # recompute everything once (not once per script:
+        extra = [a for a in extra if a != "--force"]  # the shared HW1-3 models are trained by the first
+        clean(option(extra, "--out-dir", "."), quick)  # script that needs them and reused by the others)
     commands = [c for c in COMMANDS
                 if not (quick and c[0] == "hw1_1_mnist.py" and "fashion-mnist" in c)]   # quick: one dataset
     if "--plot-only" not in extra:
@@ -75,8 +90,6 @@ def main(extra):
         except HW1Error as error:
             print(f"run_figures: error: {error}", file=sys.stderr)
             sys.exit(1)
-    os.environ[RUN_STARTED] = repr(time.time())      # caches written from now on are this run's (--force
-                                                      # recomputes each once: common.results.made_this_run)
     timings, start = {}, time.perf_counter()
     for command in commands:
         name = " ".join(command)

@@ -321,7 +321,13 @@ def train_one_fullbatch(model, x, y, cfg, desc="train", record_every=1):
     return curve
 
 
-def run_side_by_side(fn, jobs, workers=2):
+def _indexed_call(task):
+    """(i, fn(job)) of a task (i, fn, job): a worker's answer names its job."""
+    i, fn, job = task
+    return i, fn(job)
+
+
+def run_side_by_side(fn, jobs, workers=2, on_done=None):
     """[fn(job) for job in jobs], run in `workers` spawned processes with one torch thread each
     (and malloc keeping freed memory, as in the scripts' own process), with one log line per
     finished job.
@@ -330,19 +336,26 @@ def run_side_by_side(fn, jobs, workers=2):
     side beat one job on two threads. Put the longest jobs first: they are handed out in order.
     fn must be importable (a module-level function) and each job must seed itself. The workers
     end with the script: on an error, Ctrl-C or SIGTERM the pool is terminated, and a worker whose
-    parent died (kill -9) exits within a second (cli.setup_worker)."""
+    parent died (kill -9) exits within a second (cli.setup_worker). on_done(i, result) runs in
+    this process as soon as job i is done (results.run_jobs stores it there)."""
     results = []
     if workers <= 1 or len(jobs) <= 1:
         for done, job in enumerate(jobs, 1):
             results.append(fn(job))
+            if on_done is not None:
+                on_done(done - 1, results[-1])
             log(f"job {done}/{len(jobs)} done")
         return results
     import multiprocessing
     context = multiprocessing.get_context("spawn")
     pool = context.Pool(min(workers, len(jobs)), initializer=setup_worker, initargs=(1, os.getpid()))
+    results = [None] * len(jobs)
     try:
-        for done, result in enumerate(pool.imap(fn, jobs, chunksize=1), 1):
-            results.append(result)
+        tasks = [(i, fn, job) for i, job in enumerate(jobs)]
+        for done, (i, result) in enumerate(pool.imap_unordered(_indexed_call, tasks, chunksize=1), 1):
+            results[i] = result
+            if on_done is not None:
+                on_done(i, result)
             log(f"job {done}/{len(jobs)} done")
     except BaseException:
         pool.terminate()                  # an error, Ctrl-C or SIGTERM: the workers go at once

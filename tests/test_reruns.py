@@ -1,6 +1,8 @@
-"""Reruns follow the code: results are reused only for the same config and code, unusable results
-are recomputed (or refused under --plot-only), provenance says what made them, and each model's
-seed comes from its name, so adding a model leaves the others' results identical."""
+"""Reruns follow the code: everything computed is stored under the key of its config and the code
+that computes it (the script without its plotting, the common/ modules it computes with), reused
+exactly when that key is unchanged, recomputed otherwise; a plot edit redraws without recomputing;
+damaged files are recomputed (or refused under --plot-only); a killed run keeps its finished jobs;
+each model's seed comes from its name, so adding a model leaves the others' results identical."""
 import glob
 import json
 import os
@@ -10,7 +12,7 @@ import pytest
 import torch
 
 from common import cli, results
-from tests.conftest import ROOT, run_in
+from tests.conftest import run_in
 
 FAST_SIMULATE = ["--quick", "--functions", "sinc5", "--steps", "40"]
 
@@ -19,124 +21,153 @@ def _saved(folder, name="hw1_1_simulate"):
     return json.loads((folder / "results" / "quick" / f"{name}.json").read_text())
 
 
-def test_results_are_reused_only_for_the_same_config_and_code(repo_copy):
+def _edit(path, old, new):
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new))
+
+
+def test_results_follow_the_computing_code_and_not_the_plotting_code(repo_copy):
     first = run_in(repo_copy, "hw1_1_simulate.py", *FAST_SIMULATE)
     assert first.returncode == 0, first.stderr
     run_id = _saved(repo_copy)["provenance"]["run_id"]
-    # unchanged: reused, in one line that says which file, when written, and how to recompute
-    again = run_in(repo_copy, "hw1_1_simulate.py", *FAST_SIMULATE)
+
+    def rerun():
+        proc = run_in(repo_copy, "hw1_1_simulate.py", *FAST_SIMULATE)
+        assert proc.returncode == 0, proc.stderr
+        return proc, _saved(repo_copy)["provenance"]["run_id"]
+    # unchanged: reused, one line each (the sweep, then the runs)
+    again, same = rerun()
     reuse = [line for line in again.stdout.splitlines() if line.startswith("reusing")]
-    assert len(reuse) == 2 and "hw1_1_simulate_tune.json" in reuse[0]          # the sweep, then the runs
-    reuse = reuse[1:]
-    assert "hw1_1_simulate.json" in reuse[0] and "written 20" in reuse[0]
-    assert "same config and code" in reuse[0] and "--force recomputes" in reuse[0]
-    assert _saved(repo_copy)["provenance"]["run_id"] == run_id
+    assert len(reuse) == 2 and "same config and code" in reuse[1] and same == run_id
+    # a plot function, a comment, a docstring and the plotting module edited: reused, figures redrawn
+    script = repo_copy / "hw1_1_simulate.py"
+    _edit(script, 'ylabel="training MSE"', 'ylabel="training MSE (log)"')
+    _edit(script, "# ---------------------------------------------------------------------------- 1.",
+          "# a comment edited\n# ---------------------------------------------------------------------------- 1.")
+    (repo_copy / "common" / "plots.py").write_text((repo_copy / "common" / "plots.py").read_text() + "\nX = 1\n")
+    (repo_copy / "common" / "models.py").write_text((repo_copy / "common" / "models.py").read_text() + "\n# x\n")
+    redrawn, same = rerun()
+    assert same == run_id and "figure " in redrawn.stdout
     # a constant of the config block edited: recomputed, and the edit takes effect
-    script = repo_copy / "hw1_1_simulate.py"
-    script.write_text(script.read_text().replace("N_PLOT = 400", "N_PLOT = 50"))
-    edited = run_in(repo_copy, "hw1_1_simulate.py", *FAST_SIMULATE)
-    assert edited.returncode == 0 and "made by other code" in edited.stdout and "reusing" not in edited.stdout
+    _edit(script, "N_PLOT = 400", "N_PLOT = 50")
+    edited, new = rerun()
+    assert new != run_id and "another config or code; recomputing" in edited.stdout
     assert len(_saved(repo_copy)["results"]["x_plot"]) == 50
-    # a module of common/ edited (even a comment): recomputed too
-    module = repo_copy / "common" / "models.py"
-    module.write_text(module.read_text() + "\n# an edit\n")
-    edited_common = run_in(repo_copy, "hw1_1_simulate.py", *FAST_SIMULATE)
-    assert "made by other code" in edited_common.stdout and "reusing" not in edited_common.stdout
+    # code of a common/ module it computes with edited: recomputed
+    models = repo_copy / "common" / "models.py"
+    models.write_text(models.read_text() + "\n\ndef another_helper():\n    return 1\n")
+    _, newer = rerun()
+    assert newer != new
 
 
-def test_plot_only_redraws_after_a_plotting_edit_but_not_for_another_config(repo_copy):
-    assert run_in(repo_copy, "hw1_1_simulate.py", *FAST_SIMULATE).returncode == 0
-    script = repo_copy / "hw1_1_simulate.py"
-    script.write_text(script.read_text().replace('ylabel="training MSE"', 'ylabel="training MSE (log)"'))
-    redraw = run_in(repo_copy, "hw1_1_simulate.py", *FAST_SIMULATE, "--plot-only")
-    assert redraw.returncode == 0 and "reusing" in redraw.stdout and "code changed" in redraw.stdout
-    other = run_in(repo_copy, "hw1_1_simulate.py", *FAST_SIMULATE[:-1], "41", "--plot-only")
-    assert other.returncode == 1 and other.stderr.count("\n") == 1 and "another config" in other.stderr
+def test_code_hash_covers_the_computing_modules_only(repo_copy):
+    script, common = [str(repo_copy / "hw1_2_pca.py")], str(repo_copy / "common")
+    before = results.code_hash(script, common)
+    modules = results.compute_modules(script, common)
+    assert "train" in modules and "data" in modules and "plots" not in modules
+    assert "critical" not in modules                                # pca does not compute with it
+    for name, unchanged in (("plots", True), ("critical", True), ("train", False)):
+        path = repo_copy / "common" / f"{name}.py"
+        saved = path.read_text()
+        path.write_text(saved + "\nEXTRA = 1\n")
+        assert (results.code_hash(script, common) == before) is unchanged, name
+        path.write_text(saved)
+    path = repo_copy / "common" / "train.py"                       # line endings do not matter
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    assert results.code_hash(script, common) == before
 
 
 def test_provenance_records_code_machine_and_commit(repo_copy):
     assert run_in(repo_copy, "hw1_1_simulate.py", *FAST_SIMULATE).returncode == 0
-    provenance = _saved(repo_copy)["provenance"]
-    assert provenance["code_hash"] == results.code_hash(str(repo_copy / "hw1_1_simulate.py"),
+    saved = _saved(repo_copy)
+    provenance = saved["provenance"]
+    assert provenance["code_hash"] == results.code_hash([str(repo_copy / "hw1_1_simulate.py")],
                                                         str(repo_copy / "common"))
+    assert saved["key"] == {"config": saved["config"], "code": provenance["code_hash"]}
     assert {"git_commit", "git_modified", "cpu", "cores", "threads", "torch", "torch_git", "run_id"} <= set(provenance)
-    assert provenance["threads"] == 1 and provenance["cpu"]
-    assert provenance["torch"] == torch.__version__
+    assert provenance["threads"] == 1 and provenance["cpu"] and provenance["torch"] == torch.__version__
 
 
-def test_code_hash_covers_the_script_and_every_common_module(repo_copy):
-    script, common = str(repo_copy / "hw1_2_pca.py"), str(repo_copy / "common")
-    before = results.code_hash(script, common)
-    (repo_copy / "common" / "plots.py").write_text((repo_copy / "common" / "plots.py").read_text() + "# x\n")
-    assert results.code_hash(script, common) != before
-    crlf = repo_copy / "common" / "plots.py"                     # line endings do not matter
-    after = results.code_hash(script, common)
-    crlf.write_bytes(crlf.read_bytes().replace(b"\n", b"\r\n"))
-    assert results.code_hash(script, common) == after
+def test_plot_only_refuses_another_config(repo_copy):
+    assert run_in(repo_copy, "hw1_1_simulate.py", *FAST_SIMULATE).returncode == 0
+    other = run_in(repo_copy, "hw1_1_simulate.py", *FAST_SIMULATE[:-1], "41", "--plot-only")
+    assert other.returncode == 1 and other.stderr.count("\n") == 1 and "another config" in other.stderr
 
 
-@pytest.mark.parametrize("damage,what", [
-    (lambda saved: saved["results"].pop("functions"), "KeyError"),
-    (lambda saved: saved["results"].update(functions=None), "what the script needs"),
-    (lambda saved: saved.pop("provenance"), "older layout"),
-    (lambda saved: saved.update(results=None), "older layout"),
+@pytest.mark.parametrize("damage", [
+    lambda saved: saved.pop("provenance"),
+    lambda saved: saved.update(results=None),
+    "not json",
 ])
-def test_unusable_results_are_recomputed_or_refused_under_plot_only(repo_copy, damage, what):
+def test_damaged_results_are_recomputed_or_refused_under_plot_only(repo_copy, damage):
     assert run_in(repo_copy, "hw1_1_simulate.py", *FAST_SIMULATE).returncode == 0
     path = repo_copy / "results" / "quick" / "hw1_1_simulate.json"
-    saved = json.loads(path.read_text())
-    damage(saved)
-    path.write_text(json.dumps(saved))
+    if callable(damage):
+        saved = json.loads(path.read_text())
+        damage(saved)
+        path.write_text(json.dumps(saved))
+    else:
+        path.write_text(damage)
     refused = run_in(repo_copy, "hw1_1_simulate.py", *FAST_SIMULATE, "--plot-only")
-    assert refused.returncode == 1 and refused.stderr.count("\n") == 1 and what in refused.stderr
-    assert "recomputing" not in refused.stderr + refused.stdout
+    assert refused.returncode == 1 and refused.stderr.count("\n") == 1 and "damaged" in refused.stderr
     redone = run_in(repo_copy, "hw1_1_simulate.py", *FAST_SIMULATE)
     assert redone.returncode == 0, redone.stderr
-    assert (what in redone.stderr) or (what in redone.stdout)          # one line says why
+    assert "is damaged; recomputing" in redone.stderr
     assert _saved(repo_copy)["results"]["functions"]["sinc5"]["models"]
 
 
-def test_cached_tensors_of_wrong_shape_are_recomputed(tmp_path, capsys):
-    args = SimpleNamespace(out_dir=str(tmp_path), quick=True, force=False, device_resolved=torch.device("cpu"))
-    made = []
-    script = os.path.join(ROOT, "hw1_2_surface.py")
-
-    def compute():
-        made.append(1)
-        return {"w": torch.ones(3, 2)}
-    results.cached_tensors(args, "toy", {"k": 1}, compute, code=script, shapes={"w": (3, 2)})
-    results.cached_tensors(args, "toy", {"k": 1}, compute, code=script, shapes={"w": (3, 2)})
-    assert len(made) == 1 and "reusing" in capsys.readouterr().out
-    (path,) = glob.glob(str(tmp_path / "results" / "quick" / "cache" / "toy-*.pt"))
-    saved = torch.load(path, weights_only=True)
-    saved["tensors"]["w"] = torch.ones(4, 2)                        # same key, wrong shape
-    torch.save(saved, path)
-    again = results.cached_tensors(args, "toy", {"k": 1}, compute, code=script, shapes={"w": (3, 2)})
-    assert again["w"].shape == (3, 2)
-    assert len(made) == 2 and "other names or shapes" in capsys.readouterr().err
+# ---------------------------------------------------------------------------- stored tensors and jobs
+def _args(tmp_path, force=False):
+    return SimpleNamespace(out_dir=str(tmp_path), quick=True, force=force, device_resolved=torch.device("cpu"))
 
 
-def test_force_recomputes_cached_tensors_once_per_make_figures_run(tmp_path, monkeypatch):
-    """Under --force a cache file is recomputed, unless an earlier script of the same run (files
-    written after RUN_STARTED) already did: then it is reused."""
-    args = SimpleNamespace(out_dir=str(tmp_path), quick=True, force=True, device_resolved=torch.device("cpu"))
+def test_cached_values_follow_their_key_and_survive_damage(tmp_path, capsys):
     made = []
 
     def compute():
         made.append(1)
-        return {"w": torch.full((2,), float(len(made)))}
-    monkeypatch.delenv(results.RUN_STARTED, raising=False)
-    results.cached_tensors(args, "toy", {"k": 1}, compute, code=None)            # a plain --force: computes
-    results.cached_tensors(args, "toy", {"k": 1}, compute, code=None)            # and again
-    assert len(made) == 2
-    (path,) = glob.glob(str(tmp_path / "results" / "quick" / "cache" / "toy-*.pt"))
-    written = os.path.getmtime(path)
-    monkeypatch.setenv(results.RUN_STARTED, repr(written + 60))                  # a run that began after it
-    results.cached_tensors(args, "toy", {"k": 1}, compute, code=None)
-    assert len(made) == 3                                                          # recomputed: not this run's
-    monkeypatch.setenv(results.RUN_STARTED, repr(os.path.getmtime(path) - 1))    # written during this run
-    again = results.cached_tensors(args, "toy", {"k": 1}, compute, code=None)
-    assert len(made) == 3 and float(again["w"][0]) == 3.0                          # reused, the latest one
+        return {"w": torch.full((3, 2), float(len(made)))}
+    args = _args(tmp_path)
+    results.cached(args, "toy", {"k": 1}, compute, code="c1")
+    assert float(results.cached(args, "toy", {"k": 1}, compute, code="c1")["w"][0, 0]) == 1 and len(made) == 1
+    results.cached(args, "toy", {"k": 2}, compute, code="c1")      # another config
+    results.cached(args, "toy", {"k": 1}, compute, code="c2")      # another code
+    assert len(made) == 3
+    results.cached(_args(tmp_path, force=True), "toy", {"k": 1}, compute, code="c1")   # --force
+    assert len(made) == 4
+    for path in glob.glob(str(tmp_path / "results" / "quick" / "cache" / "toy-*.pt")):
+        with open(path, "r+b") as f:                               # truncated by a crash
+            f.truncate(10)
+    capsys.readouterr()
+    value = results.cached(args, "toy", {"k": 1}, compute, code="c1")
+    assert len(made) == 5 and value["w"].shape == (3, 2) and "does not load" in capsys.readouterr().err
+
+
+def _square(job):
+    return {"x": job * job}
+
+
+def test_run_jobs_computes_only_the_jobs_not_yet_stored(tmp_path, monkeypatch):
+    """A run killed after some jobs: the next run computes only the others (jobs by name)."""
+    import common.train
+    calls = []
+    real = common.train.run_side_by_side
+
+    def counting(fn, jobs, workers=2, on_done=None):
+        calls.append(list(jobs))
+        return real(fn, jobs, 1, on_done)
+    monkeypatch.setattr(common.train, "run_side_by_side", counting)
+    monkeypatch.setattr(results, "_EXPERIMENT", {"name": "toy", "key": {"config": {"n": 1}, "code": "c"}})
+    args = _args(tmp_path)
+    assert results.run_jobs(args, _square, [2, 3], ["two", "three"], 1) == [{"x": 4}, {"x": 9}]
+    assert results.run_jobs(args, _square, [4, 2, 3], ["four", "two", "three"], 1) == [{"x": 16}, {"x": 4}, {"x": 9}]
+    assert calls == [[2, 3], [4]]                                  # only the new job ran
+    monkeypatch.setattr(results, "_EXPERIMENT", {"name": "toy", "key": {"config": {"n": 2}, "code": "c"}})
+    results.run_jobs(args, _square, [2], ["two"], 1)                # another experiment config: recomputed
+    assert calls[-1] == [2]
+    with pytest.raises(ValueError):
+        results.run_jobs(args, _square, [2, 3], ["same", "same"], 1)
 
 
 # ---------------------------------------------------------------------------- seeds from names

@@ -1,0 +1,347 @@
+"""HW1-1, simulate a function: four ReLU MLPs of ~571 parameters (1, 2, 4 and 8 hidden layers) fit
+sinc5, the square wave sgn_sin5 and the chirp over five seeds each (results/hw1_1_simulate.json),
+at Adam rates chosen by a sweep on two tuning seeds of their own (results/hw1_1_simulate_tune.json).
+
+What the section concludes, and how far the seeds support it: every ordering of two nets on a
+function is judged on the seeds' final losses (common.stats.compare): either the ranges separate
+(every seed of one ends below every seed of the other) or they overlap, and then the report gives
+how many seeds of one lie below the other's best seed / above its worst. On the committed results
+only two of the 18 pairs separate (sinc5: the wide shallow net below the medium and deeper nets);
+the lowest median changes with the function; on the square wave the deeper nets' seeds fall on
+both sides of the shallow net's range. The claim that depth can pay off on the square wave cites
+the slides' argument (the number of linear pieces of a ReLU net can grow exponentially with
+depth but only linearly with width: Montufar et al. 2014, "On the number of linear regions of
+deep neural networks"); the report makes it only when the seeds separate.
+
+Public helpers for other findings (hw1_2_gradnorm compares its sinc5 run with the best net here):
+median_final_loss(R, function, name) and best_net(R, C, function).
+"""
+import numpy as np
+
+from common.claims import ReportError, by, cap, claim, count, fix, listing, num, sci, times
+from common.stats import compare
+
+SOURCES = ["hw1_1_simulate", "hw1_1_simulate_tune"]
+
+FORMULA = {"sinc5": "sin(5πx)/(5πx)", "sgn_sin5": "sgn(sin(5πx))", "chirp": "sin(4πx²)"}
+SQUARE = "sgn_sin5"               # the square wave, whose half-periods the nets must draw
+RIGHT_SIGN = 0.9                  # a half-period is drawn when this share of its points has the right sign
+CLOSE = 1.25                      # a runner-up rate within this factor of the chosen one's score is "close"
+SWEEP_SETTINGS = ("functions", "steps", "points", "seed", "architectures", "target_params", "schedule", "optimizer")
+
+
+# ---------------------------------------------------------------------------- public helpers
+def net_names(C):
+    """The configured nets, shallowest first."""
+    arch = C["hw1_1_simulate"]["architectures"]
+    return sorted(arch, key=arch.get)
+
+
+def model(R, function, name):
+    """The results entry of one net on one function."""
+    return by(R["hw1_1_simulate"]["functions"][function]["models"], "name", name)
+
+
+def final_losses(R, function, name):
+    """The final training MSE of every seed of one net on one function."""
+    return [float(x) for x in model(R, function, name)["final_losses"]]
+
+
+def median_final_loss(R, function, name):
+    """The median over the seeds of one net's final training MSE on one function."""
+    return float(np.median(final_losses(R, function, name)))
+
+
+def best_net(R, C, function):
+    """The name of the net with the lowest median final loss on `function` (ties: the shallower)."""
+    return min(net_names(C), key=lambda name: median_final_loss(R, function, name))
+
+
+def short(name):
+    """'deep (4 hidden)' -> 'deep'."""
+    return name.split(" (")[0]
+
+
+# ---------------------------------------------------------------------------- comparisons
+def versus(x, y):
+    """How the final losses x and y of two nets on one function lie against each other's range
+    (lower is better), from common.stats.compare on log10 losses. Two dicts, for x against y and
+    for y against x: {"below": seeds below every seed of the other, "above": seeds above every
+    seed of the other, "n": seeds, "separated": the ranges do not overlap, "lower": ends below
+    the other on every seed, "p": permutation p of the difference of mean log10 losses}."""
+    lx, ly = np.log10(np.asarray(x, dtype=float)), np.log10(np.asarray(y, dtype=float))
+    up, down = compare(lx, ly), compare(-lx, -ly)
+    x_vs = {"below": down["a_above_b"], "above": up["a_above_b"], "n": up["n_a"]}
+    y_vs = {"below": down["b_above_a"], "above": up["b_above_a"], "n": up["n_b"]}
+    for side in (x_vs, y_vs):
+        side.update(separated=up["separated"], lower=bool(up["separated"] and side["below"] == side["n"]), p=up["p"])
+    return x_vs, y_vs
+
+
+def mse(x):
+    return sci(x) if np.isfinite(x) else "inf"
+
+
+def nets(names):
+    """'the medium and deep nets' without the article: 'medium and deep nets' / 'deep net'."""
+    return listing([short(n) for n in names]) + (" nets" if len(names) > 1 else " net")
+
+
+def half_periods_drawn(prediction, truth):
+    """How many half-periods (maximal runs of one sign of the square wave) a prediction has the
+    right sign on, on at least RIGHT_SIGN of their points."""
+    truth = np.sign(np.asarray(truth, dtype=float))
+    piece = np.concatenate([[0], np.cumsum(np.diff(truth) != 0)])
+    sign = np.sign(np.asarray(prediction, dtype=float))
+    return int(sum(np.mean(sign[piece == k] == truth[piece == k]) >= RIGHT_SIGN for k in range(piece.max() + 1)))
+
+
+# ---------------------------------------------------------------------------- required consistency
+def checks(R, C):
+    """The consistency the section relies on, as required claims (findings() raises when one fails)."""
+    res, cfg = R["hw1_1_simulate"], C["hw1_1_simulate"]
+    tune, tunec = R["hw1_1_simulate_tune"], C["hw1_1_simulate_tune"]
+    sim, arch, names = res["functions"], cfg["architectures"], net_names(C)
+    n_seeds = len(res["seed_names"])
+    complete = list(sim) == cfg["functions"] and all(
+        sorted(m["name"] for m in sim[fn]["models"]) == sorted(arch) for fn in sim)
+    per_seed = complete and res["seed_names"] == cfg["seed_names"] and all(
+        m["seed_names"] == res["seed_names"] and len(m["final_losses"]) == m["final_loss"]["n"] == n_seeds
+        for fn in sim for m in sim[fn]["models"])
+    same_settings = all(tunec.get(k) == cfg.get(k) for k in SWEEP_SETTINGS)
+    rates = {n: tune["architectures"][n]["chosen_lr"] for n in names if n in tune["architectures"]}
+    used = complete and len(rates) == len(names) and all(
+        model(R, fn, n)["lr"] == cfg["learning_rates"][n] == rates[n] for fn in sim for n in names)
+    lowest = all(tune["architectures"][n]["chosen_lr"] == min(tune["architectures"][n]["rates"],
+                                                              key=lambda row: row["score"])["lr"]
+                 for n in tune["architectures"])
+    return {
+        "complete": claim(complete, "the results hold every configured model and function",
+                          functions=list(sim), configured=cfg["functions"]),
+        "per_seed": claim(per_seed, "every (model, function) has one final loss per configured seed",
+                          seed_names=res["seed_names"], configured=cfg["seed_names"]),
+        "sweep_settings": claim(same_settings, "the sweep used the settings of the reported runs",
+                                differ=[k for k in SWEEP_SETTINGS if tunec.get(k) != cfg.get(k)]),
+        "rates_used": claim(used, "the reported runs use the rates the sweep chose", chosen=rates,
+                            configured=cfg["learning_rates"]),
+        "chosen_lowest": claim(lowest, "each chosen rate has the lowest score of its sweep", chosen=rates),
+    }
+
+
+def require(found):
+    for name, c in found.items():
+        if not c.holds:
+            raise ReportError(f"claim no longer holds: {c.phrasings[True]!r} ({name}; evidence {c.evidence})")
+
+
+# ---------------------------------------------------------------------------- findings
+def findings(R, C, P, T):
+    checked = checks(R, C)
+    require(checked)
+    res, cfg = R["hw1_1_simulate"], C["hw1_1_simulate"]
+    tune, tunec = R["hw1_1_simulate_tune"], C["hw1_1_simulate_tune"]
+    sim, names = res["functions"], net_names(C)
+    functions = list(sim)
+    n_seeds = len(res["seed_names"])
+    shallow, deeper = names[0], names[1:]
+    fl = {(fn, n): final_losses(R, fn, n) for fn in functions for n in names}
+    med = {(fn, n): median_final_loss(R, fn, n) for fn in functions for n in names}
+    vs = {}
+    for fn in functions:
+        for i, a in enumerate(names):
+            for b in names[i + 1:]:
+                vs[fn, a, b], vs[fn, b, a] = versus(fl[fn, a], fl[fn, b])
+
+    def rng(fn, n):
+        return f"[{mse(min(fl[fn, n]))}, {mse(max(fl[fn, n]))}]"
+
+    def ranked(fn):
+        return sorted(names, key=lambda n: med[fn, n])
+
+    def beaten_by(fn, a):                     # the nets a ends below on every seed
+        return [o for o in names if o != a and vs[fn, a, o]["lower"]]
+
+    def overlaps(fn, a):
+        return [o for o in names if o != a and not vs[fn, a, o]["separated"]]
+
+    # models, functions, settings
+    any_fn = functions[0]
+    models_table = {
+        "header": ["model", "layers", "params",
+                   f"{cap(cfg['optimizer'])} lr ({cfg['schedule']} schedule; from the sweep below)"],
+        "rows": [[n, "-".join(map(str, [1, *model(R, any_fn, n)["widths"], 1])), num(model(R, any_fn, n)["params"]),
+                  sci(cfg["learning_rates"][n], 1)] for n in names]}
+    params = [model(R, fn, n)["params"] for fn in functions for n in names]
+    xs = res["x_plot"]
+
+    # the learning-rate sweep
+    grid, sweep = tune["lr_grid"], tune["architectures"]
+    chosen = {n: sweep[n]["chosen_lr"] for n in names}
+
+    def score(n, lr):
+        return by(sweep[n]["rates"], "lr", lr)["score"]
+
+    def runner_up(n):
+        scores = sorted(r["score"] for r in sweep[n]["rates"])
+        return scores[1] / scores[0]
+    edge = [n for n in names if chosen[n] in (min(grid), max(grid))]
+    close = [n for n in names if runner_up(n) < CLOSE]
+    tuning_counts = {n: sorted({len(v) for lr in grid for v in by(sweep[n]["rates"], "lr", lr)["final_loss"].values()})
+                     for n in names}
+    sweep_table = {
+        "header": ["model", *[f"lr {sci(lr, 1)}" for lr in grid], "tuning seeds per function"],
+        "rows": [[short(n), *[f"**{mse(score(n, lr))}**" if lr == chosen[n] else mse(score(n, lr)) for lr in grid],
+                  "-".join(map(str, sorted({tuning_counts[n][0], tuning_counts[n][-1]})))] for n in names]}
+    shared = sorted(set(tune["seeds"]) & set(res["seeds"]))
+    shared_names = sorted(set(tune["seed_names"]) & set(res["seed_names"]))
+
+    # final losses
+    sep_best = {fn: [n for n in names if len(beaten_by(fn, n)) == len(names) - 1] for fn in functions}
+    final_table = {
+        "header": ["function", *map(short, names)],
+        "rows": [[fn, *[(f"**{mse(med[fn, n])} {rng(fn, n)}**" if n in sep_best[fn] else f"{mse(med[fn, n])} {rng(fn, n)}")
+                        for n in names]] for fn in functions]}
+    median_run_exact = all(
+        model(R, fn, n)["final_losses"][model(R, fn, n)["seed_names"].index(model(R, fn, n)["median_seed"])] == med[fn, n]
+        for fn in functions for n in names)
+
+    return {
+        "checks": checked,
+        "n_models": len(names),
+        "params_low": min(params), "params_high": max(params), "target_params": cfg["target_params"],
+        "models_table": models_table,
+        "functions_text": listing([f"{fn} = {FORMULA[fn]}" for fn in functions]),
+        "points": cfg["points"], "interval": f"[{min(xs):g}, {max(xs):g}]",
+        "optimizer": cap(cfg["optimizer"]), "steps": cfg["steps"],
+        "n_seeds": n_seeds, "seed_names": res["seed_names"], "base_seed": cfg["seed"],
+        "sweep": {
+            "seed_names": tune["seed_names"], "optimizer": cap(tunec["optimizer"]),
+            "grid": "{" + ", ".join(sci(lr, 1) for lr in grid) + "}",
+            "n_functions": len(tune["functions"]),
+            "table": sweep_table,
+            "disjoint": claim(not shared and not shared_names,
+                              f"disjoint from the reported ones: the {num(len(tune['seeds']))} initializations of the "
+                              f"sweep share none with the {num(len(res['seeds']))} reported ones",
+                              shared=shared, shared_names=shared_names),
+            "edge": claim(edge, f"The chosen rate is at an end of the grid for the {nets(edge)} "
+                                f"({', '.join(f'{short(n)} {sci(chosen[n], 1)}' for n in edge)}): a rate outside it "
+                                "might score lower.", "Every chosen rate lies inside the grid.",
+                          chosen=chosen, grid=grid),
+            "runner_up": listing([f"{fix(runner_up(n), 1)}x ({short(n)})" for n in names]),
+            "close": claim(close, f"; for the {nets(close)} the two are within {pct_over(CLOSE)}", "",
+                           runner_up={n: runner_up(n) for n in names}, within=CLOSE),
+        },
+        "final_table": final_table,
+        "separated_best": claim(any(sep_best.values()), "; in bold, a net that ends below every other net on every seed",
+                                " (no net ends below every other net on every seed of a function)", best=sep_best),
+        "median_run": claim(median_run_exact, "the run whose final loss is the median", "the run nearest the median final loss",
+                            median_seeds={f"{fn}/{n}": model(R, fn, n)["median_seed"] for fn in functions for n in names}),
+        "square": square_wave(R, names, fl, med, vs, rng, beaten_by, overlaps, n_seeds) if SQUARE in sim else None,
+        "sinc5": top_line("sinc5", names, fl, med, vs, rng, ranked, beaten_by, overlaps) if "sinc5" in sim else None,
+        "chirp": top_line("chirp", names, fl, med, vs, rng, ranked, beaten_by, overlaps) if "chirp" in sim else None,
+        "pairs": pairs(functions, names, med, vs, beaten_by, n_seeds),
+        "best": {fn: short(best_net(R, C, fn)) for fn in functions},
+        "shallow": short(shallow), "deeper": [short(n) for n in deeper],
+    }
+
+
+def pct_over(factor):
+    """1.25 -> '25%'."""
+    return f"{round(100 * (factor - 1))}%"
+
+
+def square_wave(R, names, fl, med, vs, rng, beaten_by, overlaps, n_seeds):
+    """Depth on the square wave: do the deeper nets end below the shallow one on every seed, where
+    do their seeds lie against its range, and how many half-periods does each net draw."""
+    sq, shallow, deeper = SQUARE, names[0], names[1:]
+    deeper_wins = [n for n in deeper if vs[sq, n, shallow]["lower"]]
+    wins_shallow = beaten_by(sq, shallow)
+    overlapping = overlaps(sq, shallow)
+    best = min(names, key=lambda n: med[sq, n])
+    sides = {short(n): (vs[sq, n, shallow]["below"], vs[sq, n, shallow]["above"]) for n in deeper}
+    both_sides = all(b > 0 and a > 0 and a + b == n_seeds for b, a in sides.values())
+    spread = max(fl[sq, shallow]) / min(fl[sq, shallow])
+    counts = listing([f"{short(n)} {b}/{a}" for n, (b, a) in zip(deeper, sides.values())])
+    truth = R["hw1_1_simulate"]["functions"][sq]["truth"]
+    pieces = half_periods_drawn(truth, truth)
+    drawn = {n: [half_periods_drawn(p, truth) for p in model(R, sq, n)["predictions"]] for n in names}
+    missing = [n for n in names if min(drawn[n]) < pieces]
+    return {
+        "name": sq,
+        "depth_pays": claim(
+            deeper_wins,
+            f"Depth pays off on the square wave {sq}: every seed of the {nets(deeper_wins)} ends below every seed of the "
+            f"{short(shallow)} one ({', '.join(short(n) + ' ' + rng(sq, n) for n in deeper_wins)}, against "
+            f"{rng(sq, shallow)}); a ReLU net's number of linear pieces can grow exponentially with depth but only "
+            "linearly with width",
+            f"On the square wave {sq} no deeper net fits better than the {short(shallow)} one on every seed",
+            deeper_wins=deeper_wins, sides=sides),
+        "shallow_wins": claim(wins_shallow, f"; the {short(shallow)} net ends below every seed of the {nets(wins_shallow)}",
+                              "", beaten=wins_shallow),
+        "overlap": claim(overlapping, f"; the ranges of the {nets(overlapping)} overlap its range {rng(sq, shallow)}", "",
+                         overlapping=overlapping),
+        "median": claim(best != names[0],
+                        f", although the {short(best)} net has the lowest median ({mse(med[sq, best])}, "
+                        f"{times(med[sq, shallow], med[sq, best])}x below the {short(shallow)} net's {mse(med[sq, shallow])})",
+                        f", and its median is the lowest ({mse(med[sq, shallow])})",
+                        medians={short(n): med[sq, n] for n in names}),
+        "both_sides": claim(
+            both_sides,
+            f"Every deeper net has seeds on both sides of the {short(shallow)} net's range and none inside it (below its "
+            f"best seed / above its worst: {counts}, of {n_seeds}), while the {short(shallow)} net's own seeds lie within "
+            f"a factor {fix(spread, 1)} of each other: at this size depth makes the fit of the square wave a matter of "
+            "the seed.",
+            f"Seeds of the deeper nets below the {short(shallow)} net's best seed / above its worst: {counts}, of "
+            f"{n_seeds}; the {short(shallow)} net's own seeds lie within a factor {fix(spread, 1)} of each other.",
+            sides=sides, spread=spread),
+        "pieces": pieces, "right_sign": RIGHT_SIGN,
+        "drawn": listing([f"{short(n)} {'-'.join(map(str, sorted({min(drawn[n]), max(drawn[n])})))}" for n in names]),
+        "missing": claim(missing, f"; on some seeds the {nets(missing)} miss whole half-periods, not just the sharpness "
+                                  "of the jumps",
+                         ": every net has the right sign everywhere on every seed; they differ in how sharp their jumps are",
+                         drawn=drawn, pieces=pieces),
+    }
+
+
+def top_line(fn, names, fl, med, vs, rng, ranked, beaten_by, overlaps):
+    """The net with the lowest median on fn, and how far the seeds support its lead."""
+    order = ranked(fn)
+    top, rest = order[0], order[1:]
+    name = f"wide {short(top)}" if top == names[0] else short(top)
+    closest = min(rest, key=lambda o: min(fl[fn, o]))
+    beaten, overlapping = beaten_by(fn, top), overlaps(fn, top)
+
+    def against(o):
+        c = vs[fn, o, top]
+        return (f"{short(o)} {rng(fn, o)}: {c['above']} of {c['n']} seeds above the {short(top)} net's worst, "
+                f"{c['below']} below its best")
+    overlap_text = (f"the {name} net has the lowest median ({mse(med[fn, top])}, {times(med[fn, order[1]], med[fn, top])}x "
+                    f"below the next median, the {short(order[1])} net's)"
+                    + (f" and every one of its seeds ends below every seed of the {nets(beaten)}" if beaten else "")
+                    + f", but its range {rng(fn, top)} overlaps that of the {nets(overlapping)} "
+                      f"({'; '.join(against(o) for o in overlapping)})")
+    return claim(not overlapping,
+                 f"the {name} net is the best on every seed: its worst seed ({mse(max(fl[fn, top]))}) ends below the "
+                 f"best seed of every other net (the closest, the {short(closest)} net's, {mse(min(fl[fn, closest]))})",
+                 overlap_text, top=top, medians={short(n): med[fn, n] for n in names},
+                 versus={short(o): vs[fn, o, top] for o in rest})
+
+
+def pairs(functions, names, med, vs, beaten_by, n_seeds):
+    """Every pair of nets on every function: in how many do the seed ranges separate."""
+    all_pairs = [(fn, a, b) for fn in functions for i, a in enumerate(names) for b in names[i + 1:]]
+    split = [f"on {fn} the {short(a)} net ends below the {nets(beaten_by(fn, a))}"
+             for fn in functions for a in names if beaten_by(fn, a)]
+    n_split = sum(vs[fn, a, b]["separated"] for fn, a, b in all_pairs)
+    bests = {fn: min(names, key=lambda n: med[fn, n]) for fn in functions}
+    return {
+        "n": len(all_pairs), "per_function": len(all_pairs) // len(functions), "separated": n_split,
+        "best_varies": claim(len(set(bests.values())) > 1, "No depth has the lowest median on every function",
+                             f"The {short(next(iter(bests.values())))} net has the lowest median on every function",
+                             best={fn: short(n) for fn, n in bests.items()}),
+        "split": claim(split, ": " + "; ".join(split) + " on every seed", "", separated=n_split),
+        "rest_overlap": claim(n_split < len(all_pairs),
+                              f"For every {'other ' if n_split else ''}pair the two ranges overlap, so {count(n_seeds)} "
+                              "seeds do not rank them: the order of their medians could change with other seeds.", "",
+                              separated=n_split, pairs=len(all_pairs)),
+    }

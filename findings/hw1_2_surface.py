@@ -1,0 +1,104 @@
+"""HW1-2 bonus "Error surface": the loss on two planes through a trained MNIST net.
+
+From results/hw1_2_surface.json (one trained DNN; the training loss over a grid of a plane of two
+random filter-normalized directions, Li et al. 2018, and of the plane of the top two PCA directions
+of its trajectory, Li et al. 2018 Sec. 7; and the loss on circles of equal Euclidean radius in both
+planes). Conclusions:
+  - along random filter-normalized directions the minimum is a single bowl (one local minimum on
+    the grid);
+  - the trajectory is dominated by its first PCA direction, and its path bends (its first epoch
+    heads away from where the final weights then lie);
+  - at equal Euclidean distance the random plane is higher at every radius (one random plane and
+    one net: the statement is about this plane; the 16 directions of each circle give the spread,
+    and their ranges overlap at most radii).
+"""
+import numpy as np
+
+from common.claims import choose, claim, count, fix
+
+SOURCES = ["hw1_2_surface"]
+BENT = 30          # degrees between the first epoch's move and the rest of the path beyond which it "bends"
+
+
+def local_minima(grid):
+    """Grid points no higher than each of their (up to 8) neighbours."""
+    g = np.asarray(grid, dtype=float)
+    return sum(int(g[i, j] == g[max(0, i - 1):i + 2, max(0, j - 1):j + 2].min())
+               for i in range(g.shape[0]) for j in range(g.shape[1]))
+
+
+def bend_degrees(path):
+    """Angle between the first move of a path and the straight line from its second point to its end."""
+    path = np.asarray(path, dtype=float)
+    first, rest = path[1] - path[0], path[-1] - path[1]
+    cosine = np.dot(first, rest) / np.linalg.norm(first) / np.linalg.norm(rest)
+    return float(np.degrees(np.arccos(np.clip(cosine, -1, 1))))
+
+
+def findings(R, C, P, T):
+    sf, config = R["hw1_2_surface"], C["hw1_2_surface"]
+    grid_random = np.asarray(sf["random"]["loss"], dtype=float)
+    grid_pca = np.asarray(sf["pca"]["loss"], dtype=float)
+    centre = sf["grid"] // 2
+    corners = [float(grid_random[i, j]) for i in (0, -1) for j in (0, -1)]
+    minima = local_minima(grid_random)
+    lowest = np.unravel_index(int(np.argmin(grid_random)), grid_random.shape)
+    steps_off = int(max(abs(lowest[0] - centre), abs(lowest[1] - centre)))
+    bend = bend_degrees(sf["pca"]["path"])
+    start = np.asarray(sf["pca"]["path"][0], dtype=float)
+    in_plane = float(np.linalg.norm(start) / sf["pca"]["path_distance"][0])
+
+    equal = sf["equal_distance"]
+    rnd, pca = equal["random"], equal["pca"]
+    radii = range(1, len(equal["radius"]))                      # radius 0 is θ* itself in both
+    higher = sum(rnd["mean"][k] > pca["mean"][k] for k in radii)
+    lower = sum(rnd["mean"][k] < pca["mean"][k] for k in radii)
+    n = len(radii)
+    separated = sum(rnd["min"][k] > pca["max"][k] or rnd["max"][k] < pca["min"][k] for k in radii)
+    outcome = "random higher" if higher == n else "random lower" if lower == n else "mixed"
+    half = (len(equal["radius"]) - 1) // 2
+    return {
+        "model": sf["model"], "lr": config["lr"], "batch": config["batch"], "epochs": config["epochs"],
+        "final_train_loss": sf["final_train_loss"], "final_test_acc": sf["final_test_acc"],
+        "eval_examples": sf["eval_examples"], "grid": sf["grid"], "span": f"{config['span']:g}",
+        "local_minima": minima,
+        "single_bowl": claim(minima == 1, "a single bowl", "not a single bowl", local_minima=minima),
+        "no_other_basin": claim(minima == 1, f", so no other basin appears within ±{config['span']:g} filter-norm",
+                                "", local_minima=minima),
+        "centre_loss": float(grid_random[centre, centre]), "lowest_loss": float(grid_random.min()),
+        "centre_lowest": claim(steps_off == 0, "the grid's lowest value",
+                               f"the grid's lowest value is {fix(grid_random.min())}, "
+                               f"{count(steps_off, 'grid step')} away",
+                               steps_off=steps_off, lowest=float(grid_random.min())),
+        "highest_corner": max(corners),
+        "explained": [float(v) for v in sf["pca"]["explained_variance_ratio"]],
+        "bend_degrees": bend,
+        "bends": claim(bend > BENT, f"bends: its first epoch heads {fix(bend, 0)}° away from the direction in which "
+                                    "θ* then lies",
+                       f"is nearly straight: its first epoch heads within {fix(bend, 0)}° of the direction in "
+                       "which θ* then lies", degrees=bend, threshold=BENT),
+        "pca_min": float(grid_pca.min()), "pca_max": float(grid_pca.max()),
+        "random_min": float(grid_random.min()),
+        "angles": equal["angles"], "reach": equal["reach"], "radii": n,
+        "half_random": rnd["mean"][half], "half_pca": pca["mean"][half],
+        "full_random": rnd["mean"][-1], "full_pca": pca["mean"][-1],
+        "start_loss": sf["pca"]["path_loss"][0], "start_in_plane": in_plane,
+        "higher_radii": higher, "separated_radii": separated,
+        "random_higher": choose(outcome, {
+            "random higher": "is higher in the random plane at every radius",
+            "random lower": "is lower in the random plane at every radius",
+            "mixed": f"is not higher in one plane at every radius (higher in the random plane at {higher} "
+                     f"of {n} radii)"}, higher=higher, lower=lower, radii=n),
+        "separation": choose("all" if separated == n else "none" if separated == 0 else "some", {
+            "all": f"the losses of the {equal['angles']} directions of the two circles do not overlap at any radius",
+            "some": f"the losses of the {equal['angles']} directions of the two circles overlap at {n - separated} "
+                    f"of the {n} radii",
+            "none": f"the losses of the {equal['angles']} directions of the two circles overlap at every radius"},
+            separated=separated, radii=n),
+        "flatter": choose(outcome, {
+            "random higher": "So, in the same units and on average over each circle, the plane the optimizer "
+                             "travelled is flatter than this random plane (a single draw of two directions)",
+            "random lower": "So, in the same units and on average over each circle, this random plane (a single "
+                            "draw of two directions) is flatter than the plane the optimizer travelled",
+            "mixed": "In the same units neither plane is flatter at every distance"}, higher=higher, radii=n),
+    }

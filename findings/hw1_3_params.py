@@ -1,0 +1,226 @@
+"""HW1-3 "Number of parameters vs generalization": what the width sweep shows.
+
+From results/hw1_3_params_mnist.json (MLPs of one shape, two hidden layers of width w over 2+
+decades of parameter count, several seeds per width, final loss and accuracy on the full training
+and test sets). Every ordering between widths is decided on the per-seed values (results
+models[i].runs): trends over the widths are stats.level_trend (Spearman rho of width against the
+mean over seeds, its interval from resampling each width's seeds, the steps where the means move
+against the trend, the steps whose seeds separate), and pairwise orderings are stats.compare
+(separated or overlapping, how many seeds of one lie above every seed of the other).
+
+The section concludes that
+  - test accuracy rises with width; the seeds separate the small widths but overlap at several
+    steps among the large ones, and the best mean (the widest net at present) is not separated
+    from the runner-up;
+  - a seed that ends at chance level (a collapsed run, at present one seed of w = 2) is named;
+  - the training loss falls with width up to its lowest mean and the generalization gap in loss
+    (test − train, per seed) grows with size, yet no width's test accuracy lies above every seed
+    of the largest net: the biggest models do not overfit in the classical sense, as the course
+    slides expect (and as Neyshabur et al. 2015, "In search of the real inductive bias", observed
+    for growing hidden layers);
+  - the differences between the largest nets are within the seed-to-seed spread.
+The shape (inputs-w-...-w-outputs) is read from the parameter counts, which are a quadratic in w.
+"""
+import numpy as np
+
+from common import stats
+from common.claims import ReportError, cap, choose, claim, count, fix, listing, num, pct, span
+from findings.hw1_3_random_labels import level_findings
+
+SOURCES = ["hw1_3_params_mnist"]
+TOP = 5                    # the widths with the highest mean test accuracy compared at the end
+COLLAPSED = 1.5            # a seed whose test accuracy is below this / classes has collapsed to chance
+
+
+def shape_of(models):
+    """(inputs, hidden layers, outputs) of MLPs inputs-w-...-w-outputs whose parameter counts
+    (d - 1) w^2 + (inputs + d + outputs) w + outputs the models' widths and counts fit exactly;
+    None when no such shape fits every model."""
+    widths = np.array([m["width"] for m in models], dtype=float)
+    counts = np.array([m["params"] for m in models], dtype=float)
+    if len(set(widths)) < 3:
+        return None
+    a, b, c = (int(round(x)) for x in np.polyfit(widths, counts, 2))
+    depth, outputs = a + 1, c
+    inputs = b - depth - outputs
+    fits = all(m["params"] == a * m["width"] ** 2 + b * m["width"] + c for m in models)
+    return (inputs, depth, outputs) if fits and depth >= 1 and inputs >= 1 and outputs >= 1 else None
+
+
+def findings(R, C, P, T):
+    res, config = R["hw1_3_params_mnist"], C["hw1_3_params_mnist"]
+    pm = sorted(res["models"], key=lambda m: m["params"])
+    if len(pm) < 3:
+        raise ReportError("hw1_3_params_mnist holds fewer than three widths")
+    shape = shape_of(pm)
+    inputs, depth, classes = shape if shape else (None, None, 10)
+    seeds = res["seeds"]
+    widths = [m["width"] for m in pm]
+    complete = (sorted(widths) == sorted(config["widths"])
+                and all(sorted(r["seed"] for r in m["runs"]) == sorted(config["seeds"]) for m in pm))
+
+    def per_seed(key):
+        return [[r[key] for r in m["runs"]] for m in pm]
+    acc, train_loss, test_loss = per_seed("test_acc"), per_seed("train_loss"), per_seed("test_loss")
+    gaps = [[r["test_loss"] - r["train_loss"] for r in m["runs"]] for m in pm]
+    mean = {key: [float(np.mean(v)) for v in values]
+            for key, values in (("acc", acc), ("train", train_loss), ("test", test_loss), ("gap", gaps))}
+    names = [str(w) for w in widths]
+
+    def trend(values, verbs):
+        return level_findings(widths, values, names, "widths", verbs, prefix="w = ")
+
+    # collapsed seeds
+    threshold = COLLAPSED / classes
+    collapsed = [(m, r) for m in pm for r in m["runs"] if r["test_acc"] < threshold]
+    collapsed_text = listing([
+        f"{r['seed']} of w = {m['width']} ends at {pct(r['test_acc'], 2)} test accuracy with a training loss of "
+        f"{fix(r['train_loss'], 3)} (ln {classes} = {fix(np.log(classes), 3)} is that of a uniform guess), "
+        f"where the other seeds of w = {m['width']} reach {span([o['test_acc'] for o in m['runs'] if o is not r], pct)}"
+        for m, r in collapsed])
+
+    # the best mean test accuracy, the runner-up, the wider nets
+    order = np.argsort(mean["acc"], kind="stable")
+    best, runner = int(order[-1]), int(order[-2])
+    widest = len(pm) - 1
+    bw, rw = pm[best]["width"], pm[runner]["width"]
+    vs_runner = stats.compare(acc[best], acc[runner])
+    n = len(acc[best])
+    wider = list(range(best + 1, len(pm)))
+    below_best = [i for i in wider if stats.separated(acc[best], acc[i], lower_is_better=False)]
+    drop = max([mean["acc"][best] - mean["acc"][i] for i in wider], default=0.0)
+    above_widest = [pm[i]["width"] for i in range(widest)
+                    if stats.separated(acc[i], acc[widest], lower_is_better=False)]
+    best_outcome = "widest" if not wider else "falls" if below_best else "saturates"
+
+    # losses
+    low_train, low_test = int(np.argmin(mean["train"])), int(np.argmin(mean["test"]))
+    test_order = np.argsort(mean["test"], kind="stable")
+    test_runner = int(test_order[1])
+    vs_test_runner = stats.compare(test_loss[test_runner], test_loss[low_test])
+    half = len(pm) // 2
+    small_gaps = [g for values in gaps[:half] for g in values]
+    big_gaps = [g for values in gaps[half:] for g in values]
+    halves = stats.compare(big_gaps, small_gaps)
+
+    # the widest against the next narrower
+    nxt = widest - 1
+    ww, nw = pm[widest]["width"], pm[nxt]["width"]
+    train_vs, test_vs = (stats.compare(train_loss[widest], train_loss[nxt]),
+                         stats.compare(test_loss[widest], test_loss[nxt]))
+    both_higher = train_vs["larger"] == "a" and test_vs["larger"] == "a"
+    n_sep = train_vs["separated"] + test_vs["separated"]
+    widest_outcome = ("not_worse" if not both_higher else "both_separated" if n_sep == 2
+                      else "one_separated" if n_sep == 1 else "overlapping")
+    means_text = (f"{fix(mean['train'][widest])} / {fix(mean['test'][widest])} vs {fix(mean['train'][nxt])} / "
+                  f"{fix(mean['test'][nxt])}, means")
+    counts_text = (f"{train_vs['a_above_b']} of {n} w = {ww} seeds lie above every w = {nw} seed in training loss, "
+                   f"{test_vs['a_above_b']} of {n} in test loss")
+
+    # the top widths
+    top = sorted(int(i) for i in order[-TOP:])
+    top_steps = [(top[j], top[j + 1]) for j in range(len(top) - 1)]
+    top_names = [f"w = {pm[i]['width']} → {pm[j]['width']}" for i, j in top_steps]
+    top_sep = [stats.compare(acc[j], acc[i])["separated"] for i, j in top_steps]
+    k_top = sum(top_sep)
+    top_means = [mean["acc"][i] for i in top]
+
+    return {
+        # settings
+        "models": len(pm), "dataset": res.get("dataset", config.get("dataset", "mnist")).upper(),
+        "shape": claim(shape is not None,
+                       "-".join([str(inputs), *["w"] * depth, str(classes)]) if shape else "",
+                       widths=widths, params=[m["params"] for m in pm]),
+        "width_set": "{" + ", ".join(names) + "}",
+        "params_min": pm[0]["params"], "params_max": pm[-1]["params"],
+        "decades": float(np.log10(pm[-1]["params"] / pm[0]["params"])),
+        "lr": config["lr"], "batch": config["batch"], "epochs": config["epochs"], "seeds": len(seeds),
+        "complete": claim(complete, "every configured width has one run per configured seed",
+                          widths=widths, configured=config["widths"], seeds=config["seeds"]),
+        # test accuracy
+        "acc_trend": trend(acc, {"rises": "rises with width", "falls": "falls with width",
+                                 "unclear": "shows no clear trend with width"}),
+        "smallest": {"width": widths[0], "test_acc": mean["acc"][0]},
+        "widest": {"width": ww, "test_acc": mean["acc"][widest], "params": pm[widest]["params"]},
+        "collapsed": claim(
+            bool(collapsed),
+            f"{cap(count(len(collapsed), 'seed'))} collapsed to chance level (test accuracy under "
+            f"{pct(threshold, 0)}): {collapsed_text}; the mean of that width averages a failed run with the others",
+            f"No seed collapsed to chance level: every test accuracy is above {pct(threshold, 0)}",
+            seeds=[(m["width"], r["seed"], r["test_acc"], r["train_loss"]) for m, r in collapsed], threshold=threshold),
+        "best": choose(best_outcome, {
+            "widest": f"The highest mean test accuracy is the widest net's, {pct(mean['acc'][best], 2)} at w = {bw} "
+                      f"({num(pm[best]['params'])} params)",
+            "saturates": f"The highest mean test accuracy is {pct(mean['acc'][best], 2)} at w = {bw} "
+                         f"({num(pm[best]['params'])} params), and it then saturates: the seeds of every wider "
+                         f"net overlap its own (their means are up to {fix(100 * drop, 1)} points lower)",
+            "falls": f"The highest mean test accuracy is {pct(mean['acc'][best], 2)} at w = {bw} "
+                     f"({num(pm[best]['params'])} params), and it then falls: every seed of w = "
+                     f"{listing([pm[i]['width'] for i in below_best])} lies below every seed of w = {bw} "
+                     f"(means up to {fix(100 * drop, 1)} points lower)"},
+            best=bw, wider_separated_below=[pm[i]["width"] for i in below_best], drop=drop),
+        "best_vs_runner_up": claim(
+            vs_runner["separated"],
+            f"and every one of its seeds lies above every seed of the runner-up, w = {rw} "
+            f"({pct(mean['acc'][runner], 2)}; permutation p = {fix(vs_runner['p'], 2)})",
+            f"but its seeds overlap those of the runner-up, w = {rw} ({pct(mean['acc'][runner], 2)}): "
+            f"{vs_runner['a_above_b']} of {n} w = {bw} seeds lie above every w = {rw} seed and "
+            f"{vs_runner['b_above_a']} of {n} the reverse (permutation p = {fix(vs_runner['p'], 2)}), so the "
+            "seeds do not rank them",
+            best=acc[best], runner_up=acc[runner], **vs_runner),
+        # losses
+        "train_trend": trend(train_loss, {"rises": "rises with width", "falls": "falls with width",
+                                          "unclear": "shows no clear trend with width"}),
+        "lowest_train": {"width": widths[low_train], "loss": mean["train"][low_train]},
+        "lowest_test": {"width": widths[low_test], "loss": mean["test"][low_test]},
+        "lowest_test_vs_runner_up": claim(
+            vs_test_runner["separated"],
+            f"every seed of it below every seed of the runner-up, w = {widths[test_runner]} "
+            f"({fix(mean['test'][test_runner], 3)})",
+            f"its seeds overlapping those of the runner-up, w = {widths[test_runner]} "
+            f"({fix(mean['test'][test_runner], 3)}; {vs_test_runner['a_above_b']} of {n} w = "
+            f"{widths[test_runner]} seeds above every w = {widths[low_test]} seed)",
+            lowest=test_loss[low_test], runner_up=test_loss[test_runner], **vs_test_runner),
+        "gap_trend": trend(gaps, {"rises": "grows with size", "falls": "shrinks with size",
+                                  "unclear": "does not change consistently with size"}),
+        "gap_halves": claim(
+            halves["separated"] and halves["larger"] == "a",
+            f"every seed of the {count(len(pm) - half)} largest widths has a larger gap ({span(big_gaps)}) than "
+            f"every seed of the {count(half)} smallest ({span(small_gaps)})",
+            f"the gaps of the {count(len(pm) - half)} largest widths ({span(big_gaps)}) and of the "
+            f"{count(half)} smallest ({span(small_gaps)}) overlap: {halves['a_above_b']} of {len(big_gaps)} "
+            "seeds of the largest lie above every seed of the smallest",
+            big=big_gaps, small=small_gaps, **halves),
+        "no_classical_overfit": claim(
+            not above_widest,
+            f"but the growing gap does not cost test accuracy: no width has every seed above every seed of the "
+            f"largest net (w = {ww}), so the biggest models do not overfit in the classical sense, as the "
+            "slides expect",
+            f"and the largest net (w = {ww}) overfits in the classical sense: every seed of w = "
+            f"{listing(above_widest)} has a higher test accuracy than every seed of it",
+            widths_above_widest=above_widest),
+        "widest_vs_next": choose(widest_outcome, {
+            "both_separated": f"The largest net (w = {ww}) ends worse than w = {nw} in both train and test loss "
+                              f"({means_text}; every seed of it above every seed of w = {nw} in both) after the "
+                              f"same {config['epochs']} epochs. ",
+            "one_separated": f"The largest net (w = {ww}) ends with higher mean train and test losses than w = {nw} "
+                             f"({means_text}) after the same {config['epochs']} epochs, but its seeds separate in "
+                             f"only one of the two ({counts_text}). ",
+            "overlapping": f"The largest net (w = {ww}) ends with higher mean train and test losses than w = {nw} "
+                           f"({means_text}) after the same {config['epochs']} epochs, but the seeds overlap in "
+                           f"both ({counts_text}). ",
+            "not_worse": ""},
+            train=train_vs, test=test_vs),
+        "top": {"count": len(top), "points": 100 * (max(top_means) - min(top_means)),
+                "low": min(top_means), "high": max(top_means),
+                "best_min": min(acc[best]), "best_max": max(acc[best])},
+        "top_ranked": choose("all" if k_top == len(top_steps) else "none" if k_top == 0 else "some", {
+            "all": "and the seeds rank them: the seeds of successive ones (by width) separate at every step",
+            "some": f"and the seeds rank them only in part: successive ones (by width) separate at "
+                    f"{count(k_top)} of their {count(len(top_steps))} steps "
+                    f"({listing([s for s, sep in zip(top_names, top_sep) if sep])}) and overlap at "
+                    f"{listing([s for s, sep in zip(top_names, top_sep) if not sep])}",
+            "none": "and the seeds do not rank them: successive ones (by width) overlap at every step"},
+            steps=top_names, separated=top_sep),
+        "std_points": span([100 * float(stats.mean_std(v)[1]) for v in acc], lambda x: fix(x, 2)),
+    }

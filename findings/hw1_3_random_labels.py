@@ -1,0 +1,278 @@
+"""HW1-3 "Can a network fit random labels?": what the random-label run and its controls show.
+
+From results/hw1_3_random_labels.json (one headline run of an MLP on MNIST with all 60,000
+training labels permuted, trained until 99% training accuracy; controls on 10,000 images with a
+share of the labels corrupted, several seeds per level), compared with the true-label MLP of the
+same width in results/hw1_3_params_mnist.json (its depth read from the parameter counts, the input
+and output sizes from results/hw1_3_interp.json).
+
+The section concludes, as Zhang et al. (2017, "Understanding deep learning requires rethinking
+generalization", Fig. 1) found, that
+  - the network memorizes the random labels (the headline run, one seed) while its test accuracy
+    stays at chance and its test loss grows far above that of a uniform guess;
+  - fitting noise takes many more epochs than fitting the true labels;
+  - in the controls every seed of every level is fitted, the epochs needed rise with the share of
+    corrupted labels and the test accuracy on the true labels falls with it: each ordering over
+    levels is a stats.level_trend (Spearman rho of level against the mean over seeds, its interval
+    from resampling each level's seeds, the steps where the means move against the trend, and the
+    steps whose seeds separate).
+The corruption rule is read from the results ("corruption" in results or config: "another" moves
+each corrupted label to another class, so the share is exact and at 100% no label is right;
+"uniform" redraws it from all classes, Zhang et al.'s rule); results without it come from the
+current script, whose rule is "another". The measured shares of wrong and right labels of every
+seed are checked against the rule.
+"""
+import numpy as np
+
+from common import stats
+from common.claims import ReportError, by, choose, claim, count, fix, listing, pct, span
+
+SOURCES = ["hw1_3_random_labels", "hw1_3_params_mnist", "hw1_3_interp"]
+CURRENT_RULE = "another"          # common.data.corrupted_labels: each corrupted label moves to another class
+AT_CHANCE = 0.02                  # test accuracy within this of 1/classes counts as chance
+AGREEMENT_AT_CHANCE = 0.01        # permuted labels agreeing with the true ones within this of 1/classes
+UNIFORM_TOLERANCE = 0.02          # "uniform" rule: measured wrong share within this of (1 - 1/classes) * level
+SLOWER = 3                        # "much slower": more than this many times the true-label net's epochs
+
+
+def tenths_course(values):
+    """'rises' / 'falls' when the mean over each tenth of a curve rises / falls from tenth to tenth,
+    else 'uneven'; with the tenth means."""
+    means = [float(np.mean(part)) for part in np.array_split(np.asarray(values, dtype=float), 10)]
+    steps = np.diff(means)
+    outcome = "rises" if (steps > 0).all() else "falls" if (steps < 0).all() else "uneven"
+    return outcome, means
+
+
+def level_findings(levels, values, names, unit, verbs, prefix=""):
+    """A quantity over ordered levels (corruption shares, widths), several seeds per level, as the
+    report states it: stats.level_trend's rho and interval and three claims.
+    levels: (K,); values: K lists of per-seed values; names: K labels of the levels ("20%", "w = 4");
+    unit: the levels' plural ("levels"); prefix: before each step's name ("w = " gives "w = 2 → 4"); verbs: {"rises": ..., "falls": ..., "unclear": ...}, the
+    phrasings of the direction. Returns {"rho", "low", "high", "steps", "separated_steps",
+    "direction": rises / falls (interval clear of 0) / unclear, "monotone": every / not_every /
+    unclear (the means at each step), "separation": all / some / none (successive levels' seeds)}."""
+    trend = stats.level_trend(levels, values)
+    steps = trend["steps"]
+    step_names = [f"{prefix}{names[i]} → {names[i + 1]}" for i in range(len(steps))]
+    direction = "rises" if trend["low"] > 0 else "falls" if trend["high"] < 0 else "unclear"
+    along = {"rises": "up", "falls": "down"}.get(direction)
+    against = [n for n, s in zip(step_names, steps) if along and s["direction"] != along]
+    ups = sum(s["direction"] == "up" for s in steps)
+    downs = sum(s["direction"] == "down" for s in steps)
+    monotone = "unclear" if along is None else "not_every" if against else "every"
+    verb = {"rises": "rises", "falls": "falls"}.get(direction, "")
+    opposite = {"rises": "does not rise", "falls": "does not fall"}.get(direction, "")
+    separated = [n for n, s in zip(step_names, steps) if s["separated"]]
+    overlapping = [n for n, s in zip(step_names, steps) if not s["separated"]]
+    k, n = len(separated), len(steps)
+    evidence = {"rho": trend["rho"], "low": trend["low"], "high": trend["high"],
+                "means": [float(np.mean(v)) for v in values], "steps": steps}
+    return {
+        "rho": trend["rho"], "low": trend["low"], "high": trend["high"], "steps": n, "separated_steps": k,
+        "direction": choose(direction, verbs, **evidence),
+        "monotone": choose(monotone, {
+            "every": f"the mean {verb} at every one of the {count(n)} steps",
+            "not_every": f"though not at every step: the mean {opposite} at {listing(against)}",
+            "unclear": f"the mean rising at {count(ups)} and falling at {count(downs)} of the {count(n)} steps"},
+            against=against, **evidence),
+        "separation": choose("all" if k == n else "none" if k == 0 else "some", {
+            "all": f"the seeds of successive {unit} separate at every step",
+            "some": f"the seeds of successive {unit} separate at {count(k)} of the {count(n)} steps "
+                    f"({listing(separated)}) and overlap at {listing(overlapping)}",
+            "none": f"the seeds of successive {unit} overlap at every step"},
+            separated=separated, overlapping=overlapping, **evidence),
+    }
+
+
+def mlp_depth(models, inputs, outputs):
+    """The hidden-layer counts (1..8) for which every model's parameter count is that of an MLP
+    inputs-w-...-w-outputs of its width."""
+    def params(width, depth):
+        sizes = [inputs, *[width] * depth, outputs]
+        return sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+    return [d for d in range(1, 9) if all(m["params"] == params(m["width"], d) for m in models)]
+
+
+def corruption_findings(rl, rlc, classes, ctl):
+    """The corruption rule (from the results, else the current script's) and the checks of the
+    measured wrong/right label shares of every control seed against it."""
+    rule = rl.get("corruption", rlc.get("corruption", CURRENT_RULE))
+    runs = rl["controls"]
+    n = rl["control_train_examples"]
+    if rule == "another":
+        matches = all(abs(c["wrong_share"] - c["level"]) <= 1 / n for c in runs)
+    elif rule == "uniform":
+        matches = all(abs(c["wrong_share"] - (1 - 1 / classes) * c["level"]) <= UNIFORM_TOLERANCE for c in runs)
+    else:
+        matches = False
+    top = ctl[-1]
+    agreement = [c["label_agreement"] for c in runs if c["level"] == top["level"]]
+    return {
+        "rule": choose(rule, {
+            "another": "set to another class (drawn uniformly from the other "
+                       f"{count(classes - 1)}, so exactly that share is wrong)",
+            "uniform": f"replaced by a class drawn uniformly from all {count(classes)} (Zhang et al.'s rule, "
+                       f"so about {count(classes - 1)} in {count(classes)} of them end up wrong)"},
+            rule=rule),
+        "rule_checked": claim(matches, {
+            "another": "for every seed the measured share of wrong labels equals its level",
+            "uniform": "for every seed the measured share of wrong labels is within "
+                       f"{fix(100 * UNIFORM_TOLERANCE, 0)} points of (1 − 1/{classes}) × its level"}.get(rule, ""),
+            rule=rule, wrong_shares={c["seed"] + "@" + str(c["level"]): c["wrong_share"] for c in runs}),
+        "none_right": claim(max(agreement) == 0, "no training label is right",
+                            f"{span(agreement, pct)} of the training labels are still right",
+                            level=top["level"], label_agreement=agreement),
+    }
+
+
+def findings(R, C, P, T):
+    rl, rlc = R["hw1_3_random_labels"], C["hw1_3_random_labels"]
+    pm, pmc = sorted(R["hw1_3_params_mnist"]["models"], key=lambda m: m["params"]), C["hw1_3_params_mnist"]
+    io = [int(x) for x in R["hw1_3_interp"]["model"].split("-")]
+    classes = int(rl["model"].split("-")[-1])
+    chance = 1 / classes
+    schedule = {"onecycle": "one-cycle"}.get(rlc["schedule"], rlc["schedule"])
+
+    # the headline run (one seed)
+    reached = rl["epoch_reached_target"]
+    at = rl["epoch"].index(reached) if reached is not None else None
+    final_test = rl["test_acc"][-1]
+    test_course, test_tenths = tenths_course(rl["test_loss"])
+    train_course, train_tenths = tenths_course(rl["train_loss"])
+
+    # the true-label net of the next section
+    depths = mlp_depth(pm, io[0], io[-1])
+    true_net = by(pm, "width", max(rlc["widths"]))
+    true_runs = true_net["runs"]
+    true_train_min = min(r["train_acc"] for r in true_runs)
+
+    # the controls
+    ctl = sorted(rl["control_levels"], key=lambda c: c["level"])
+    levels = [c["level"] for c in ctl]
+    names = [pct(lv, 0) for lv in levels]
+
+    def per_seed(key):
+        return [[c[key] for c in rl["controls"] if c["level"] == lv] for lv in levels]
+    if any(len(v) == 0 for v in per_seed("final_test_acc")):
+        raise ReportError("a control level of hw1_3_random_labels has no runs")
+    unfitted = [pct(c["level"], 0) for c in ctl if c["n_fitted"] < c["n_seeds"]]
+    epochs = per_seed("epoch_reached_target")
+    fitted = not unfitted and all(e is not None for lv in epochs for e in lv)
+    test = per_seed("final_test_acc")
+    top_test = test[-1]
+    verbs_epochs = {"rises": "rise with the corruption", "falls": "fall with the corruption",
+                    "unclear": "show no clear trend with the corruption"}
+    verbs_test = {"rises": "rises with the corruption", "falls": "falls with the corruption",
+                  "unclear": "shows no clear trend with the corruption"}
+    test_trend = level_findings(levels, test, names, "levels", verbs_test)
+    epochs_trend = level_findings(levels, epochs, names, "levels", verbs_epochs) if fitted else None
+    corruption = corruption_findings(rl, rlc, classes, ctl)
+
+    rows = [[pct(c["level"], 0), pct(c["wrong_share"]["mean"], 1),
+             f"{fix(c['epoch_reached_target']['mean'], 0)} ± {fix(c['epoch_reached_target']['std'], 0)} "
+             f"({span(e, lambda v: fix(v, 0))})" if c["n_fitted"] == c["n_seeds"]
+             else f"{c['n_fitted']} of {c['n_seeds']} seeds in {rlc['epochs']}",
+             fix(c["seconds"]["mean"], 0), pct(c["final_train_acc"]["mean"], 1),
+             f"{pct(c['final_test_acc']['mean'], 1)} ± {pct(c['final_test_acc']['std'], 1)}"]
+            for c, e in zip(ctl, epochs)]
+
+    return {
+        # settings
+        "model": rl["model"], "params": rl["params"], "classes": classes,
+        "train_examples": rl["train_examples"], "label_seed": rlc["label_seed"],
+        "label_agreement": rl["label_agreement"],
+        "agreement_at_chance": claim(abs(rl["label_agreement"] - chance) < AGREEMENT_AT_CHANCE,
+                                     f"chance: 1/{classes}", f"not chance, 1/{classes}",
+                                     agreement=rl["label_agreement"], chance=chance),
+        "test_labels": claim(rl["test_labels"] == "true", "Test labels stay true.",
+                             "The test labels are permuted too.", test_labels=rl["test_labels"]),
+        "batch": rlc["batch"], "schedule": schedule, "peak_lr": rlc["peak_lr"],
+        "warmup_share": rlc["warmup_share"], "epochs": rlc["epochs"], "target_acc": rl["target_acc"],
+        "control_train_examples": rl["control_train_examples"],
+        "control_test_examples": rl["control_test_examples"],
+        "control_seeds": len(rl["control_seeds"]), "level_names": names,
+        "corruption": corruption["rule"], "corruption_checked": corruption["rule_checked"],
+        "minutes": rl["seconds"] / 60,
+        "table": {"header": ["corrupted labels", "wrong labels (measured)",
+                             f"epochs to {pct(rl['target_acc'], 0)} train acc (mean ± std, range)",
+                             "wall time (s, 1 thread)", "train acc", "test acc (true labels)"],
+                  "rows": rows},
+        # the headline run
+        "memorized": claim(reached is not None, "memorizes", epoch_reached_target=reached,
+                           last_train_acc=rl["train_acc"][-1]),
+        "reached_epoch": reached,
+        "acc_at_reached": rl["train_acc"][at] if at is not None else None,
+        "loss_at_reached": rl["train_loss"][at] if at is not None else None,
+        "ends_at_chance": claim(
+            abs(final_test - chance) < AT_CHANCE,
+            f"It learns nothing that transfers: test accuracy ends at chance ({pct(final_test)}; "
+            f"1/{classes} = {pct(chance, 0)})",
+            f"Test accuracy ends at {pct(final_test)}, not at chance (1/{classes} = {pct(chance, 0)})",
+            final_test_acc=final_test, chance=chance, tolerance=AT_CHANCE),
+        "max_test_acc": max(rl["test_acc"]),
+        "test_loss_course": choose(test_course, {
+            "rises": f"grows steadily from {fix(rl['test_loss'][0], 2)} to {fix(rl['test_loss'][-1], 1)} "
+                     "(its mean over each tenth of the run rises from tenth to tenth)",
+            "falls": f"falls steadily from {fix(rl['test_loss'][0], 2)} to {fix(rl['test_loss'][-1], 1)} "
+                     "(its mean over each tenth of the run falls from tenth to tenth)",
+            "uneven": f"changes unevenly from {fix(rl['test_loss'][0], 2)} to {fix(rl['test_loss'][-1], 1)} "
+                      "(its mean over each tenth of the run does not move the same way from tenth to tenth)"},
+            tenth_means=test_tenths),
+        "confidently_wrong": claim(
+            rl["test_loss"][-1] > 2 * np.log(classes),
+            f", far above the {fix(np.log(classes), 2)} of a uniform guess: the net becomes confidently wrong "
+            "on the test images", "", final_test_loss=rl["test_loss"][-1], uniform_guess=float(np.log(classes))),
+        "train_loss_course": choose(train_course, {
+            "falls": "falls throughout (its mean over each tenth of the run falls from tenth to tenth)",
+            "rises": "rises throughout (its mean over each tenth of the run rises from tenth to tenth)",
+            "uneven": "does not fall throughout (its mean over each tenth of the run does not fall from every "
+                      "tenth to the next)"},
+            tenth_means=train_tenths),
+        # the true-label net
+        "true_net_named": claim(
+            len(depths) == 1,
+            f"the {depths[0] if depths else '?'}-hidden-layer width-{true_net['width']} MLP of the next section",
+            depths=depths, params=[m["params"] for m in pm]),
+        "true_net": {"width": true_net["width"], "depth": depths[0] if len(depths) == 1 else None,
+                     "params": true_net["params"], "test_acc": true_net["test_acc"],
+                     "test_accs": [r["test_acc"] for r in true_runs], "epochs": pmc["epochs"],
+                     "train_acc_min": true_train_min},
+        "noise_slower": claim(
+            reached is not None and true_train_min >= rl["target_acc"] and reached > SLOWER * pmc["epochs"],
+            f"Fitting noise is much slower than fitting the real task: {reached} epochs to "
+            f"{pct(rl['target_acc'], 0)} training accuracy here, while every seed of that MLP reaches at least "
+            f"{pct(true_train_min)} on the true labels in {pmc['epochs']} epochs (with its own, constant-rate "
+            "schedule)",
+            f"That MLP reaches {pct(true_train_min)} training accuracy (its lowest seed) on the true labels in "
+            f"{pmc['epochs']} epochs, against {reached} epochs to {pct(rl['target_acc'], 0)} here",
+            reached=reached, true_train_acc_min=true_train_min, true_epochs=pmc["epochs"], factor=SLOWER),
+        # the controls
+        "controls_fitted": claim(
+            fitted, "every seed of every corruption level is fitted",
+            f"not every seed of every corruption level is fitted within the schedule ({listing(unfitted)} not)",
+            unfitted=unfitted),
+        "epochs_trend": epochs_trend,
+        "epochs_by_level": [f"{nm}: {fix(np.mean(e), 0)} ({span(e, lambda v: fix(v, 0))})"
+                            for nm, e in zip(names, epochs)] if fitted else [],
+        "test_trend": test_trend,
+        "first_level": names[0], "last_level": names[-1],
+        "first_test": float(np.mean(test[0])), "last_test": float(np.mean(top_test)),
+        "none_right": corruption["none_right"],
+        "top_below_chance": claim(
+            max(top_test) < chance,
+            f"below chance for every seed, {span(top_test, lambda v: pct(v, 1))} against 1/{classes}",
+            f"not below chance for every seed, {span(top_test, lambda v: pct(v, 1))} against 1/{classes}",
+            test_acc=top_test, chance=chance),
+        "taught_wrong": claim(
+            max(top_test) < chance and corruption["none_right"].holds,
+            ": the net predicts the wrong classes it was taught", "",
+            test_acc=top_test, label_agreement=corruption["none_right"].evidence["label_agreement"]),
+        "conclusion": claim(
+            reached is not None and fitted and test_trend["direction"].outcome == "falls",
+            "The network fits whatever labels it is given; what it learns about the test images degrades with "
+            "the share of noise, as Zhang et al. found.",
+            "The controls do not reproduce the whole of Zhang et al.'s finding (a network that fits any labels "
+            "while its test accuracy falls with the share of noise).",
+            reached=reached, controls_fitted=fitted, test_direction=test_trend["direction"].outcome),
+    }

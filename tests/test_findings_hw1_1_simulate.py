@@ -1,0 +1,271 @@
+"""HW1-1 simulate findings: every claim flips when the committed results are changed to contradict
+it, the rendered section follows, and the counts and helpers agree with hand-computed values."""
+import numpy as np
+import pytest
+
+from common.claims import ReportError
+from findings import hw1_1_simulate as sim
+from tests.findings_data import committed, findings_of, section
+
+NAME = "hw1_1_simulate"
+SHALLOW, MEDIUM, DEEP, DEEPER = "shallow (1 hidden)", "medium (2 hidden)", "deep (4 hidden)", "deeper (8 hidden)"
+NETS = [SHALLOW, MEDIUM, DEEP, DEEPER]
+
+
+def run(R, C):
+    found = findings_of(NAME, R, C)
+    return found, section(NAME, found)
+
+
+def losses(R, fn, name):
+    return sim.model(R, fn, name)["final_losses"]
+
+
+def set_losses(R, fn, name, values):
+    """Replace one net's final losses, keeping the stored summary and median seed consistent."""
+    m = sim.model(R, fn, name)
+    values = [float(v) for v in values]
+    m["final_losses"] = values
+    m["final_loss"].update(median=float(np.median(values)), min=min(values), max=max(values),
+                           mean=float(np.mean(values)), std=float(np.std(values, ddof=1)))
+    m["median_seed"] = m["seed_names"][int(np.argsort(values, kind="stable")[(len(values) - 1) // 2])]
+
+
+def scale(R, fn, name, factor):
+    set_losses(R, fn, name, [factor * x for x in losses(R, fn, name)])
+
+
+# ---------------------------------------------------------------------------- committed results
+def test_the_committed_results_render():
+    R, C, _, _ = committed()
+    found, text = run(R, C)
+    assert "evenly spaced points of [-1, 1];" in text           # the history of the point count is gone
+    assert "1,000" not in text
+    assert "no net ends below every other net on every seed of a function" in text
+    assert "deep [1.8e-5, 3.7e-3]: 4 of 5 seeds above the shallow net's worst, 1 below its best" in text
+    assert "the seed ranges separate in two pairs: on sinc5 the shallow net ends below the medium and deeper nets" in text
+
+
+def test_public_helpers_by_hand():
+    R, C, _, _ = committed()
+    values = losses(R, "sinc5", SHALLOW)
+    assert sim.median_final_loss(R, "sinc5", SHALLOW) == sorted(values)[2]
+    assert sim.best_net(R, C, "sinc5") == SHALLOW
+    assert sim.best_net(R, C, "chirp") == DEEP
+    set_losses(R, "sinc5", DEEPER, [1e-9] * 5)
+    assert sim.best_net(R, C, "sinc5") == DEEPER and sim.median_final_loss(R, "sinc5", DEEPER) == 1e-9
+
+
+def test_versus_counts_by_hand():
+    x, y = [1.0, 2.0, 5.0, 9.0], [3.0, 4.0, 6.0]
+    x_vs, y_vs = sim.versus(x, y)
+    # x below every y: 1, 2; x above every y: 9; y below every x: none; y above every x: none
+    assert (x_vs["below"], x_vs["above"], x_vs["n"]) == (2, 1, 4)
+    assert (y_vs["below"], y_vs["above"], y_vs["n"]) == (0, 0, 3)
+    assert not x_vs["separated"] and not x_vs["lower"]
+    x_vs, y_vs = sim.versus([1.0, 2.0], [3.0, 4.0])
+    assert x_vs["lower"] and x_vs["separated"] and not y_vs["lower"] and y_vs["above"] == 2
+
+
+def test_half_periods_by_hand():
+    truth = [1, 1, 1, 1, -1, -1, -1, -1, 1, 1]           # three half-periods
+    assert sim.half_periods_drawn(truth, truth) == 3
+    assert sim.half_periods_drawn([1, 1, 1, 1, 1, 1, -1, -1, 1, 1], truth) == 2   # the middle one half wrong
+    assert sim.half_periods_drawn([-1] * 10, truth) == 1
+
+
+# ---------------------------------------------------------------------------- required claims
+@pytest.mark.parametrize("check, tamper", [
+    ("complete", lambda R, C: C[NAME]["functions"].append("step")),
+    ("per_seed", lambda R, C: sim.model(R, "chirp", DEEP)["final_losses"].pop()),
+    ("sweep_settings", lambda R, C: C["hw1_1_simulate_tune"].update(steps=10)),
+    ("rates_used", lambda R, C: sim.model(R, "sinc5", DEEP).update(lr=0.5)),
+    ("chosen_lowest", lambda R, C: R["hw1_1_simulate_tune"]["architectures"][DEEP]["rates"][0].update(score=1e-9)),
+])
+def test_a_broken_consistency_check_fails_the_findings(check, tamper):
+    R, C, _, _ = committed()
+    assert sim.checks(R, C)[check].holds
+    tamper(R, C)
+    assert not sim.checks(R, C)[check].holds
+    with pytest.raises(ReportError, match="claim no longer holds"):
+        findings_of(NAME, R, C)
+
+
+def test_a_tuning_seed_among_the_reported_ones_fails_the_render():
+    R, C, _, _ = committed()
+    R["hw1_1_simulate_tune"]["seeds"][0] = R[NAME]["seeds"][0]
+    found = findings_of(NAME, R, C)
+    assert not found["sweep"]["disjoint"].holds
+    with pytest.raises(ReportError, match="claim no longer holds"):
+        section(NAME, found)
+
+
+# ---------------------------------------------------------------------------- the learning-rate sweep
+def test_chosen_rates_inside_a_wider_grid_are_said_to_be_inside():
+    R, C, _, _ = committed()
+    assert findings_of(NAME, R, C)["sweep"]["edge"].holds
+    tune = R["hw1_1_simulate_tune"]
+    for lr in (1e-4, 3e-2):                               # worse rates on both sides of the grid
+        tune["lr_grid"].append(lr)
+        for entry in tune["architectures"].values():
+            worst = max(entry["rates"], key=lambda r: r["score"])
+            entry["rates"].append({**worst, "lr": lr, "score": 10 * worst["score"]})
+    tune["lr_grid"].sort()
+    found, text = run(R, C)
+    assert not found["sweep"]["edge"].holds
+    assert "Every chosen rate lies inside the grid." in text and "at an end of the grid" not in text
+
+
+def test_no_close_runner_up_drops_the_clause():
+    R, C, _, _ = committed()
+    found, text = run(R, C)
+    assert found["sweep"]["close"].holds and "for the shallow net the two are within 25%" in text
+    for entry in R["hw1_1_simulate_tune"]["architectures"].values():
+        best = min(r["score"] for r in entry["rates"])
+        for r in entry["rates"]:
+            if r["lr"] != entry["chosen_lr"]:
+                r["score"] = max(r["score"], 2 * best)
+    found, text = run(R, C)
+    assert not found["sweep"]["close"].holds and "within 25%" not in text
+
+
+# ---------------------------------------------------------------------------- final losses
+def test_a_net_below_every_other_on_every_seed_is_bold():
+    R, C, _, _ = committed()
+    assert not findings_of(NAME, R, C)["separated_best"].holds
+    scale(R, "sinc5", SHALLOW, 1e-3)
+    found, text = run(R, C)
+    assert found["separated_best"].holds
+    assert "in bold, a net that ends below every other net on every seed" in text
+    assert "| sinc5 | **" in text
+
+
+def test_a_median_seed_that_is_not_the_median_is_said():
+    R, C, _, _ = committed()
+    assert findings_of(NAME, R, C)["median_run"].holds
+    m = sim.model(R, "chirp", MEDIUM)
+    m["median_seed"] = next(s for s in m["seed_names"] if s != m["median_seed"])
+    found, text = run(R, C)
+    assert not found["median_run"].holds
+    assert "the run nearest the median final loss" in text
+
+
+# ---------------------------------------------------------------------------- the square wave
+def test_deeper_nets_below_the_shallow_one_on_every_seed_pay_off():
+    R, C, _, _ = committed()
+    assert not findings_of(NAME, R, C)["square"]["depth_pays"].holds
+    scale(R, "sgn_sin5", DEEP, 0.1)                       # deep max 3.2e-2 < shallow min 9.4e-2
+    found, text = run(R, C)
+    assert found["square"]["depth_pays"].holds
+    assert "Depth pays off on the square wave sgn_sin5: every seed of the deep net ends below" in text
+    assert "no deeper net fits better" not in text and "its median is the lowest" not in text
+
+
+def test_the_shallow_net_below_a_deeper_one_on_every_seed_is_said():
+    R, C, _, _ = committed()
+    assert not findings_of(NAME, R, C)["square"]["shallow_wins"].holds
+    scale(R, "sgn_sin5", MEDIUM, 100)
+    found, text = run(R, C)
+    assert found["square"]["shallow_wins"].holds
+    assert "; the shallow net ends below every seed of the medium net" in text
+
+
+def test_no_overlap_with_the_shallow_range_drops_the_overlap_clause():
+    R, C, _, _ = committed()
+    found, text = run(R, C)
+    assert found["square"]["overlap"].holds and "overlap its range [9.4e-2, 1.6e-1]" in text
+    for n in NETS[1:]:
+        scale(R, "sgn_sin5", n, 100)
+    found, text = run(R, C)
+    assert not found["square"]["overlap"].holds and "overlap its range" not in text
+    assert "ends below every seed of the medium, deep and deeper nets" in text
+
+
+def test_a_deeper_net_with_the_lowest_median_is_said():
+    R, C, _, _ = committed()
+    assert not findings_of(NAME, R, C)["square"]["median"].holds
+    scale(R, "sgn_sin5", DEEP, 0.5)                       # median 1.0e-1 < shallow's 1.2e-1, ranges overlap
+    found, text = run(R, C)
+    assert found["square"]["median"].holds
+    assert ", although the deep net has the lowest median (1.0e-1" in text
+    assert "its median is the lowest" not in text
+
+
+def test_deeper_seeds_on_both_sides_of_the_shallow_range_only():
+    R, C, _, _ = committed()
+    found, text = run(R, C)
+    assert not found["square"]["both_sides"].holds
+    assert "medium 1/3, deep 2/3 and deeper 2/3, of 5" in text              # hand count from the table
+    for n in NETS[1:]:
+        set_losses(R, "sgn_sin5", n, [0.01, 0.02, 0.5, 0.6, 0.7])         # 2 below 9.4e-2, 3 above 1.6e-1
+    found, text = run(R, C)
+    assert found["square"]["both_sides"].holds
+    assert "Every deeper net has seeds on both sides of the shallow net's range and none inside it" in text
+    assert "medium 2/3, deep 2/3 and deeper 2/3, of 5" in text
+
+
+def test_perfect_signs_everywhere_are_said():
+    R, C, _, _ = committed()
+    assert findings_of(NAME, R, C)["square"]["missing"].holds
+    truth = R[NAME]["functions"]["sgn_sin5"]["truth"]
+    for n in NETS:
+        m = sim.model(R, "sgn_sin5", n)
+        m["predictions"] = [list(truth) for _ in m["predictions"]]
+    found, text = run(R, C)
+    assert not found["square"]["missing"].holds
+    assert "every net has the right sign everywhere on every seed" in text
+    assert "shallow 10, medium 10, deep 10 and deeper 10 of 10" in text
+
+
+# ---------------------------------------------------------------------------- sinc5, chirp, pairs
+def test_a_best_net_on_every_seed_of_sinc5():
+    R, C, _, _ = committed()
+    assert not findings_of(NAME, R, C)["sinc5"].holds
+    scale(R, "sinc5", SHALLOW, 0.1)                       # max 3.3e-6 < deep's best 1.8e-5
+    found, text = run(R, C)
+    assert found["sinc5"].holds
+    assert ("On the smooth sinc5 the wide shallow net is the best on every seed: its worst seed (3.3e-6) ends below "
+            "the best seed of every other net (the closest, the deep net's, 1.8e-5)") in text
+
+
+def test_a_best_net_on_every_seed_of_the_chirp():
+    R, C, _, _ = committed()
+    assert not findings_of(NAME, R, C)["chirp"].holds
+    scale(R, "chirp", DEEP, 1e-3)
+    found, text = run(R, C)
+    assert found["chirp"].holds
+    assert "On the chirp, whose frequency grows with |x|, the deep net is the best on every seed" in text
+
+
+def test_one_net_best_on_every_function():
+    R, C, _, _ = committed()
+    assert findings_of(NAME, R, C)["pairs"]["best_varies"].holds
+    for fn in ("sinc5", "sgn_sin5", "chirp"):
+        scale(R, fn, DEEPER, 1e-4)
+    found, text = run(R, C)
+    assert not found["pairs"]["best_varies"].holds
+    assert "The deeper net has the lowest median on every function" in text
+
+
+def test_no_separated_pair():
+    R, C, _, _ = committed()
+    assert findings_of(NAME, R, C)["pairs"]["split"].holds
+    for fn in ("sinc5", "sgn_sin5", "chirp"):
+        for n in NETS:
+            set_losses(R, fn, n, losses(R, fn, SHALLOW))
+    found, text = run(R, C)
+    assert not found["pairs"]["split"].holds and found["pairs"]["separated"] == 0
+    assert "the seed ranges separate in no pairs." in text
+    assert "For every pair the two ranges overlap, so five seeds do not rank them" in text
+
+
+def test_every_pair_separated():
+    R, C, _, _ = committed()
+    assert findings_of(NAME, R, C)["pairs"]["rest_overlap"].holds
+    for fn in ("sinc5", "sgn_sin5", "chirp"):
+        for i, n in enumerate(NETS):
+            set_losses(R, fn, n, [10.0 ** (3 * i) * (1 + k / 10) for k in range(5)])
+    found, text = run(R, C)
+    assert not found["pairs"]["rest_overlap"].holds and found["pairs"]["separated"] == 18
+    assert "ranges overlap, so five seeds do not rank them" not in text
+    assert "the seed ranges separate in 18 pairs: " in text

@@ -3,7 +3,7 @@ over several seeds, with learning rates tuned on seeds of their own.
 
 Four ReLU MLPs with 571 +- 1% parameters (the slides' size): 1 hidden layer of 190 units, 2, 4
 and 8 hidden layers, each fitted to sin(5 pi x)/(5 pi x), sgn(sin(5 pi x)) and sin(4 pi x^2)
-on 1000 evenly spaced points of [-1, 1] by full-batch Adam (20000 steps, cosine decay to 0, MSE).
+on 500 evenly spaced points of [-1, 1] by full-batch Adam (20000 steps, cosine decay to 0, MSE).
 
   1. Learning-rate sweep (results/hw1_1_simulate_tune.json, reused while its config and code are
      unchanged; `--tune` runs only this): every architecture at every rate of LR_GRID on
@@ -23,6 +23,7 @@ side by side in two processes. About 4-5 minutes on 2 CPU cores (the sweep is tw
     python hw1_1_simulate.py --quick    # seconds, figures/quick/
 """
 import math
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -52,7 +53,7 @@ LR_GRID = [3e-4, 1e-3, 3e-3, 1e-2]        # Adam peak learning rates of the swee
 TUNING_SEEDS = 2                          # seeds per (architecture, function, rate) of the sweep: "tune-k"
 SEEDS = 5                                 # reported seeds per (architecture, function): "seed-k"
 STEPS = 20000                             # full-batch Adam steps (= epochs)
-N_POINTS = 500                            # training points, evenly spaced on [-1, 1] (1000 before: halved for speed)
+N_POINTS = 500                            # training points, evenly spaced on [-1, 1]
 N_CURVE = 200                             # loss-curve points kept per run (every STEPS/N_CURVE steps)
 N_PLOT = 400                              # points of the saved predictions (for --plot-only)
 QUICK = {"steps": 300, "points": 200, "seeds": 3, "tuning_seeds": 1, "lr_grid": [1e-3, 1e-2]}
@@ -84,6 +85,22 @@ def seed_names(kind, count):
 
 
 # ---------------------------------------------------------------------------- train one job
+class FitJob(NamedTuple):
+    """One architecture at one rate on every (function, seed name) pair of the job, trained together."""
+    arch: str
+    lr: float
+    functions: list
+    names: list              # seed names
+    steps: int
+    points: int
+    base_seed: int
+    device: torch.device
+
+    @property
+    def name(self):
+        return f"{self.arch} lr {self.lr:g} {'+'.join(self.functions)}"
+
+
 def fit(job):
     """Train one architecture at one rate on the job's (function, seed name) pairs, all at once."""
     arch, lr, functions, names, steps, points, base_seed, device = job
@@ -121,14 +138,13 @@ def make_jobs(rates, functions, names, steps, points, seed, device):
     jobs = []
     for arch, depth in ARCHITECTURES.items():
         groups = [[f] for f in functions] if depth == 1 else [list(functions)]
-        jobs += [(arch, lr, group, names, steps, points, seed, device) for lr in rates[arch] for group in groups]
-    return sorted(jobs, key=lambda job: -ARCHITECTURES[job[0]] * len(job[2]) * len(job[3]))
+        jobs += [FitJob(arch, lr, group, names, steps, points, seed, device) for lr in rates[arch] for group in groups]
+    return sorted(jobs, key=lambda job: -ARCHITECTURES[job.arch] * len(job.functions) * len(job.names))
 
 
 def run_jobs(args, rates, names):
     jobs = make_jobs(rates, args.functions, names, args.steps, args.points, args.seed, args.device_resolved)
-    job_names = [f"{job[0]} lr {job[1]:g} {'+'.join(job[2])}" for job in jobs]     # architecture, rate, functions
-    done = results.run_jobs(args, fit, jobs, job_names, side_by_side_workers(args))
+    done = results.run_jobs(args, fit, jobs, [job.name for job in jobs], side_by_side_workers(args))
     return [entry for group in done for entry in group]
 
 

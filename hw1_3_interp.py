@@ -18,7 +18,7 @@ cores once they exist.
 import numpy as np
 import torch
 
-from common import approaches, plots
+from common import approaches, plots, stats
 from common.cli import derive_seed, make_parser, run_main, seed_all, side_by_side_workers
 from common.data import load_dataset_once
 from common.measures import filter_normalized_direction
@@ -104,9 +104,11 @@ def run(args):
 
 # ---------------------------------------------------------------------------- plot
 def band(ax, x, curves, color, label, style="-"):
-    curves = np.asarray(curves)
-    ax.plot(x, curves.mean(0), style, color=color, label=label)
-    ax.fill_between(x, curves.min(0), curves.max(0), color=color, alpha=0.2)
+    """The mean over seeds, with the min-max band (curves: (S, T))."""
+    mean, _ = stats.mean_std(curves)
+    _, low, high = stats.median_band(curves)
+    ax.plot(x, mean, style, color=color, label=label)
+    ax.fill_between(x, low, high, color=color, alpha=0.2)
 
 
 def plot(results, figures_dir):

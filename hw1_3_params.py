@@ -10,8 +10,7 @@ widest first). About 3 minutes on 2 CPU cores.
 
 import torch
 
-from common import plots
-import numpy as np
+from common import plots, stats
 
 from common.cli import MAX_EPOCHS, bounded_int, derive_seed, make_parser, run_main, seed_all, side_by_side_workers
 from common.data import DATASETS, load_dataset_once
@@ -70,10 +69,9 @@ def run(args):
         mine = [r for r in runs if r["width"] == width]
         model = {"width": width, "params": mine[0]["params"], "runs": mine}
         for key in METRICS:              # mean over seeds, and the spread
-            values = np.array([r[key] for r in mine])
-            model[key] = float(values.mean())
-            model[f"{key}_std"] = float(values.std(ddof=1)) if len(values) > 1 else 0.0
-            model[f"{key}_min"], model[f"{key}_max"] = float(values.min()), float(values.max())
+            spread = stats.summary([r[key] for r in mine])
+            model[key] = spread["mean"]
+            model.update({f"{key}_{part}": spread[part] for part in ("std", "min", "max")})
         models.append(model)
     return {"dataset": args.dataset, "seeds": seeds, "models": models}
 

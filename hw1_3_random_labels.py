@@ -24,10 +24,9 @@ minutes on 2 CPU cores.
 
 import time
 
-import numpy as np
 import torch
 
-from common import plots
+from common import plots, stats
 from common.cli import MAX_EPOCHS, bounded_int, derive_seed, make_parser, run_main, seed_all, side_by_side_workers
 from common.data import corrupted_labels, load_dataset_once, permuted_labels
 from common.models import count_params, mlp
@@ -92,15 +91,6 @@ def fit(job):
             "final_test_loss": history["test_loss"][-1], **history}
 
 
-def spread(values):
-    """{"mean", "std", "min", "max"} of numbers (std with ddof 1; None entries make every field None)."""
-    if any(v is None for v in values):
-        return {"mean": None, "std": None, "min": None, "max": None}
-    values = np.asarray(values, dtype=float)
-    return {"mean": float(values.mean()), "std": float(values.std(ddof=1)) if len(values) > 1 else 0.0,
-            "min": float(values.min()), "max": float(values.max())}
-
-
 def run(args):
     seed_all(args.seed)
     subset = QUICK["control_subset"] if args.quick else CONTROL_SUBSET
@@ -118,7 +108,8 @@ def run(args):
     control_runs.sort(key=lambda c: (c["level"], CONTROL_SEEDS.index(c["seed"])))
     by_level = [{"level": level, "n_seeds": len(runs),
                  "n_fitted": sum(c["epoch_reached_target"] is not None for c in runs),
-                 **{key: spread([c[key] for c in runs])
+                 **{key: (stats.summary([c[key] for c in runs]) if all(c[key] is not None for c in runs)
+                         else dict.fromkeys(("median", "min", "max", "mean", "std", "n")))   # a seed did not fit
                     for key in ("epoch_reached_target", "seconds", "final_train_acc", "final_test_acc", "wrong_share")}}
                 for level in CONTROL_LEVELS for runs in [[c for c in control_runs if c["level"] == level]]]
     return {"model": f"784-{'-'.join(map(str, WIDTHS))}-10", "params": main_run["params"],

@@ -18,6 +18,7 @@ order from the (approach, seed) names (common.cli.derive_seed).
 import math
 import os
 import time
+from typing import NamedTuple
 
 import torch
 
@@ -121,6 +122,16 @@ def full_gradient_norm(model, x, y, chunk=10000):
     return float(norm)
 
 
+class TrainJob(NamedTuple):
+    """One (approach, seed) to train to the criterion."""
+    name: str                # approach
+    seed_name: str
+    base_seed: int
+    setting: dict            # settings(args)
+    data_dir: str
+    device: torch.device
+
+
 def train_one(job):
     """Train one (approach, seed) to the criterion; returns its cached record (tensors + numbers)."""
     name, seed_name, base_seed, setting, data_dir, device = job
@@ -160,7 +171,7 @@ def trained_models(args, names, workers):
     if missing:
         log(f"training {len(missing)} of {len(keys)} (approach, seed) models to the common criterion")
         order = sorted(missing, key=lambda k: -APPROACHES[k[0]][0])         # the slow large batches first
-        jobs = [(name, s, args.seed, setting, args.data_dir, args.device_resolved) for name, s in order]
+        jobs = [TrainJob(name, s, args.seed, setting, args.data_dir, args.device_resolved) for name, s in order]
 
         def store(i, record):
             records[order[i]] = results.store(args, "hw1_3_approaches", keys[order[i]], code, record)

@@ -57,7 +57,7 @@ def tanh_mlp_mse_derivatives(theta, sizes, x, y):
                                        + [l < m, q not the bias] delta_m[p] tanh'(z_{m-1})[q] G_{m-1,l}[q,j] ã_{l-1}[k]
     with K_L = 0, K_m = D W_{m+1}^T K_{m+1} W_{m+1} D + diag(tanh''(z_m) * (W_{m+1}^T delta_{m+1})),
     D = diag(tanh'(z_m)). Contracting over the n points first makes this ~50x cheaper than
-    torch.func.hessian for the 61-parameter net of hw1_2_minratio (bench/bench_curvature.py).
+    torch.func.hessian for small tanh nets such as hw1_2_minratio's 1-8-1 (bench/bench_curvature.py).
     """
     runs, n, layers = theta.shape[0], x.shape[0], len(sizes) - 1
     weights, biases, start = [], [], 0

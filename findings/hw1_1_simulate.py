@@ -8,10 +8,11 @@ function is judged on the seeds' final losses (common.stats.compare): either the
 how many seeds of one lie below the other's best seed / above its worst. On the committed results
 only two of the 18 pairs separate (sinc5: the wide shallow net below the medium and deeper nets);
 the lowest median changes with the function; on the square wave the deeper nets' seeds fall on
-both sides of the shallow net's range. The claim that depth can pay off on the square wave cites
-the slides' argument (the number of linear pieces of a ReLU net can grow exponentially with
-depth but only linearly with width: Montufar et al. 2014, "On the number of linear regions of
-deep neural networks"); the report makes it only when the seeds separate.
+both sides of the shallow net's range. The reason the report would give if depth paid off on the
+square wave (the number of linear pieces of a ReLU net can grow exponentially with depth but only
+linearly with width: Montufar, Pascanu, Cho and Bengio 2014, "On the number of linear regions of
+deep neural networks") is literature, not measured here; the report states it only when every
+seed of a deeper net ends below every seed of the shallow one.
 
 Public helpers for other findings (hw1_2_gradnorm compares its sinc5 run with the best net here):
 median_final_loss(R, function, name) and best_net(R, C, function).
@@ -135,36 +136,46 @@ def require(found):
 
 
 # ---------------------------------------------------------------------------- findings
+class Nets:
+    """The final losses of every net on every function, and every pair's comparison over the seeds."""
+
+    def __init__(self, R, C):
+        self.R, self.names = R, net_names(C)
+        self.shallow, self.deeper = self.names[0], self.names[1:]
+        self.functions = list(R["hw1_1_simulate"]["functions"])
+        self.n_seeds = len(R["hw1_1_simulate"]["seed_names"])
+        self.fl = {(fn, n): final_losses(R, fn, n) for fn in self.functions for n in self.names}
+        self.med = {(fn, n): median_final_loss(R, fn, n) for fn in self.functions for n in self.names}
+        self.vs = {}
+        for fn in self.functions:
+            for i, a in enumerate(self.names):
+                for b in self.names[i + 1:]:
+                    self.vs[fn, a, b], self.vs[fn, b, a] = versus(self.fl[fn, a], self.fl[fn, b])
+
+    def range(self, fn, n):
+        return f"[{mse(min(self.fl[fn, n]))}, {mse(max(self.fl[fn, n]))}]"
+
+    def cell(self, fn, n):
+        return f"{mse(self.med[fn, n])} {self.range(fn, n)}"
+
+    def ranked(self, fn):
+        return sorted(self.names, key=lambda n: self.med[fn, n])
+
+    def beaten_by(self, fn, a):
+        """The nets that `a` ends below on every seed."""
+        return [o for o in self.names if o != a and self.vs[fn, a, o]["lower"]]
+
+    def overlaps(self, fn, a):
+        """The nets whose seed range overlaps that of `a`."""
+        return [o for o in self.names if o != a and not self.vs[fn, a, o]["separated"]]
+
+
 def findings(R, C, P, T):
     checked = checks(R, C)
     require(checked)
     res, cfg = R["hw1_1_simulate"], C["hw1_1_simulate"]
-    tune, tunec = R["hw1_1_simulate_tune"], C["hw1_1_simulate_tune"]
-    sim, names = res["functions"], net_names(C)
-    functions = list(sim)
-    n_seeds = len(res["seed_names"])
-    shallow, deeper = names[0], names[1:]
-    fl = {(fn, n): final_losses(R, fn, n) for fn in functions for n in names}
-    med = {(fn, n): median_final_loss(R, fn, n) for fn in functions for n in names}
-    vs = {}
-    for fn in functions:
-        for i, a in enumerate(names):
-            for b in names[i + 1:]:
-                vs[fn, a, b], vs[fn, b, a] = versus(fl[fn, a], fl[fn, b])
-
-    def rng(fn, n):
-        return f"[{mse(min(fl[fn, n]))}, {mse(max(fl[fn, n]))}]"
-
-    def ranked(fn):
-        return sorted(names, key=lambda n: med[fn, n])
-
-    def beaten_by(fn, a):                     # the nets a ends below on every seed
-        return [o for o in names if o != a and vs[fn, a, o]["lower"]]
-
-    def overlaps(fn, a):
-        return [o for o in names if o != a and not vs[fn, a, o]["separated"]]
-
-    # models, functions, settings
+    S = Nets(R, C)
+    names, functions = S.names, S.functions
     any_fn = functions[0]
     models_table = {
         "header": ["model", "layers", "params",
@@ -173,38 +184,12 @@ def findings(R, C, P, T):
                   sci(cfg["learning_rates"][n], 1)] for n in names]}
     params = [model(R, fn, n)["params"] for fn in functions for n in names]
     xs = res["x_plot"]
+    sep_best = {fn: [n for n in names if len(S.beaten_by(fn, n)) == len(names) - 1] for fn in functions}
 
-    # the learning-rate sweep
-    grid, sweep = tune["lr_grid"], tune["architectures"]
-    chosen = {n: sweep[n]["chosen_lr"] for n in names}
-
-    def score(n, lr):
-        return by(sweep[n]["rates"], "lr", lr)["score"]
-
-    def runner_up(n):
-        scores = sorted(r["score"] for r in sweep[n]["rates"])
-        return scores[1] / scores[0]
-    edge = [n for n in names if chosen[n] in (min(grid), max(grid))]
-    close = [n for n in names if runner_up(n) < CLOSE]
-    tuning_counts = {n: sorted({len(v) for lr in grid for v in by(sweep[n]["rates"], "lr", lr)["final_loss"].values()})
-                     for n in names}
-    sweep_table = {
-        "header": ["model", *[f"lr {sci(lr, 1)}" for lr in grid], "tuning seeds per function"],
-        "rows": [[short(n), *[f"**{mse(score(n, lr))}**" if lr == chosen[n] else mse(score(n, lr)) for lr in grid],
-                  "-".join(map(str, sorted({tuning_counts[n][0], tuning_counts[n][-1]})))] for n in names]}
-    shared = sorted(set(tune["seeds"]) & set(res["seeds"]))
-    shared_names = sorted(set(tune["seed_names"]) & set(res["seed_names"]))
-
-    # final losses
-    sep_best = {fn: [n for n in names if len(beaten_by(fn, n)) == len(names) - 1] for fn in functions}
-    final_table = {
-        "header": ["function", *map(short, names)],
-        "rows": [[fn, *[(f"**{mse(med[fn, n])} {rng(fn, n)}**" if n in sep_best[fn] else f"{mse(med[fn, n])} {rng(fn, n)}")
-                        for n in names]] for fn in functions]}
-    median_run_exact = all(
-        model(R, fn, n)["final_losses"][model(R, fn, n)["seed_names"].index(model(R, fn, n)["median_seed"])] == med[fn, n]
-        for fn in functions for n in names)
-
+    def median_seed_loss(fn, n):
+        m = model(R, fn, n)
+        return m["final_losses"][m["seed_names"].index(m["median_seed"])]
+    median_run_exact = all(median_seed_loss(fn, n) == S.med[fn, n] for fn in functions for n in names)
     return {
         "checks": checked,
         "n_models": len(names),
@@ -213,135 +198,165 @@ def findings(R, C, P, T):
         "functions_text": listing([f"{fn} = {FORMULA[fn]}" for fn in functions]),
         "points": cfg["points"], "interval": f"[{min(xs):g}, {max(xs):g}]",
         "optimizer": cap(cfg["optimizer"]), "steps": cfg["steps"],
-        "n_seeds": n_seeds, "seed_names": res["seed_names"], "base_seed": cfg["seed"],
-        "sweep": {
-            "seed_names": tune["seed_names"], "optimizer": cap(tunec["optimizer"]),
-            "grid": "{" + ", ".join(sci(lr, 1) for lr in grid) + "}",
-            "n_functions": len(tune["functions"]),
-            "table": sweep_table,
-            "disjoint": claim(not shared and not shared_names,
-                              f"disjoint from the reported ones: the {num(len(tune['seeds']))} initializations of the "
-                              f"sweep share none with the {num(len(res['seeds']))} reported ones",
-                              shared=shared, shared_names=shared_names),
-            "edge": claim(edge, f"The chosen rate is at an end of the grid for the {nets(edge)} "
-                                f"({', '.join(f'{short(n)} {sci(chosen[n], 1)}' for n in edge)}): a rate outside it "
-                                "might score lower.", "Every chosen rate lies inside the grid.",
-                          chosen=chosen, grid=grid),
-            "runner_up": listing([f"{fix(runner_up(n), 1)}x ({short(n)})" for n in names]),
-            "close": claim(close, f"; for the {nets(close)} the two are within {pct_over(CLOSE)}", "",
-                           runner_up={n: runner_up(n) for n in names}, within=CLOSE),
-        },
-        "final_table": final_table,
-        "separated_best": claim(any(sep_best.values()), "; in bold, a net that ends below every other net on every seed",
+        "n_seeds": S.n_seeds, "seed_names": res["seed_names"], "base_seed": cfg["seed"],
+        "sweep": sweep(R, C, names),
+        "final_table": {"header": ["function", *map(short, names)],
+                        "rows": [[fn, *[f"**{S.cell(fn, n)}**" if n in sep_best[fn] else S.cell(fn, n) for n in names]]
+                                 for fn in functions]},
+        "separated_best": claim(any(sep_best.values()),
+                                "; in bold, a net that ends below every other net on every seed",
                                 " (no net ends below every other net on every seed of a function)", best=sep_best),
-        "median_run": claim(median_run_exact, "the run whose final loss is the median", "the run nearest the median final loss",
-                            median_seeds={f"{fn}/{n}": model(R, fn, n)["median_seed"] for fn in functions for n in names}),
-        "square": square_wave(R, names, fl, med, vs, rng, beaten_by, overlaps, n_seeds) if SQUARE in sim else None,
-        "sinc5": top_line("sinc5", names, fl, med, vs, rng, ranked, beaten_by, overlaps) if "sinc5" in sim else None,
-        "chirp": top_line("chirp", names, fl, med, vs, rng, ranked, beaten_by, overlaps) if "chirp" in sim else None,
-        "pairs": pairs(functions, names, med, vs, beaten_by, n_seeds),
-        "best": {fn: short(best_net(R, C, fn)) for fn in functions},
-        "shallow": short(shallow), "deeper": [short(n) for n in deeper],
+        "median_run": claim(median_run_exact, "the run whose final loss is the median",
+                            "the run nearest the median final loss",
+                            median_seeds={(fn, n): model(R, fn, n)["median_seed"] for fn in functions for n in names}),
+        "square": square_wave(S),
+        "sinc5": top_line(S, "sinc5"),
+        "chirp": top_line(S, "chirp"),
+        "pairs": pairs(S),
     }
 
 
-def pct_over(factor):
-    """1.25 -> '25%'."""
-    return f"{round(100 * (factor - 1))}%"
+def sweep(R, C, names):
+    """The learning-rate sweep: the score table, whether a chosen rate sits at an end of the grid,
+    how close the runner-up rates come, and that its initializations are not the reported ones."""
+    res, tune = R["hw1_1_simulate"], R["hw1_1_simulate_tune"]
+    grid, arch = tune["lr_grid"], tune["architectures"]
+    chosen = {n: arch[n]["chosen_lr"] for n in names}
+
+    def score(n, lr):
+        return by(arch[n]["rates"], "lr", lr)["score"]
+
+    def runner_up(n):
+        scores = sorted(r["score"] for r in arch[n]["rates"])
+        return scores[1] / scores[0]
+
+    def tuning_seeds(n):
+        counts = [len(v) for lr in grid for v in by(arch[n]["rates"], "lr", lr)["final_loss"].values()]
+        return str(min(counts)) if min(counts) == max(counts) else f"{min(counts)}-{max(counts)}"
+    edge = [n for n in names if chosen[n] in (min(grid), max(grid))]
+    close = [n for n in names if runner_up(n) < CLOSE]
+    shared = sorted(set(tune["seeds"]) & set(res["seeds"]))
+    shared_names = sorted(set(tune["seed_names"]) & set(res["seed_names"]))
+    return {
+        "seed_names": tune["seed_names"], "optimizer": cap(C["hw1_1_simulate_tune"]["optimizer"]),
+        "grid": "{" + ", ".join(sci(lr, 1) for lr in grid) + "}",
+        "n_functions": len(tune["functions"]),
+        "table": {"header": ["model", *[f"lr {sci(lr, 1)}" for lr in grid], "tuning seeds per function"],
+                  "rows": [[short(n), *[f"**{mse(score(n, lr))}**" if lr == chosen[n] else mse(score(n, lr))
+                                        for lr in grid], tuning_seeds(n)] for n in names]},
+        "disjoint": claim(not shared and not shared_names,
+                          f"disjoint from the reported ones: the {num(len(tune['seeds']))} initializations of the "
+                          f"sweep share none with the {num(len(res['seeds']))} reported ones",
+                          shared=shared, shared_names=shared_names),
+        "edge": claim(edge, f"The chosen rate is at an end of the grid for the {nets(edge)} "
+                            f"({', '.join(f'{short(n)} {sci(chosen[n], 1)}' for n in edge)}): a rate outside it "
+                            "might score lower.", "Every chosen rate lies inside the grid.",
+                      chosen=chosen, grid=grid),
+        "runner_up": listing([f"{fix(runner_up(n), 1)}x ({short(n)})" for n in names]),
+        "close": claim(close, f"; for the {nets(close)} the two are within {round(100 * (CLOSE - 1))}%", "",
+                       runner_up={n: runner_up(n) for n in names}, within=CLOSE),
+    }
 
 
-def square_wave(R, names, fl, med, vs, rng, beaten_by, overlaps, n_seeds):
+def square_wave(S):
     """Depth on the square wave: do the deeper nets end below the shallow one on every seed, where
     do their seeds lie against its range, and how many half-periods does each net draw."""
-    sq, shallow, deeper = SQUARE, names[0], names[1:]
-    deeper_wins = [n for n in deeper if vs[sq, n, shallow]["lower"]]
-    wins_shallow = beaten_by(sq, shallow)
-    overlapping = overlaps(sq, shallow)
-    best = min(names, key=lambda n: med[sq, n])
-    sides = {short(n): (vs[sq, n, shallow]["below"], vs[sq, n, shallow]["above"]) for n in deeper}
-    both_sides = all(b > 0 and a > 0 and a + b == n_seeds for b, a in sides.values())
-    spread = max(fl[sq, shallow]) / min(fl[sq, shallow])
-    counts = listing([f"{short(n)} {b}/{a}" for n, (b, a) in zip(deeper, sides.values())])
-    truth = R["hw1_1_simulate"]["functions"][sq]["truth"]
+    sq, shallow, deeper, names = SQUARE, S.shallow, S.deeper, S.names
+    deeper_wins = [n for n in deeper if S.vs[sq, n, shallow]["lower"]]
+    wins_shallow, overlapping = S.beaten_by(sq, shallow), S.overlaps(sq, shallow)
+    best = S.ranked(sq)[0]
+    sides = {short(n): (S.vs[sq, n, shallow]["below"], S.vs[sq, n, shallow]["above"]) for n in deeper}
+    both_sides = all(b > 0 and a > 0 and a + b == S.n_seeds for b, a in sides.values())
+    spread = max(S.fl[sq, shallow]) / min(S.fl[sq, shallow])
+    counts = f"{listing([f'{n} {b}/{a}' for n, (b, a) in sides.items()])}, of {S.n_seeds}"
+    own = f"the {short(shallow)} net's own seeds lie within a factor {fix(spread, 1)} of each other"
+    truth = S.R["hw1_1_simulate"]["functions"][sq]["truth"]
     pieces = half_periods_drawn(truth, truth)
-    drawn = {n: [half_periods_drawn(p, truth) for p in model(R, sq, n)["predictions"]] for n in names}
+    drawn = {n: [half_periods_drawn(p, truth) for p in model(S.R, sq, n)["predictions"]] for n in names}
     missing = [n for n in names if min(drawn[n]) < pieces]
+    wins_ranges = ", ".join(f"{short(n)} {S.range(sq, n)}" for n in deeper_wins)
     return {
         "name": sq,
         "depth_pays": claim(
             deeper_wins,
-            f"Depth pays off on the square wave {sq}: every seed of the {nets(deeper_wins)} ends below every seed of the "
-            f"{short(shallow)} one ({', '.join(short(n) + ' ' + rng(sq, n) for n in deeper_wins)}, against "
-            f"{rng(sq, shallow)}); a ReLU net's number of linear pieces can grow exponentially with depth but only "
-            "linearly with width",
+            f"Depth pays off on the square wave {sq}: every seed of the {nets(deeper_wins)} ends below every seed "
+            f"of the {short(shallow)} one ({wins_ranges}, against {S.range(sq, shallow)}); a ReLU net's number of "
+            "linear pieces can grow exponentially with depth but only linearly with width",
             f"On the square wave {sq} no deeper net fits better than the {short(shallow)} one on every seed",
             deeper_wins=deeper_wins, sides=sides),
-        "shallow_wins": claim(wins_shallow, f"; the {short(shallow)} net ends below every seed of the {nets(wins_shallow)}",
-                              "", beaten=wins_shallow),
-        "overlap": claim(overlapping, f"; the ranges of the {nets(overlapping)} overlap its range {rng(sq, shallow)}", "",
+        "shallow_wins": claim(wins_shallow,
+                              f"; the {short(shallow)} net ends below every seed of the {nets(wins_shallow)}", "",
+                              beaten=wins_shallow),
+        "overlap": claim(overlapping,
+                         f"; the ranges of the {nets(overlapping)} overlap its range {S.range(sq, shallow)}", "",
                          overlapping=overlapping),
-        "median": claim(best != names[0],
-                        f", although the {short(best)} net has the lowest median ({mse(med[sq, best])}, "
-                        f"{times(med[sq, shallow], med[sq, best])}x below the {short(shallow)} net's {mse(med[sq, shallow])})",
-                        f", and its median is the lowest ({mse(med[sq, shallow])})",
-                        medians={short(n): med[sq, n] for n in names}),
+        "median": claim(best != shallow,
+                        f", although the {short(best)} net has the lowest median ({mse(S.med[sq, best])}, "
+                        f"{times(S.med[sq, shallow], S.med[sq, best])}x below the {short(shallow)} net's "
+                        f"{mse(S.med[sq, shallow])})",
+                        f", and its median is the lowest ({mse(S.med[sq, shallow])})",
+                        medians={short(n): S.med[sq, n] for n in names}),
         "both_sides": claim(
             both_sides,
-            f"Every deeper net has seeds on both sides of the {short(shallow)} net's range and none inside it (below its "
-            f"best seed / above its worst: {counts}, of {n_seeds}), while the {short(shallow)} net's own seeds lie within "
-            f"a factor {fix(spread, 1)} of each other: at this size depth makes the fit of the square wave a matter of "
-            "the seed.",
-            f"Seeds of the deeper nets below the {short(shallow)} net's best seed / above its worst: {counts}, of "
-            f"{n_seeds}; the {short(shallow)} net's own seeds lie within a factor {fix(spread, 1)} of each other.",
+            f"Every deeper net has seeds on both sides of the {short(shallow)} net's range and none inside it "
+            f"(below its best seed / above its worst: {counts}), while {own}: at this size depth makes the fit of "
+            "the square wave a matter of the seed.",
+            f"Seeds of the deeper nets below the {short(shallow)} net's best seed / above its worst: {counts}; "
+            f"{own}.",
             sides=sides, spread=spread),
         "pieces": pieces, "right_sign": RIGHT_SIGN,
-        "drawn": listing([f"{short(n)} {'-'.join(map(str, sorted({min(drawn[n]), max(drawn[n])})))}" for n in names]),
-        "missing": claim(missing, f"; on some seeds the {nets(missing)} miss whole half-periods, not just the sharpness "
-                                  "of the jumps",
-                         ": every net has the right sign everywhere on every seed; they differ in how sharp their jumps are",
+        "drawn": listing([f"{short(n)} {min(drawn[n])}" + (f"-{max(drawn[n])}" if max(drawn[n]) > min(drawn[n]) else "")
+                          for n in names]),
+        "missing": claim(missing,
+                         f"; on some seeds the {nets(missing)} miss whole half-periods, not just the sharpness of "
+                         "the jumps",
+                         ": every net has the right sign everywhere on every seed; they differ in how sharp their "
+                         "jumps are",
                          drawn=drawn, pieces=pieces),
     }
 
 
-def top_line(fn, names, fl, med, vs, rng, ranked, beaten_by, overlaps):
+def top_line(S, fn):
     """The net with the lowest median on fn, and how far the seeds support its lead."""
-    order = ranked(fn)
+    order = S.ranked(fn)
     top, rest = order[0], order[1:]
-    name = f"wide {short(top)}" if top == names[0] else short(top)
-    closest = min(rest, key=lambda o: min(fl[fn, o]))
-    beaten, overlapping = beaten_by(fn, top), overlaps(fn, top)
+    name = f"wide {short(top)}" if top == S.shallow else short(top)
+    closest = min(rest, key=lambda o: min(S.fl[fn, o]))
+    beaten, overlapping = S.beaten_by(fn, top), S.overlaps(fn, top)
 
     def against(o):
-        c = vs[fn, o, top]
-        return (f"{short(o)} {rng(fn, o)}: {c['above']} of {c['n']} seeds above the {short(top)} net's worst, "
+        c = S.vs[fn, o, top]
+        return (f"{short(o)} {S.range(fn, o)}: {c['above']} of {c['n']} seeds above the {short(top)} net's worst, "
                 f"{c['below']} below its best")
-    overlap_text = (f"the {name} net has the lowest median ({mse(med[fn, top])}, {times(med[fn, order[1]], med[fn, top])}x "
-                    f"below the next median, the {short(order[1])} net's)"
-                    + (f" and every one of its seeds ends below every seed of the {nets(beaten)}" if beaten else "")
-                    + f", but its range {rng(fn, top)} overlaps that of the {nets(overlapping)} "
-                      f"({'; '.join(against(o) for o in overlapping)})")
+    lead = (f"the {name} net has the lowest median ({mse(S.med[fn, top])}, "
+            f"{times(S.med[fn, order[1]], S.med[fn, top])}x below the next median, the {short(order[1])} net's)")
+    beats = f" and every one of its seeds ends below every seed of the {nets(beaten)}" if beaten else ""
+    overlap = (f", but its range {S.range(fn, top)} overlaps that of the {nets(overlapping)} "
+               f"({'; '.join(against(o) for o in overlapping)})")
     return claim(not overlapping,
-                 f"the {name} net is the best on every seed: its worst seed ({mse(max(fl[fn, top]))}) ends below the "
-                 f"best seed of every other net (the closest, the {short(closest)} net's, {mse(min(fl[fn, closest]))})",
-                 overlap_text, top=top, medians={short(n): med[fn, n] for n in names},
-                 versus={short(o): vs[fn, o, top] for o in rest})
+                 f"the {name} net is the best on every seed: its worst seed ({mse(max(S.fl[fn, top]))}) ends below "
+                 f"the best seed of every other net (the closest, the {short(closest)} net's, "
+                 f"{mse(min(S.fl[fn, closest]))})",
+                 lead + beats + overlap, top=top, medians={short(n): S.med[fn, n] for n in S.names},
+                 versus={short(o): S.vs[fn, o, top] for o in rest})
 
 
-def pairs(functions, names, med, vs, beaten_by, n_seeds):
+def pairs(S):
     """Every pair of nets on every function: in how many do the seed ranges separate."""
-    all_pairs = [(fn, a, b) for fn in functions for i, a in enumerate(names) for b in names[i + 1:]]
-    split = [f"on {fn} the {short(a)} net ends below the {nets(beaten_by(fn, a))}"
-             for fn in functions for a in names if beaten_by(fn, a)]
-    n_split = sum(vs[fn, a, b]["separated"] for fn, a, b in all_pairs)
-    bests = {fn: min(names, key=lambda n: med[fn, n]) for fn in functions}
+    all_pairs = [(fn, a, b) for fn in S.functions for i, a in enumerate(S.names) for b in S.names[i + 1:]]
+    split = [f"on {fn} the {short(a)} net ends below the {nets(S.beaten_by(fn, a))}"
+             for fn in S.functions for a in S.names if S.beaten_by(fn, a)]
+    n_split = sum(S.vs[fn, a, b]["separated"] for fn, a, b in all_pairs)
+    bests = {fn: short(S.ranked(fn)[0]) for fn in S.functions}
+    other = "other " if n_split else ""
     return {
-        "n": len(all_pairs), "per_function": len(all_pairs) // len(functions), "separated": n_split,
+        "n": len(all_pairs), "per_function": len(all_pairs) // len(S.functions), "separated": n_split,
         "best_varies": claim(len(set(bests.values())) > 1, "No depth has the lowest median on every function",
-                             f"The {short(next(iter(bests.values())))} net has the lowest median on every function",
-                             best={fn: short(n) for fn, n in bests.items()}),
+                             f"The {next(iter(bests.values()))} net has the lowest median on every function",
+                             best=bests),
         "split": claim(split, ": " + "; ".join(split) + " on every seed", "", separated=n_split),
         "rest_overlap": claim(n_split < len(all_pairs),
-                              f"For every {'other ' if n_split else ''}pair the two ranges overlap, so {count(n_seeds)} "
-                              "seeds do not rank them: the order of their medians could change with other seeds.", "",
+                              f"For every {other}pair the two ranges overlap, so {count(S.n_seeds)} seeds do not rank "
+                              "them: the order of their medians could change with other seeds.", "",
                               separated=n_split, pairs=len(all_pairs)),
     }

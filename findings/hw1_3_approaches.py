@@ -15,6 +15,8 @@ correlation between/within approaches (stats.grouped_spearman) and of a trend ov
 different approaches are not independent: correlations are taken between approaches (over their
 means) and within approaches apart, with intervals from resampling the seeds.
 """
+import copy
+import functools
 import math
 
 import numpy as np
@@ -59,6 +61,11 @@ def split_by_fit(models, names, target="target"):
     return [n for n in names if n not in missed], missed
 
 
+def _span(values):
+    values = list(values)
+    return span(values) if values else "none"
+
+
 def interval_text(rho, low, high, units, what="seeds"):
     if not (math.isfinite(low) and math.isfinite(high)):
         return (f"ρ = {fix(rho, 2)}; no interval: with {count(units)} {what}, some resamples leave no "
@@ -85,19 +92,34 @@ def relation(found, part, measure_of, obj):
 
 
 def grouped(x, y, names):
-    """stats.grouped_spearman over the approaches `names` of two {approach: {seed: value}}."""
-    return stats.grouped_spearman({n: x[n] for n in names}, {n: y[n] for n in names})
+    """stats.grouped_spearman over the approaches `names` of two {approach: {seed: value}}
+    (memoized on the values: the bootstrap takes a second or two)."""
+    def frozen(table):
+        return tuple((n, tuple(table[n].items())) for n in names)
+    return dict(_grouped(frozen(x), frozen(y)))
+
+
+@functools.lru_cache(maxsize=256)
+def _grouped(x, y):
+    return tuple(stats.grouped_spearman({n: dict(v) for n, v in x}, {n: dict(v) for n, v in y}).items())
+
+
+@functools.lru_cache(maxsize=256)
+def _level_trend(levels, values):
+    return stats.level_trend(list(levels), [list(v) for v in values])
 
 
 def trend(levels, values, level_text, knob, subject="it"):
     """The claim of a quantity over ordered levels (stats.level_trend): rises or falls (the interval
     of Spearman's rho over the level means excludes 0), at every step of the means or not, and how
     many steps separate the seeds. level_text formats one level; knob names the levels."""
-    t = stats.level_trend(levels, values)
+    t = copy.deepcopy(_level_trend(tuple(float(v) for v in levels), tuple(tuple(float(x) for x in v) for v in values)))
     steps, n = t["steps"], len(t["steps"])
     stat = (f"ρ = {fix(t['rho'], 2)} over the {t['levels']} means, 95% interval {fix(t['low'], 2)} to "
             f"{fix(t['high'], 2)} from resampling the seeds")
-    sep = f"{count(t['separated_steps'])} of the {count(n)} steps separate the seeds"
+    k = t["separated_steps"]
+    sep = ("no step separates the seeds" if k == 0 else "every step separates the seeds" if k == n
+           else f"{count(k)} of the {count(n)} steps {'separates' if k == 1 else 'separate'} the seeds")
 
     def moves(direction):
         chosen = [s for s in steps if s["direction"] == direction]
@@ -149,12 +171,12 @@ def findings(R, C, P, T):
     stopped = {n: sum(m["stop"] != "target" for m in of(n)) for n in missed}
     stopped_losses = [m["train_loss"] for n in missed for m in of(n) if m["stop"] != "target"]
     reached_losses = [m["train_loss"] for n in reached for m in of(n)]
-    missed_text = listing([f"{n} ({count(stopped[n])} of {count(len(seeds))} seeds)" for n in missed])
+    missed_text = listing([f"{n} ({stopped[n]} of {len(seeds)} seeds)" for n in missed])
     all_reached = claim(
         not missed, "Every approach reached the target loss with every seed.",
         f"{cap(count(len(reached)))} of the {len(names)} approaches reached the target loss with every seed (final "
-        f"training loss {span(reached_losses)}); {missed_text} stopped for lack of improvement (final training loss "
-        f"of those seeds {span(stopped_losses) if stopped_losses else ''})",
+        f"training loss {_span(reached_losses)}); {missed_text} stopped for lack of improvement (final training loss "
+        f"of those seeds {_span(stopped_losses)})",
         missed=missed, stopped=stopped)
 
     # the smallest batches and the largest rates: a prefix of the batch series, a suffix of the rates
@@ -183,11 +205,11 @@ def findings(R, C, P, T):
         "none missed": "",
         "none reached": "no approach reached the target with every seed to compare them with",
         True: f"by approach they are less fitted than the others: their mean training loss "
-              f"({span(missed_means.values())}) is above every other approach's ({span(reached_means.values())})"
+              f"({_span(missed_means.values())}) is above every other approach's ({_span(reached_means.values())})"
               f"{also}. This confound remains and is named below where it matters",
         False: f"yet by approach they are not all less fitted than the others: their mean training loss "
-               f"({span(missed_means.values()) if missed else ''}) is not above every other approach's "
-               f"({span(reached_means.values()) if reached else ''}){also}",
+               f"({_span(missed_means.values())}) is not above every other approach's "
+               f"({_span(reached_means.values())}){also}",
     }, missed_means=missed_means, reached_means=reached_means, seeds_at_target=hit)
 
     grads = [m["grad_norm"] for m in models]
@@ -196,8 +218,9 @@ def findings(R, C, P, T):
         n_critical == 0,
         f"None of these points is a critical point (‖∇L‖ ≤ {sci(CRITICAL_GRAD, 1)}, the cutoff of the critical-point "
         f"section): the full-batch gradient norm is {span(grads, lambda x: fix(x, 2))} at the end.",
-        f"{cap(count(n_critical))} of the {len(grads)} models end at a critical point (‖∇L‖ ≤ {sci(CRITICAL_GRAD, 1)}, "
-        f"the cutoff of the critical-point section); the full-batch gradient norm is "
+        f"{cap(count(n_critical))} of the {len(grads)} models {'ends' if n_critical == 1 else 'end'} at a critical "
+        f"point (‖∇L‖ ≤ {sci(CRITICAL_GRAD, 1)}, the cutoff of the critical-point section); the full-batch gradient "
+        f"norm is "
         f"{span(grads, sci)} at the end.",
         n_critical=n_critical, smallest=min(grads))
 

@@ -47,6 +47,11 @@ def shape_of(models):
     return (inputs, depth, outputs) if fits and depth >= 1 and inputs >= 1 and outputs >= 1 else None
 
 
+def gap_range(values):
+    """'−0.002 to 0.043': a range whose ends may be negative."""
+    return f"{fix(min(values))} to {fix(max(values))}".replace("-", "−")
+
+
 def findings(R, C, P, T):
     res, config = R["hw1_3_params_mnist"], C["hw1_3_params_mnist"]
     pm = sorted(res["models"], key=lambda m: m["params"])
@@ -114,8 +119,8 @@ def findings(R, C, P, T):
                       else "one_separated" if n_sep == 1 else "overlapping")
     means_text = (f"{fix(mean['train'][widest])} / {fix(mean['test'][widest])} vs {fix(mean['train'][nxt])} / "
                   f"{fix(mean['test'][nxt])}, means")
-    counts_text = (f"{train_vs['a_above_b']} of {n} w = {ww} seeds lie above every w = {nw} seed in training loss, "
-                   f"{test_vs['a_above_b']} of {n} in test loss")
+    counts_text = (f"w = {ww} has {train_vs['a_above_b']} of its {train_vs['n_a']} seeds above every w = {nw} seed "
+                   f"in training loss and {test_vs['a_above_b']} of {test_vs['n_a']} in test loss")
 
     # the top widths
     top = sorted(int(i) for i in order[-TOP:])
@@ -164,9 +169,9 @@ def findings(R, C, P, T):
             f"and every one of its seeds lies above every seed of the runner-up, w = {rw} "
             f"({pct(mean['acc'][runner], 2)}; permutation p = {fix(vs_runner['p'], 2)})",
             f"but its seeds overlap those of the runner-up, w = {rw} ({pct(mean['acc'][runner], 2)}): "
-            f"{vs_runner['a_above_b']} of {n} w = {bw} seeds lie above every w = {rw} seed and "
-            f"{vs_runner['b_above_a']} of {n} the reverse (permutation p = {fix(vs_runner['p'], 2)}), so the "
-            "seeds do not rank them",
+            f"w = {bw} has {vs_runner['a_above_b']} of its {vs_runner['n_a']} seeds above every w = {rw} seed and "
+            f"w = {rw} {vs_runner['b_above_a']} of its {vs_runner['n_b']} above every w = {bw} seed (permutation "
+            f"p = {fix(vs_runner['p'], 2)}), so the seeds do not rank them",
             best=acc[best], runner_up=acc[runner], **vs_runner),
         # losses
         "train_trend": trend(train_loss, {"rises": "rises with width", "falls": "falls with width",
@@ -178,18 +183,19 @@ def findings(R, C, P, T):
             f"every seed of it below every seed of the runner-up, w = {widths[test_runner]} "
             f"({fix(mean['test'][test_runner], 3)})",
             f"its seeds overlapping those of the runner-up, w = {widths[test_runner]} "
-            f"({fix(mean['test'][test_runner], 3)}; {vs_test_runner['a_above_b']} of {n} w = "
-            f"{widths[test_runner]} seeds above every w = {widths[low_test]} seed)",
+            f"({fix(mean['test'][test_runner], 3)}; w = {widths[test_runner]} has {vs_test_runner['a_above_b']} of its "
+            f"{vs_test_runner['n_a']} seeds above every w = {widths[low_test]} seed, w = {widths[low_test]} "
+            f"{vs_test_runner['b_above_a']} of its {vs_test_runner['n_b']} above every w = {widths[test_runner]} seed)",
             lowest=test_loss[low_test], runner_up=test_loss[test_runner], **vs_test_runner),
         "gap_trend": trend(gaps, {"rises": "grows with size", "falls": "shrinks with size",
                                   "unclear": "does not change consistently with size"}),
         "gap_halves": claim(
             halves["separated"] and halves["larger"] == "a",
-            f"every seed of the {count(len(pm) - half)} largest widths has a larger gap ({span(big_gaps)}) than "
-            f"every seed of the {count(half)} smallest ({span(small_gaps)})",
-            f"the gaps of the {count(len(pm) - half)} largest widths ({span(big_gaps)}) and of the "
-            f"{count(half)} smallest ({span(small_gaps)}) overlap: {halves['a_above_b']} of {len(big_gaps)} "
-            "seeds of the largest lie above every seed of the smallest",
+            f"every seed of the {count(len(pm) - half)} largest widths has a larger gap ({gap_range(big_gaps)}) "
+            f"than every seed of the {count(half)} smallest ({gap_range(small_gaps)})",
+            f"the gaps of the {count(len(pm) - half)} largest widths ({gap_range(big_gaps)}) and of the "
+            f"{count(half)} smallest ({gap_range(small_gaps)}) overlap: {halves['a_above_b']} of the "
+            f"{len(big_gaps)} seeds of the largest are above every seed of the smallest",
             big=big_gaps, small=small_gaps, **halves),
         "no_classical_overfit": claim(
             not above_widest,

@@ -60,6 +60,8 @@ def level_findings(levels, values, names, unit, verbs, prefix=""):
     against = [n for n, s in zip(step_names, steps) if along and s["direction"] != along]
     ups = sum(s["direction"] == "up" for s in steps)
     downs = sum(s["direction"] == "down" for s in steps)
+    moves = [f"{word} at {count(k)}" for word, k in (("rising", ups), ("falling", downs),
+                                                     ("unchanged", len(steps) - ups - downs)) if k]
     monotone = "unclear" if along is None else "not_every" if against else "every"
     verb = {"rises": "rises", "falls": "falls"}.get(direction, "")
     opposite = {"rises": "does not rise", "falls": "does not fall"}.get(direction, "")
@@ -74,7 +76,7 @@ def level_findings(levels, values, names, unit, verbs, prefix=""):
         "monotone": choose(monotone, {
             "every": f"the mean {verb} at every one of the {count(n)} steps",
             "not_every": f"though not at every step: the mean {opposite} at {listing(against)}",
-            "unclear": f"the mean rising at {count(ups)} and falling at {count(downs)} of the {count(n)} steps"},
+            "unclear": f"the mean {listing(moves)} of the {count(n)} steps"},
             against=against, **evidence),
         "separation": choose("all" if k == n else "none" if k == 0 else "some", {
             "all": f"the seeds of successive {unit} separate at every step",

@@ -37,18 +37,15 @@ def _less_fitted_a(a, reached, missed, seeds, names):
     rest = [n for n in missed if above[n] < S]
 
     def told(n):
-        parts = [f"above every one of them at {count(above[n])} of {count(S)} seeds"]
-        if below[n]:
-            parts.append(f"below every one at {count(below[n])}")
-        return f"{n} ({', '.join(parts)})"
+        text = f"{n} (above all of them at {above[n]} of {S} seeds"
+        return text + (f", below all of them at {below[n]} of {S})" if below[n] else ")")
     outcome = "all" if not rest else "none" if not larger else "some"
     return choose(outcome, {
-        "all": f"it is larger for the less-fitted approaches ({listing(missed)}): at every seed each is above "
+        "all": f"(a) is larger for every less-fitted approach ({listing(missed)}): at every seed, each is above "
                f"every approach that reached the target; {low_text}",
-        "some": f"it is larger for {listing(larger)} (at every seed above every approach that reached the "
-                f"target) but not for {listing([told(n) for n in rest])}: not for every less-fitted approach; "
-                f"{low_text}",
-        "none": f"it is not larger for the less-fitted approaches: {listing([told(n) for n in rest])}; {low_text}",
+        "some": f"(a) is larger for {listing(larger)}, at every seed above every approach that reached the "
+                f"target, but not for {listing([told(n) for n in rest])}; {low_text}",
+        "none": f"(a) is not larger for the less-fitted approaches: {listing([told(n) for n in rest])}; {low_text}",
     }, above=above, below=below, seeds=S, lowest=lowest)
 
 
@@ -81,7 +78,7 @@ def findings(R, C, P, T):
 
     bs, ls = sn["batch_series"], sn["lr_series"]
     small_b, large_b = bs[0], bs[-1]
-    batch_trend = trend([ap[n][0] for n in bs], [seed_values(b, n) for n in bs], str, "the batch size",
+    batch_trend = trend([ap[n][0] for n in bs], [seed_values(b, n) for n in bs], lambda x: f"{x:g}", "the batch size",
                         "(b)")
     lr_trend = trend([ap[n][1] for n in ls], [seed_values(b, n) for n in ls], lambda x: sci(x, 1), "the rate")
     c = stats.compare(seed_values(b, large_b), seed_values(b, small_b))

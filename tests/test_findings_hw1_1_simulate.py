@@ -43,7 +43,8 @@ def test_the_committed_results_render():
     assert "1,000" not in text
     assert "no net ends below every other net on every seed of a function" in text
     assert "deep [1.8e-5, 3.7e-3]: 4 of 5 seeds above the shallow net's worst, 1 below its best" in text
-    assert "the seed ranges separate in two pairs: on sinc5 the shallow net ends below the medium and deeper nets" in text
+    assert ("the seed ranges separate in two pairs: on sinc5 the shallow net ends below the medium and deeper nets"
+            in text)
 
 
 def test_public_helpers_by_hand():

@@ -1,0 +1,196 @@
+"""HW1-1 MNIST findings: every claim flips when the committed results are changed to contradict it,
+the rendered section follows, and the seed counts agree with hand counts and scipy."""
+import numpy as np
+import pytest
+from scipy import stats
+
+from common.claims import ReportError
+from common.claims import by as by_name
+from findings import hw1_1_mnist as mn
+from tests.findings_data import committed, findings_of, section
+
+NAME = "hw1_1_mnist"
+TASKS = {"MNIST": "hw1_1_mnist_mnist", "Fashion-MNIST": "hw1_1_mnist_fashion-mnist"}
+
+
+def run(R, C):
+    found = findings_of(NAME, R, C)
+    return found, section(NAME, found)
+
+
+def model(R, task, name):
+    return by_name(R[TASKS[task]]["models"], "name", name)
+
+
+def set_accs(R, task, name, values):
+    """Replace one model's per-seed final test accuracies (and the stored summary)."""
+    m = model(R, task, name)
+    for r, v in zip(m["runs"], values):
+        r["history"]["final"]["test_acc"] = float(v)
+    m["final"]["test_acc"].update(mean=float(np.mean(values)), std=float(np.std(values, ddof=1)),
+                                  median=float(np.median(values)), min=min(values), max=max(values))
+
+
+def names(R, family):
+    return [m["name"] for m in mn.family(R[TASKS["MNIST"]], family)]
+
+
+# ---------------------------------------------------------------------------- committed results
+def test_the_committed_results_render():
+    R, C, _, _ = committed()
+    found, text = run(R, C)
+    assert ("every CNN beats every DNN on both tasks on every seed, by 0.6-2.3 (MNIST) and 1.0-3.3 (Fashion-MNIST)"
+            in text)
+    assert "| DNN | MNIST | DNN shallow > DNN deep | 96.71% vs 96.22% | separate | 3 of 3 | 0 of 3 | 0.10 |" in text
+    assert ("cannot go below 0.10, so no single ordering here can be significant at the 5% level: a separated pair is "
+            "the strongest support these seeds can give.") in text
+
+
+def test_depth_table_counts_by_hand():
+    R, C, _, _ = committed()
+    rows = findings_of(NAME, R, C)["depth_table"]["rows"]
+    # DNN on MNIST: shallow 96.88/96.58/96.67 and medium 96.92/96.30/96.61: shallow has the higher mean
+    # (96.71 vs 96.61) but none of its seeds above medium's best (96.92); medium's 96.92 is above shallow's best
+    row = next(r for r in rows if r[1] == "MNIST" and r[2] == "DNN shallow > DNN medium")
+    assert row[3:7] == ["96.71% vs 96.61%", "overlap", "0 of 3", "1 of 3"]
+    a = mn.seed_accs(model(R, "MNIST", "DNN shallow (1 hidden)"))
+    b = mn.seed_accs(model(R, "MNIST", "DNN medium (2 hidden)"))
+    p = stats.permutation_test((a, b), lambda u, v: np.mean(u) - np.mean(v), permutation_type="independent",
+                               n_resamples=np.inf, alternative="two-sided").pvalue
+    assert row[7] == f"{p:.2f}"
+    assert len(rows) == 12                                    # 3 pairs x 2 families x 2 tasks
+
+
+def test_min_p_against_scipy():
+    R, C, _, _ = committed()
+    found = findings_of(NAME, R, C)
+    p = stats.permutation_test(([1.0, 2.0, 3.0], [4.0, 5.0, 6.0]), lambda u, v: np.mean(u) - np.mean(v),
+                               n_resamples=np.inf, alternative="two-sided").pvalue
+    assert found["min_p"] == pytest.approx(p) == pytest.approx(0.1)
+
+
+# ---------------------------------------------------------------------------- required claims
+def _same_map(R, C):
+    mn.family(R[TASKS["MNIST"]], "CNN")[0]["feature_shape"] = [8, 14, 14]
+
+
+@pytest.mark.parametrize("check, tamper", [
+    ("same_settings", lambda R, C: C[TASKS["Fashion-MNIST"]].update(lr=0.1)),
+    ("same_models", lambda R, C: R[TASKS["Fashion-MNIST"]]["models"].pop()),
+    ("depths", lambda R, C: mn.family(R[TASKS["MNIST"]], "DNN")[0].update(depth=3)),
+    ("per_seed", lambda R, C: mn.family(R[TASKS["MNIST"]], "CNN")[0]["runs"].pop()),
+    ("same_map", _same_map),
+])
+def test_a_broken_consistency_check_fails_the_findings(check, tamper):
+    R, C, _, _ = committed()
+    assert mn.checks(R, C)[check].holds
+    tamper(R, C)
+    assert not mn.checks(R, C)[check].holds
+    with pytest.raises(ReportError, match="claim no longer holds"):
+        findings_of(NAME, R, C)
+
+
+# ---------------------------------------------------------------------------- families
+def test_overlapping_families_are_said_per_task():
+    R, C, _, _ = committed()
+    found = findings_of(NAME, R, C)
+    assert found["family"]["both"].holds and found["family"]["per_task"][0].outcome == "CNN"
+    set_accs(R, "MNIST", "DNN shallow (1 hidden)", [0.99, 0.9658, 0.9667])     # above every CNN run but one
+    found, text = run(R, C)
+    assert not found["family"]["both"].holds and found["family"]["per_task"][0].outcome == "overlap"
+    assert found["family"]["per_task"][1].outcome == "CNN"
+    assert ("the CNNs' and DNNs' per-seed test accuracies overlap on MNIST (CNNs 97.55%-98.47%, DNNs 96.16%-99.00%; "
+            "0 of the 9 CNN runs above every DNN run, 1 of the 9 DNN runs above every CNN run) and every CNN beats "
+            "every DNN on Fashion-MNIST on every seed") in text
+
+
+def test_dnns_above_every_cnn_are_said():
+    R, C, _, _ = committed()
+    for name in names(R, "DNN"):
+        set_accs(R, "Fashion-MNIST", name, [a + 0.05 for a in mn.seed_accs(model(R, "Fashion-MNIST", name))])
+    found, text = run(R, C)
+    assert found["family"]["per_task"][1].outcome == "DNN"
+    assert "every DNN beats every CNN on Fashion-MNIST on every seed" in text
+
+
+def test_a_gap_wider_than_the_seeds_puts_the_family_first():
+    R, C, _, _ = committed()
+    assert not findings_of(NAME, R, C)["family"]["family_first"].holds
+    for task in TASKS:
+        for name in names(R, "CNN"):
+            set_accs(R, task, name, [0.99, 0.991, 0.992])
+        for name in names(R, "DNN"):
+            set_accs(R, task, name, [0.95, 0.951, 0.952])
+    found, text = run(R, C)
+    assert found["family"]["family_first"].holds
+    assert ": the family matters more than the depth (the gap between the families is wider than the spread" in text
+
+
+# ---------------------------------------------------------------------------- depth orderings
+def test_separated_rising_depths_help():
+    R, C, _, _ = committed()
+    assert findings_of(NAME, R, C)["depth"]["CNN"][0]["order"].outcome == "none"
+    for i, name in enumerate(names(R, "CNN")):
+        set_accs(R, "MNIST", name, [0.97 + 0.01 * i, 0.971 + 0.01 * i, 0.972 + 0.01 * i])
+    found, text = run(R, C)
+    assert found["depth"]["CNN"][0]["order"].outcome == "helps"
+    assert ("Within the CNNs, depth helps on MNIST: every seed of each deeper CNN beats every seed of the shallower "
+            "one") in text
+
+
+def test_separated_falling_depths_hurt():
+    R, C, _, _ = committed()
+    assert findings_of(NAME, R, C)["depth"]["CNN"][1]["order"].outcome == "some"
+    for i, name in enumerate(names(R, "CNN")):
+        set_accs(R, "Fashion-MNIST", name, [0.90 - 0.01 * i, 0.901 - 0.01 * i, 0.902 - 0.01 * i])
+    found, text = run(R, C)
+    assert found["depth"]["CNN"][1]["order"].outcome == "hurts"
+    assert "depth hurts on Fashion-MNIST: every seed of each shallower CNN beats every seed of the deeper one" in text
+
+
+def test_overlapping_depths_do_not_order():
+    R, C, _, _ = committed()
+    found = findings_of(NAME, R, C)
+    assert found["depth"]["DNN"][0]["order"].outcome == "some"
+    for name in names(R, "DNN"):
+        set_accs(R, "MNIST", name, [0.962, 0.965, 0.968])
+    found, text = run(R, C)
+    assert found["depth"]["DNN"][0]["order"].outcome == "none"
+    assert "Within the DNNs, on MNIST the seed ranges of all depths overlap: the seeds do not order them" in text
+
+
+def test_rising_dnn_depths_on_fashion_mnist_help():
+    R, C, _, _ = committed()
+    assert findings_of(NAME, R, C)["depth"]["DNN"][1]["order"].outcome == "some"
+    for i, name in enumerate(names(R, "DNN")):
+        set_accs(R, "Fashion-MNIST", name, [0.85 + 0.01 * i, 0.851 + 0.01 * i, 0.852 + 0.01 * i])
+    found, text = run(R, C)
+    assert found["depth"]["DNN"][1]["order"].outcome == "helps"
+    assert "depth helps on Fashion-MNIST: every seed of each deeper DNN beats every seed of the shallower one" in text
+
+
+def _five_seeds(R, C):
+    """Every model of both tasks with five seeds instead of three (copies of its runs)."""
+    extra = ["seed-3", "seed-4"]
+    for name in TASKS.values():
+        R[name]["seed_names"] = R[name]["seed_names"] + extra
+        C[name]["seeds"] = 5
+        for m in R[name]["models"]:
+            for k, seed in enumerate(extra):
+                copy = {**m["runs"][k], "seed_name": seed,
+                        "history": {**m["runs"][k]["history"], "final": dict(m["runs"][k]["history"]["final"])}}
+                copy["history"]["final"]["test_acc"] += 1e-4 * (k + 1)       # distinct values
+                m["runs"].append(copy)
+            for v in m["final"].values():
+                v["n"] = 5
+
+
+def test_five_seeds_can_make_an_ordering_significant():
+    R, C, _, _ = committed()
+    assert findings_of(NAME, R, C)["no_significance"].holds
+    _five_seeds(R, C)
+    found, text = run(R, C)
+    assert not found["no_significance"].holds
+    assert found["min_p"] == pytest.approx(2 / 252)
+    assert "the permutation p of the difference of means reaches 7.9e-3 when the seeds of a pair separate." in text
+    assert "cannot go below" not in text

@@ -1,0 +1,104 @@
+"""The PCA section's claims over the 8 runs: each flips when the runs' data contradict it."""
+import numpy as np
+
+from findings.hw1_2_pca import per_run
+from tests.findings_data import committed, findings_of, section
+
+NAME = "hw1_2_pca"
+
+
+def rendered(R, C):
+    found = findings_of(NAME, R, C)
+    return found, section(NAME, found)
+
+
+def runs(R):
+    return R[NAME]["runs"]
+
+
+def test_the_committed_results_render():
+    found, text = rendered(*committed()[:2])
+    assert found["runs"] == 8 and "all eight runs start near the origin" in text
+    for name in ("near_origin", "straight", "shrink_steps", "loss_flattens"):
+        assert found[name].outcome == "all", name
+    for name in ("reach_spread", "explained_low", "layer1_same"):
+        assert found[name].holds, name
+
+
+def test_measures_of_a_hand_built_run():
+    run = {"layer1_pca": [[0, 0], [1, 0], [1, 1]], "whole_pca": [[0.1, 0], [3, 0], [4, 0]]}
+    m = per_run(run)
+    assert m["layer1"]["start_share"] == 0
+    assert np.isclose(m["layer1"]["straightness"], np.sqrt(2) / 2)
+    assert np.isclose(m["layer1"]["shrink"], 1.0)
+    assert np.isclose(m["whole"]["start_share"], 0.1 / 4)
+    assert np.isclose(m["whole"]["straightness"], 1.0)
+    assert np.isclose(m["whole"]["shrink"], 1 / 2.9)
+
+
+def test_a_run_starting_far_from_the_origin_is_counted():
+    R, C, _, _ = committed()
+    path = runs(R)[0]["whole_pca"]
+    path[0] = [-0.5 * v for v in path[-1]]
+    found, text = rendered(R, C)
+    assert found["near_origin"].outcome == "some" and found["near_origin"].evidence["runs"] == 7
+    assert "only seven of the eight runs start near the origin" in text
+
+
+def test_a_curved_run_is_counted():
+    R, C, _, _ = committed()
+    path = runs(R)[0]["whole_pca"]
+    path[1:-1] = path[1:-1][::-1]                       # same ends, a zigzag between them
+    found, text = rendered(R, C)
+    assert found["straight"].outcome == "some"
+    assert "seven of the eight move out along almost straight lines" in text
+
+
+def test_steps_that_do_not_shrink():
+    R, C, _, _ = committed()
+    for run in runs(R):
+        for part in ("layer1", "whole"):
+            path = run[part + "_pca"]
+            first = np.subtract(path[1], path[0])
+            path[-1] = list(np.add(path[-2], first))     # the last step as long as the first
+    found, text = rendered(R, C)
+    assert found["shrink_steps"].outcome == "none"
+    assert "The steps do not shrink in any run" in text
+
+
+def test_a_loss_that_keeps_falling_does_not_flatten():
+    R, C, _, _ = committed()
+    for run in runs(R):
+        events = run["events"]
+        events[-1]["train_loss"] = events[-2]["train_loss"] - (events[0]["train_loss"] - events[1]["train_loss"])
+    found, text = rendered(R, C)
+    assert found["loss_flattens"].outcome == "none"
+    assert "the training loss does not flatten in any run" in text
+
+
+def test_runs_of_equal_reach_are_not_said_to_look_short():
+    R, C, _, _ = committed()
+    for run in runs(R):
+        path = np.asarray(run["whole_pca"])
+        run["whole_pca"] = (path / np.linalg.norm(path[-1] - path[0])).tolist()
+    found, text = rendered(R, C)
+    assert not found["reach_spread"].holds
+    assert "looks short" not in text
+
+
+def test_a_plane_that_explains_much_says_the_runs_share_directions():
+    R, C, _, _ = committed()
+    R[NAME]["whole_explained_variance_ratio"] = [0.4, 0.3]
+    found, text = rendered(R, C)
+    assert not found["explained_low"].holds
+    assert "the runs share directions" in text
+
+
+def test_a_layer1_picture_unlike_the_whole_models():
+    R, C, _, _ = committed()
+    path = runs(R)[0]["layer1_pca"]
+    path[1:-1] = path[1:-1][::-1]
+    found, text = rendered(R, C)
+    assert not found["layer1_same"].holds
+    assert found["layer1_same"].evidence["per_part"]["layer1"]["straight"] == 7
+    assert "its picture differs from the whole model's" in text

@@ -3,7 +3,8 @@
     python -m common.report            # render REPORT.md
     python -m common.report --check    # exit 1, one line per problem, when REPORT.md is stale, a
                                        # claim no longer holds, a table row does not match its
-                                       # header, or a figure is missing or drawn from another run
+                                       # header, a figure is missing or drawn from another run, or
+                                       # a results file was made by other computing code
     python -m common.report --claims   # every claim: its name, outcome and evidence
 
 The analysis lives in findings/<script>.py (one module per experiment, next to the script): each
@@ -182,6 +183,29 @@ def check(report_text, expected_text, root, run_ids=None):
     return problems
 
 
+def script_of(name, root=ROOT):
+    """The script that writes results/<name>.json: the longest hw1_*.py stem the name starts with."""
+    stems = [os.path.basename(p)[:-3] for p in glob.glob(os.path.join(root, "hw1_*.py"))]
+    owners = [s for s in stems if name == s or name.startswith(s + "_")]
+    return os.path.join(root, max(owners, key=len) + ".py") if owners else None
+
+
+def stale_results(results_dir, root=ROOT):
+    """Problems (one line each): results files made by other computing code than the current
+    (their code hash differs from what common.results.code_hash gives for their script now)."""
+    from common.results import code_hash
+    problems = []
+    _, _, provenance, _ = load_all(results_dir)
+    for name, prov in provenance.items():
+        script = script_of(name, root)
+        if script is None:
+            problems.append(f"results/{name}.json: no script hw1_*.py writes it")
+        elif prov.get("code_hash") != code_hash([script]):
+            problems.append(f"results/{name}.json was made by other code than the current "
+                            f"{os.path.basename(script)} (make figures recomputes it)")
+    return problems
+
+
 def run_ids(results_dir):
     """{results name: run id} of results_dir/*.json."""
     _, _, provenance, _ = load_all(results_dir)
@@ -224,7 +248,7 @@ def main(argv=None):
     else:
         try:
             with open(report_path) as f:
-                problems = check(f.read(), expected, args.root, ids)
+                problems = check(f.read(), expected, args.root, ids) + stale_results(results_dir, args.root)
         except OSError as error:
             problems = [f"cannot read {report_path}: {error}"]
     for problem in problems:

@@ -86,8 +86,8 @@ def findings(R, C, P, T):
     ends = choose("overlap" if not c["separated"] else "large above" if c["larger"] == "a" else "small above", {
         "large above": f"every seed of batch {ap[large_b][0]} above every seed of batch {ap[small_b][0]}",
         "small above": f"every seed of batch {ap[small_b][0]} above every seed of batch {ap[large_b][0]}",
-        "overlap": f"the seeds overlap ({count(c['a_above_b'])} of {count(S)} seeds of batch {ap[large_b][0]} above "
-                   f"every seed of batch {ap[small_b][0]}, {count(c['b_above_a'])} of batch {ap[small_b][0]} above "
+        "overlap": f"the seeds overlap ({c['a_above_b']} of {S} seeds of batch {ap[large_b][0]} above "
+                   f"every seed of batch {ap[small_b][0]}, {c['b_above_a']} of {S} of batch {ap[small_b][0]} above "
                    f"every seed of batch {ap[large_b][0]})",
     }, **c)
 

@@ -39,6 +39,29 @@ def write_fake_mnist(root, folder="MNIST", n_train=600, n_test=200, size=28, see
     return arrays
 
 
+@pytest.fixture(scope="session")
+def shared_fake_data_dir(tmp_path_factory):
+    """The same fake MNIST and Fashion-MNIST as fake_data_dir, made once per test process (for
+    the tests that share trained models)."""
+    root = tmp_path_factory.mktemp("shared-data")
+    write_fake_mnist(str(root), "MNIST", seed=0)
+    write_fake_mnist(str(root), "FashionMNIST", seed=1)
+    return str(root)
+
+
+def copy_trained_approaches(from_out, *to_outs):
+    """The quick HW1-3 models trained under from_out (results/quick/cache) copied under each of
+    to_outs, so a test starts where another left off instead of training them again."""
+    paths = glob.glob(os.path.join(from_out, "results", "quick", "cache", "hw1_3_approaches-*.pt"))
+    assert paths, "no trained approaches to share"
+    for out in to_outs:
+        cache = os.path.join(out, "results", "quick", "cache")
+        os.makedirs(cache, exist_ok=True)
+        for path in paths:
+            shutil.copy(path, cache)
+    return len(paths)
+
+
 @pytest.fixture
 def fake_data_dir(tmp_path):
     root = tmp_path / "data"

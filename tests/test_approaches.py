@@ -64,19 +64,21 @@ def test_keskar_sharpness_of_a_trained_net_is_never_below_its_corner_start():
         assert out["corner"] == pytest.approx(100 * (float(loss(corner)) - base) / (1 + base), rel=1e-9)
 
 
-def test_the_three_flatness_scripts_share_trained_models_and_retrain_after_a_code_change(repo_copy, fake_data_dir):
-    first = run_in(repo_copy, "hw1_3_sensitivity.py", "--quick", "--data-dir", fake_data_dir)
+def test_the_flatness_scripts_share_trained_models_and_retrain_after_a_code_change(repo_copy, shared_fake_data_dir):
+    """hw1_3_sensitivity trained the quick models first (its test, tests/test_scripts.py); here
+    interp and sharpness start from a copy of that cache: reused as long as the code of
+    common/approaches.py (and what it computes with) is unchanged, retrained after an edit."""
+    first = run_in(repo_copy, "hw1_3_sensitivity.py", "--quick", "--data-dir", shared_fake_data_dir)
     assert first.returncode == 0, first.stderr
     cache = glob.glob(os.path.join(repo_copy, "results", "quick", "cache", "hw1_3_approaches-*.pt"))
     assert len(cache) == len(approaches.APPROACHES) * len(approaches.QUICK["seeds"])
     stamps = {path: os.path.getmtime(path) for path in cache}
-    for script in ("hw1_3_interp.py", "hw1_3_sharpness.py"):
-        again = run_in(repo_copy, script, "--quick", "--data-dir", fake_data_dir)
-        assert again.returncode == 0, again.stderr
-        assert "to the common criterion" not in again.stdout and "reusing" in again.stdout
+    again = run_in(repo_copy, "hw1_3_interp.py", "--quick", "--data-dir", shared_fake_data_dir)
+    assert again.returncode == 0, again.stderr
+    assert "to the common criterion" not in again.stdout and "reusing" in again.stdout
     assert {path: os.path.getmtime(path) for path in cache} == stamps       # nothing retrained
     module = repo_copy / "common" / "approaches.py"
-    module.write_text(module.read_text() + "\n# an edit\n")
-    edited = run_in(repo_copy, "hw1_3_interp.py", "--quick", "--data-dir", fake_data_dir)
+    module.write_text(module.read_text() + "\nEXTRA_SETTING = 1\n")         # code, not a comment
+    edited = run_in(repo_copy, "hw1_3_interp.py", "--quick", "--data-dir", shared_fake_data_dir)
     assert edited.returncode == 0, edited.stderr
     assert "to the common criterion" in edited.stdout and "trained (approach, seed) models" not in edited.stdout

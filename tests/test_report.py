@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from common import report
+from common import claims, report
 from tests.conftest import ROOT
 
 
@@ -40,7 +40,7 @@ def test_check_catches_a_results_change_the_report_does_not_show(copy_of_repo):
     path.write_text(json.dumps(saved))
     proc = run_report("--check", "--root", str(copy_of_repo))
     assert proc.returncode == 1
-    assert f"training loss {report.fix(old)}" in proc.stderr and f"training loss {report.fix(old * 3)}" in proc.stderr
+    assert f"training loss {claims.fix(old)}" in proc.stderr and f"training loss {claims.fix(old * 3)}" in proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert all(line.startswith(("error: REPORT.md line ", "to fix: `make report`")) for line in lines)
     # rendering brings the report back in line
@@ -50,7 +50,7 @@ def test_check_catches_a_results_change_the_report_does_not_show(copy_of_repo):
 
 def test_check_catches_a_hand_edited_number_and_a_missing_figure(copy_of_repo):
     text = (copy_of_repo / "REPORT.md").read_text()
-    real = report.fix(json.loads((copy_of_repo / "results" / "hw1_2_surface.json").read_text())
+    real = claims.fix(json.loads((copy_of_repo / "results" / "hw1_2_surface.json").read_text())
                       ["results"]["final_train_loss"])
     assert f"training loss {real}, test accuracy" in text
     (copy_of_repo / "REPORT.md").write_text(text.replace(f"training loss {real}, test accuracy",
@@ -70,54 +70,48 @@ def test_missing_results_file_is_one_line(copy_of_repo):
 
 
 def test_formatters_against_hand_written_values():
-    assert report.sci(12345, 3) == "1.23e4" and report.sci(0.000123) == "1.2e-4" and report.sci(1e-5, 1) == "1e-5"
-    assert report.fix(0.02534, 3) == "0.025" and report.pct(0.98083, 2) == "98.08%" and report.pct(0.5, 0) == "50%"
-    assert report.num(25450) == "25,450" and report.ratio(28.1, 6.2) == "4.5"
-    assert report.span([5.2, 4.9], lambda x: report.fix(x, 0)) == "5"
-    assert report.span([0.26, 0.341, 0.3], lambda x: report.fix(x, 2)) == "0.26-0.34"
-    with pytest.raises(report.ReportError):
-        report.by([{"a": 1}, {"a": 1}], "a", 1)
+    assert claims.sci(12345, 3) == "1.23e4" and claims.sci(0.000123) == "1.2e-4" and claims.sci(1e-5, 1) == "1e-5"
+    assert claims.fix(0.02534, 3) == "0.025" and claims.pct(0.98083, 2) == "98.08%" and claims.pct(0.5, 0) == "50%"
+    assert claims.num(25450) == "25,450" and claims.times(28.1, 6.2) == "4.5" and claims.times(281, 6.2) == "45"
+    assert claims.span([5.2, 4.9], lambda x: claims.fix(x, 0)) == "5"
+    assert claims.span([0.26, 0.341, 0.3], lambda x: claims.fix(x, 2)) == "0.26-0.34"
+    assert claims.listing(["a"]) == "a" and claims.listing(["a", "b", "c"]) == "a, b and c"
+    assert claims.count(3, "model") == "three models" and claims.count(1, "model") == "one model"
+    assert claims.mean_pm([1.0, 2.0, 3.0], 2) == "2.00 ± 1.00"
+    with pytest.raises(claims.ReportError):
+        claims.by([{"a": 1}, {"a": 1}], "a", 1)
 
 
-def test_template_statements_and_placeholders(tmp_path):
-    (tmp_path / "results").mkdir()
-    (tmp_path / "results" / "toy.json").write_text(json.dumps({"config": {"n": 3}, "results": {"x": [0.5, 0.25]}}))
-    template = "{% xs = R['toy']['x'] %}\nmean {{ fix(sum(xs) / len(xs), 3) }} over {{ C['toy']['n'] }}\n"
-    assert report.render(template, str(tmp_path / "results")) == report.HEADER + "mean 0.375 over 3\n"
-    with pytest.raises(report.ReportError, match="report_template.md:1: KeyError"):
-        report.render("{{ R['toy']['nope'] }}\n", str(tmp_path / "results"))
+def _render(tmp_path, source, found):
+    (tmp_path / "t.md").write_text(source)
+    return report.render(str(tmp_path), templates=str(tmp_path), main="t.md", found=found)
 
 
-# ---------------------------------------------------------------------------- claims computed from results
-def _toy(tmp_path, values):
-    (tmp_path / "results").mkdir(exist_ok=True)
-    models = [{"name": name, "acc": acc} for name, acc in values.items()]
-    (tmp_path / "results" / "toy.json").write_text(json.dumps({"config": {}, "results": {"models": models}}))
-    return str(tmp_path / "results")
+def test_a_claim_prints_the_phrasing_of_its_outcome_or_fails_naming_the_line(tmp_path):
+    source = "Accuracy {{ F.toy.trend }}; {{ F.toy.order }}.\n"
+    rising = {"toy": {"trend": claims.choose("rises", {"rises": "rises", "falls": "falls"}),
+                      "order": claims.claim(True, "the CNN beats the DNN", "the DNN beats the CNN")}}
+    assert _render(tmp_path, source, rising) == report.HEADER + "Accuracy rises; the CNN beats the DNN.\n"
+    flipped = {"toy": {"trend": claims.choose("falls", {"rises": "rises", "falls": "falls"}),
+                       "order": claims.claim(False, "the CNN beats the DNN", "the DNN beats the CNN")}}
+    assert "Accuracy falls; the DNN beats the CNN." in _render(tmp_path, source, flipped)
+    broken = {"toy": {"trend": claims.choose("flat", {"rises": "rises", "falls": "falls"}, rho=0.1),
+                      "order": claims.claim(True, "x")}}
+    with pytest.raises(claims.ReportError, match=r"t.md:1: claim no longer holds: 'rises' .*rho=0.1"):
+        _render(tmp_path, "Accuracy {{ F.toy.trend }}.\n", broken)
+    with pytest.raises(TypeError):
+        bool(broken["toy"]["trend"])                              # a claim is never used as a bool
 
 
-CLAIMS = ("{% ms = R['toy']['models'] %}\n"
-          "{{ count(len(ms), 'model').capitalize() }}; accuracy {{ trend([m['acc'] for m in ms], 'rises', 'falls') }}; "
-          "{{ claim(beats([by(ms, 'name', 'cnn')['acc']], [by(ms, 'name', 'dnn')['acc']]), 'the CNN beats the DNN', "
-          "'the DNN beats the CNN') }}; best: {{ ranking(ms, lambda m: m['acc']) }}\n")
-
-
-def test_claims_follow_the_results_or_fail_the_render(tmp_path):
-    text = report.render(CLAIMS, _toy(tmp_path, {"dnn": 0.9, "cnn": 0.95, "rnn": 0.97}))
-    assert "Three models; accuracy rises; the CNN beats the DNN; best: rnn > cnn > dnn" in text
-    # a rerun that flips the ordering: the other phrasing, never the stale one
-    text = report.render(CLAIMS.replace("'rises', 'falls'", "'rises', 'falls', 'is not monotonic'"),
-                         _toy(tmp_path, {"dnn": 0.99, "cnn": 0.95, "rnn": 0.97}))
-    assert "the DNN beats the CNN" in text and "is not monotonic" in text and "dnn > rnn > cnn" in text
-    # a trend that no longer holds and has no other phrasing: the render fails, naming the line
-    with pytest.raises(report.ReportError, match="report_template.md:2: .*claim no longer holds"):
-        report.render(CLAIMS, _toy(tmp_path, {"dnn": 0.99, "cnn": 0.95, "rnn": 0.97}))
+def test_claims_are_listed_with_outcome_and_evidence():
+    found = {"m": {"a": claims.claim(True, "x", rho=0.5), "rows": [{"b": claims.choose("up", {"up": "u"})}]}}
+    assert report.claim_lines(found) == ["m.a: True (rho=0.5)", "m.rows[0].b: 'up' ()"]
 
 
 def test_table_rows_must_match_the_header():
-    assert report.table(["a", "b"], [[1, 2]]).splitlines()[2] == "| 1 | 2 |"
-    with pytest.raises(report.ReportError, match="2 cells, the header 3"):
-        report.table(["a", "b", "c"], [[1, 2]])
+    assert claims.table(["a", "b"], [[1, 2]]).splitlines()[2] == "| 1 | 2 |"
+    with pytest.raises(claims.ReportError, match="2 cells, the header 3"):
+        claims.table(["a", "b", "c"], [[1, 2]])
     broken = "| a | b | c |\n|---|---|---|\n| 1 | 2 | 3 |\n| 1 | 2 |\n"
     assert report.table_problems(broken) == ["REPORT.md line 4: a table row of 2 cells under a header of 3"]
 
@@ -139,31 +133,13 @@ def test_check_fails_for_a_figure_drawn_from_another_run(tmp_path):
     assert len(problems) == 1 and "toy_stale.png was drawn from another run" in problems[0]
 
 
-def _tamper(root, name, change):
-    path = root / "results" / f"{name}.json"
+def test_check_names_results_made_by_other_code(copy_of_repo):
+    path = copy_of_repo / "results" / "hw1_2_pca.json"
     saved = json.loads(path.read_text())
-    change(saved["results"])
+    saved["provenance"]["code_hash"] = "0" * 16
     path.write_text(json.dumps(saved))
-
-
-def test_a_flipped_ordering_fails_the_check(copy_of_repo):
-    """Every DNN made better than every CNN on MNIST: the committed report's sentences about the
-    families no longer hold, so --check fails (the render gives the other phrasing or fails)."""
-    def flip(results):
-        for m in results["models"]:
-            for run in m["runs"]:
-                run["history"]["final"]["test_acc"] = 0.999 if m["family"] == "DNN" else 0.5
-            m["final"]["test_acc"].update(mean=0.999 if m["family"] == "DNN" else 0.5, min=0.5, max=0.999)
-    _tamper(copy_of_repo, "hw1_1_mnist_mnist", flip)
-    proc = run_report("--check", "--root", str(copy_of_repo))
-    assert proc.returncode == 1 and ("REPORT.md line" in proc.stderr or "claim no longer holds" in proc.stderr)
-
-
-def test_a_broken_monotonic_trend_fails_the_check(copy_of_repo):
-    """Novak's sensitivity made to zigzag over the batch sizes: the trend sentence must change."""
-    def zigzag(results):
-        for i, m in enumerate(sorted(results["models"], key=lambda m: m["batch"])):
-            m["jacobian_frobenius"] = 1.0 + (i % 2)
-    _tamper(copy_of_repo, "hw1_3_sensitivity", zigzag)
-    proc = run_report("--check", "--root", str(copy_of_repo))
-    assert proc.returncode == 1
+    problems = report.stale_results(str(copy_of_repo / "results"), ROOT)
+    assert any(p.startswith("results/hw1_2_pca.json was made by other code than the current hw1_2_pca.py")
+               for p in problems)
+    assert report.script_of("hw1_1_mnist_fashion-mnist").endswith("hw1_1_mnist.py")
+    assert report.script_of("hw1_1_simulate_tune").endswith("hw1_1_simulate.py")

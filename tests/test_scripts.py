@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from common.run_figures import COMMANDS
-from tests.conftest import run_script, start_script
+from tests.conftest import copy_trained_approaches, run_script, start_script
 
 SIMULATE_PNGS = [f"hw1_1_simulate_{f}_{k}.png" for f in ("sinc5", "sgn_sin5", "chirp") for k in ("loss", "fit")]
 
@@ -349,9 +349,28 @@ def test_params_quick(fake_data_dir, tmp_path):
         assert m["test_acc_min"] <= m["test_acc"] <= m["test_acc_max"]
 
 
-def test_interp_quick_endpoints_reproduce_the_trained_models(fake_data_dir, tmp_path):
-    proc = _run_twice("hw1_3_interp.py", str(tmp_path), "--data-dir", fake_data_dir)
+@pytest.fixture(scope="session")
+def sensitivity_run(shared_fake_data_dir, tmp_path_factory):
+    """hw1_3_sensitivity --quick run twice at once: it trains the quick HW1-3 models (both copies,
+    compared), which the interp and sharpness tests then reuse instead of training them again."""
+    out = str(tmp_path_factory.mktemp("sensitivity"))
+    proc = _run_twice("hw1_3_sensitivity.py", out, "--data-dir", shared_fake_data_dir)
     assert proc.returncode == 0, proc.stderr
+    assert "to the common criterion" in proc.stdout
+    return out
+
+
+def _reusing_trained_models(script, sensitivity_run, shared_fake_data_dir, tmp_path):
+    out = str(tmp_path)
+    copy_trained_approaches(sensitivity_run, out, os.path.join(out, "again"))
+    proc = _run_twice(script, out, "--data-dir", shared_fake_data_dir)
+    assert proc.returncode == 0, proc.stderr
+    assert "to the common criterion" not in proc.stdout and "reusing" in proc.stdout
+    return proc
+
+
+def test_interp_quick_endpoints_reproduce_the_trained_models(sensitivity_run, shared_fake_data_dir, tmp_path):
+    _reusing_trained_models("hw1_3_interp.py", sensitivity_run, shared_fake_data_dir, tmp_path)
     _pngs_ok(str(tmp_path), ["hw1_3_interp_batch.png", "hw1_3_interp_lr.png"])
     res = _results(str(tmp_path), "hw1_3_interp")["results"]
     i0, i1 = res["alphas"].index(0.0), res["alphas"].index(1.0)
@@ -365,20 +384,17 @@ def test_interp_quick_endpoints_reproduce_the_trained_models(fake_data_dir, tmp_
                                                                                                rel=1e-5)   # t = 0
 
 
-def test_sensitivity_quick(fake_data_dir, tmp_path):
+def test_sensitivity_quick(sensitivity_run):
     from common import approaches
-    proc = _run_twice("hw1_3_sensitivity.py", str(tmp_path), "--data-dir", fake_data_dir)
-    assert proc.returncode == 0, proc.stderr
-    _pngs_ok(str(tmp_path), ["hw1_3_sensitivity_vs_approach.png", "hw1_3_sensitivity_vs_gap.png"])
-    models = _results(str(tmp_path), "hw1_3_sensitivity")["results"]["models"]
+    _pngs_ok(sensitivity_run, ["hw1_3_sensitivity_vs_approach.png", "hw1_3_sensitivity_vs_gap.png"])
+    models = _results(sensitivity_run, "hw1_3_sensitivity")["results"]["models"]
     assert sorted(m["approach"] for m in models) == sorted(approaches.APPROACHES)
     assert all(m["loss_gradient"] > 0 and m["jacobian_frobenius"] > 0 for m in models)
     assert all(m["generalization_gap"] == m["test_loss"] - m["train_loss"] for m in models)
 
 
-def test_sharpness_quick(fake_data_dir, tmp_path):
-    proc = _run_twice("hw1_3_sharpness.py", str(tmp_path), "--data-dir", fake_data_dir)
-    assert proc.returncode == 0, proc.stderr
+def test_sharpness_quick(sensitivity_run, shared_fake_data_dir, tmp_path):
+    _reusing_trained_models("hw1_3_sharpness.py", sensitivity_run, shared_fake_data_dir, tmp_path)
     _pngs_ok(str(tmp_path), ["hw1_3_sharpness_vs_approach.png", "hw1_3_sharpness_dinh_and_gap.png"])
     res = _results(str(tmp_path), "hw1_3_sharpness")["results"]
     assert len(res["models"]) == 10

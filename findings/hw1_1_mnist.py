@@ -7,7 +7,7 @@ family matters (on the committed results every CNN run beats every DNN run on bo
 the gap between the families is wider than the spread of the seeds within each); within a
 family, the depths are ordered by their mean test accuracy, and every ordering says whether
 the seed ranges separate and how many seeds of each lie beyond the other's range
-(common.stats.compare; with three seeds a side, the permutation p can go no lower than 0.1).
+(common.inference.compare; with three seeds a side, the permutation p can go no lower than 0.1).
 The reason given for the family gap (convolutions spend the budget on local, shared filters
 instead of one weight per pixel) is the usual argument for weight sharing and locality, not
 something measured here.
@@ -15,7 +15,7 @@ something measured here.
 import math
 
 from common.claims import ReportError, by, cap, choose, claim, listing, num, pct, sci
-from common.stats import compare
+from common.inference import compare
 
 SOURCES = ["hw1_1_mnist_mnist", "hw1_1_mnist_fashion-mnist"]
 TASKS = {"MNIST": "hw1_1_mnist_mnist", "Fashion-MNIST": "hw1_1_mnist_fashion-mnist"}

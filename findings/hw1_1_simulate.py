@@ -3,7 +3,7 @@ sinc5, the square wave sgn_sin5 and the chirp over five seeds each (results/hw1_
 at Adam rates chosen by a sweep on two tuning seeds of their own (results/hw1_1_simulate_tune.json).
 
 What the section concludes, and how far the seeds support it: every ordering of two nets on a
-function is judged on the seeds' final losses (common.stats.compare): either the ranges separate
+function is judged on the seeds' final losses (common.inference.compare): either the ranges separate
 (every seed of one ends below every seed of the other) or they overlap, and then the report gives
 how many seeds of one lie below the other's best seed / above its worst. On the committed results
 only two of the 18 pairs separate (sinc5: the wide shallow net below the medium and deeper nets);
@@ -20,7 +20,7 @@ median_final_loss(R, function, name) and best_net(R, C, function).
 import numpy as np
 
 from common.claims import ReportError, by, cap, claim, count, fix, listing, num, sci, times
-from common.stats import compare
+from common.inference import compare
 
 SOURCES = ["hw1_1_simulate", "hw1_1_simulate_tune"]
 
@@ -66,7 +66,7 @@ def short(name):
 # ---------------------------------------------------------------------------- comparisons
 def versus(x, y):
     """How the final losses x and y of two nets on one function lie against each other's range
-    (lower is better), from common.stats.compare on log10 losses. Two dicts, for x against y and
+    (lower is better), from common.inference.compare on log10 losses. Two dicts, for x against y and
     for y against x: {"below": seeds below every seed of the other, "above": seeds above every
     seed of the other, "n": seeds, "separated": the ranges do not overlap, "lower": ends below
     the other on every seed, "p": permutation p of the difference of mean log10 losses}."""

@@ -25,7 +25,7 @@ import numpy as np
 
 from common.claims import ReportError, choose, claim, count, listing, num, pct, sci
 from common.critical import STOP_GRAD
-from common.stats import pooled_spearman
+from common.inference import pooled_spearman
 
 SOURCES = ["hw1_2_minratio"]
 CONSTANT = 1e-4          # a candidate is at the constant-output point when |L - var(y)| <= this * var(y)
@@ -42,7 +42,7 @@ def negatives(run, tol):
 
 def correlation(runs, x_of):
     """Spearman of x_of(run) against the loss over runs (ties averaged), interval resampling whole
-    Adam trajectories (common.stats.pooled_spearman, one unit per trajectory)."""
+    Adam trajectories (common.inference.pooled_spearman, one unit per trajectory)."""
     trajectories = sorted({r["trajectory"] for r in runs}, key=str)
     units = [([x_of(r) for r in runs if r["trajectory"] == t], [r["loss"] for r in runs if r["trajectory"] == t])
              for t in trajectories]

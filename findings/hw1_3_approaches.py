@@ -10,8 +10,8 @@ no final model is a critical point (the cutoff of the critical-point section, co
 
 Also the helpers the three flatness modules share (hw1_3_interp, hw1_3_sensitivity,
 hw1_3_sharpness): values per approach and seed, the less-fitted split, and the claims of a
-correlation between/within approaches (stats.grouped_spearman) and of a trend over ordered levels
-(stats.level_trend). Seed s of every approach starts from the same initialization, so the models of
+correlation between/within approaches (inference.grouped_spearman) and of a trend over ordered levels
+(inference.level_trend). Seed s of every approach starts from the same initialization, so the models of
 different approaches are not independent: correlations are taken between approaches (over their
 means) and within approaches apart, with intervals from resampling the seeds.
 """
@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from common import stats
+from common import inference
 from common.claims import ReportError, cap, choose, claim, count, fix, listing, mean_pm, num, pct, sci, span
 
 SOURCES = ["hw1_3_sharpness"]
@@ -74,7 +74,7 @@ def interval_text(rho, low, high, units, what="seeds"):
 
 
 def relation(found, part, measure_of, obj):
-    """The claim of one part ("between" or "within") of stats.grouped_spearman: the measure rises
+    """The claim of one part ("between" or "within") of inference.grouped_spearman: the measure rises
     with obj (interval above 0), falls (below 0), or is not clearly related (interval spans 0 or
     there is none). measure_of: the subject as the sentence names it."""
     rho, low, high = found[part], found[f"{part}_low"], found[f"{part}_high"]
@@ -92,7 +92,7 @@ def relation(found, part, measure_of, obj):
 
 
 def grouped(x, y, names):
-    """stats.grouped_spearman over the approaches `names` of two {approach: {seed: value}}
+    """inference.grouped_spearman over the approaches `names` of two {approach: {seed: value}}
     (memoized on the values: the bootstrap takes a second or two)."""
     def frozen(table):
         return tuple((n, tuple(table[n].items())) for n in names)
@@ -101,16 +101,16 @@ def grouped(x, y, names):
 
 @functools.lru_cache(maxsize=256)
 def _grouped(x, y):
-    return tuple(stats.grouped_spearman({n: dict(v) for n, v in x}, {n: dict(v) for n, v in y}).items())
+    return tuple(inference.grouped_spearman({n: dict(v) for n, v in x}, {n: dict(v) for n, v in y}).items())
 
 
 @functools.lru_cache(maxsize=256)
 def _level_trend(levels, values):
-    return stats.level_trend(list(levels), [list(v) for v in values])
+    return inference.level_trend(list(levels), [list(v) for v in values])
 
 
 def trend(levels, values, level_text, knob, subject="it"):
-    """The claim of a quantity over ordered levels (stats.level_trend): rises or falls (the interval
+    """The claim of a quantity over ordered levels (inference.level_trend): rises or falls (the interval
     of Spearman's rho over the level means excludes 0), at every step of the means or not, and how
     many steps separate the seeds. level_text formats one level; knob names the levels."""
     t = copy.deepcopy(_level_trend(tuple(float(v) for v in levels), tuple(tuple(float(x) for x in v) for v in values)))

@@ -3,9 +3,9 @@
 From results/hw1_3_params_mnist.json (MLPs of one shape, two hidden layers of width w over 2+
 decades of parameter count, several seeds per width, final loss and accuracy on the full training
 and test sets). Every ordering between widths is decided on the per-seed values (results
-models[i].runs): trends over the widths are stats.level_trend (Spearman rho of width against the
+models[i].runs): trends over the widths are inference.level_trend (Spearman rho of width against the
 mean over seeds, its interval from resampling each width's seeds, the steps where the means move
-against the trend, the steps whose seeds separate), and pairwise orderings are stats.compare
+against the trend, the steps whose seeds separate), and pairwise orderings are inference.compare
 (separated or overlapping, how many seeds of one lie above every seed of the other).
 
 The section concludes that
@@ -23,7 +23,7 @@ The shape (inputs-w-...-w-outputs) is read from the parameter counts, which are 
 """
 import numpy as np
 
-from common import stats
+from common import inference, stats
 from common.claims import ReportError, cap, choose, claim, count, fix, listing, num, pct, span
 from findings.hw1_3_random_labels import level_findings
 
@@ -89,8 +89,7 @@ def findings(R, C, P, T):
     best, runner = int(order[-1]), int(order[-2])
     widest = len(pm) - 1
     bw, rw = pm[best]["width"], pm[runner]["width"]
-    vs_runner = stats.compare(acc[best], acc[runner])
-    n = len(acc[best])
+    vs_runner = inference.compare(acc[best], acc[runner])
     wider = list(range(best + 1, len(pm)))
     below_best = [i for i in wider if stats.separated(acc[best], acc[i], lower_is_better=False)]
     drop = max([mean["acc"][best] - mean["acc"][i] for i in wider], default=0.0)
@@ -102,17 +101,17 @@ def findings(R, C, P, T):
     low_train, low_test = int(np.argmin(mean["train"])), int(np.argmin(mean["test"]))
     test_order = np.argsort(mean["test"], kind="stable")
     test_runner = int(test_order[1])
-    vs_test_runner = stats.compare(test_loss[test_runner], test_loss[low_test])
+    vs_test_runner = inference.compare(test_loss[test_runner], test_loss[low_test])
     half = len(pm) // 2
     small_gaps = [g for values in gaps[:half] for g in values]
     big_gaps = [g for values in gaps[half:] for g in values]
-    halves = stats.compare(big_gaps, small_gaps)
+    halves = inference.compare(big_gaps, small_gaps)
 
     # the widest against the next narrower
     nxt = widest - 1
     ww, nw = pm[widest]["width"], pm[nxt]["width"]
-    train_vs, test_vs = (stats.compare(train_loss[widest], train_loss[nxt]),
-                         stats.compare(test_loss[widest], test_loss[nxt]))
+    train_vs, test_vs = (inference.compare(train_loss[widest], train_loss[nxt]),
+                         inference.compare(test_loss[widest], test_loss[nxt]))
     both_higher = train_vs["larger"] == "a" and test_vs["larger"] == "a"
     n_sep = train_vs["separated"] + test_vs["separated"]
     widest_outcome = ("not_worse" if not both_higher else "both_separated" if n_sep == 2
@@ -126,7 +125,7 @@ def findings(R, C, P, T):
     top = sorted(int(i) for i in order[-TOP:])
     top_steps = [(top[j], top[j + 1]) for j in range(len(top) - 1)]
     top_names = [f"w = {pm[i]['width']} → {pm[j]['width']}" for i, j in top_steps]
-    top_sep = [stats.compare(acc[j], acc[i])["separated"] for i, j in top_steps]
+    top_sep = [inference.compare(acc[j], acc[i])["separated"] for i, j in top_steps]
     k_top = sum(top_sep)
     top_means = [mean["acc"][i] for i in top]
 

@@ -13,7 +13,7 @@ generalization", Fig. 1) found, that
   - fitting noise takes many more epochs than fitting the true labels;
   - in the controls every seed of every level is fitted, the epochs needed rise with the share of
     corrupted labels and the test accuracy on the true labels falls with it: each ordering over
-    levels is a stats.level_trend (Spearman rho of level against the mean over seeds, its interval
+    levels is a inference.level_trend (Spearman rho of level against the mean over seeds, its interval
     from resampling each level's seeds, the steps where the means move against the trend, and the
     steps whose seeds separate).
 The corruption rule is read from the results ("corruption" in results or config: "another" moves
@@ -24,7 +24,7 @@ seed are checked against the rule.
 """
 import numpy as np
 
-from common import stats
+from common import inference
 from common.claims import ReportError, by, choose, claim, count, fix, listing, pct, span
 
 SOURCES = ["hw1_3_random_labels", "hw1_3_params_mnist", "hw1_3_interp"]
@@ -46,13 +46,15 @@ def tenths_course(values):
 
 def level_findings(levels, values, names, unit, verbs, prefix=""):
     """A quantity over ordered levels (corruption shares, widths), several seeds per level, as the
-    report states it: stats.level_trend's rho and interval and three claims.
-    levels: (K,); values: K lists of per-seed values; names: K labels of the levels ("20%", "w = 4");
-    unit: the levels' plural ("levels"); prefix: before each step's name ("w = " gives "w = 2 → 4"); verbs: {"rises": ..., "falls": ..., "unclear": ...}, the
-    phrasings of the direction. Returns {"rho", "low", "high", "steps", "separated_steps",
-    "direction": rises / falls (interval clear of 0) / unclear, "monotone": every / not_every /
-    unclear (the means at each step), "separation": all / some / none (successive levels' seeds)}."""
-    trend = stats.level_trend(levels, values)
+    report states it: inference.level_trend's rho and interval and three claims.
+    levels: (K,); values: K lists of per-seed values; names: K labels of the levels ("20%", "4");
+    unit: the levels' plural ("levels"); verbs: {"rises": ..., "falls": ..., "unclear": ...}, the
+    phrasings of the direction; prefix: before each step's name ("w = " gives "w = 2 → 4").
+    Returns {"rho", "low", "high", "steps", "separated_steps",
+    "direction": rises / falls (the interval clear of 0) / unclear,
+    "monotone": every / not_every / unclear (the means at each step),
+    "separation": all / some / none (the seeds of successive levels)}."""
+    trend = inference.level_trend(levels, values)
     steps = trend["steps"]
     step_names = [f"{prefix}{names[i]} → {names[i + 1]}" for i in range(len(steps))]
     direction = "rises" if trend["low"] > 0 else "falls" if trend["high"] < 0 else "unclear"

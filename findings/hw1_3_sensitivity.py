@@ -13,8 +13,8 @@ larger for the less-fitted approaches than for the approaches that reached the t
 """
 import numpy as np
 
-from common import stats
-from common.claims import ReportError, choose, count, fix, listing, mean_pm, pct, sci
+from common import inference
+from common.claims import ReportError, choose, fix, listing, mean_pm, pct, sci
 from findings.hw1_3_approaches import approach_means, by_approach, grouped, relation, seed_values, split_by_fit, \
     trend
 
@@ -81,7 +81,7 @@ def findings(R, C, P, T):
     batch_trend = trend([ap[n][0] for n in bs], [seed_values(b, n) for n in bs], lambda x: f"{x:g}", "the batch size",
                         "(b)")
     lr_trend = trend([ap[n][1] for n in ls], [seed_values(b, n) for n in ls], lambda x: sci(x, 1), "the rate")
-    c = stats.compare(seed_values(b, large_b), seed_values(b, small_b))
+    c = inference.compare(seed_values(b, large_b), seed_values(b, small_b))
     S = len(seeds)
     ends = choose("overlap" if not c["separated"] else "large above" if c["larger"] == "a" else "small above", {
         "large above": f"every seed of batch {ap[large_b][0]} above every seed of batch {ap[small_b][0]}",

@@ -16,7 +16,7 @@ function is made sharper and flatter by the parametrization alone.
 """
 import numpy as np
 
-from common import stats
+from common import inference
 from common.claims import ReportError, choose, claim, fix, listing, mean_pm, sci, span
 from findings.hw1_3_approaches import by_approach, grouped, relation, seed_values, trend
 
@@ -90,7 +90,7 @@ def findings(R, C, P, T):
     ratios = []
     for e in eps_list:
         large, small = seed_values(phi[e], large_b), seed_values(phi[e], small_b)
-        c = stats.compare(large, small)
+        c = inference.compare(large, small)
         outcome = "overlap" if not c["separated"] else "large above" if c["larger"] == "a" else "small above"
         paper = sh["keskar_paper_ratios"].get(str(e))
         ratios.append({"eps": _eps(e), "ratio": float(np.mean(large) / np.mean(small)), "paper": paper,

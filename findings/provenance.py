@@ -15,7 +15,7 @@ def findings(R, C, P, T):
         "machines": machines,
         "total_minutes": T.get("total", float("nan")) / 60,
         "full_runs": claim(not any(c.get("quick") for c in C.values()),
-                           "every results file comes from a full (not --quick) run", files=len(prov)),
+                           "no results file comes from a --quick run", files=len(prov)),
         "one_commit": claim(len(commits) == 1, "commit", "commits", commits=commits),
         "modified": claim(not any(modified), "", ", some with uncommitted changes", modified=modified),
         "one_machine": claim(len(machines) == 1, "Machine", "Machines", machines=machines),

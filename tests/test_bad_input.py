@@ -10,7 +10,6 @@ import time
 import numpy as np
 import pytest
 
-from common import cli
 from common.plots import png_run_id
 from tests.conftest import ROOT, Script, pid_alive, run_script, write_fake_mnist, write_idx
 

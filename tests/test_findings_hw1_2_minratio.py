@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats as scipy_stats
 
-from common import stats
+from common import inference
 from common.claims import ReportError
 from tests.findings_data import committed, findings_of, section
 
@@ -20,9 +20,7 @@ def fewer_resamples(request, monkeypatch):
     interval itself is tested."""
     if request.node.name in FULL_BOOTSTRAP:
         return
-    original = stats.bootstrap_interval
-    monkeypatch.setattr(stats, "bootstrap_interval",
-                        lambda n_units, statistic, **kw: original(n_units, statistic, **{**kw, "resamples": 99}))
+    monkeypatch.setattr(inference, "RESAMPLES", 99)
 
 
 def rendered(R, C):

@@ -15,7 +15,7 @@ SOURCE = "hw1_3_params_mnist"
 
 @functools.lru_cache(maxsize=1)
 def original():
-    """The findings of the committed results (computed once: stats.level_trend takes seconds)."""
+    """The findings of the committed results (computed once: inference.level_trend takes seconds)."""
     return findings_of(NAME, *committed())
 
 
@@ -177,11 +177,12 @@ def test_a_best_width_separated_from_the_runner_up():
 def test_a_largest_net_below_many_widths_overfits():
     R, C, P, T = committed()
     assert original()["no_classical_overfit"].holds
-    set_width(R, 512, "test_acc", [0.970, 0.971, 0.972])
+    set_width(R, 512, "test_acc", [0.960, 0.961, 0.962])
     found, text = found_and_text(R, C, P, T)
     assert not found["no_classical_overfit"].holds
-    assert found["no_classical_overfit"].evidence["widths_above_widest"] == [48, 64, 128, 256]
-    assert "every seed of w = 48, 64, 128 and 256 has a higher test accuracy than every seed of it" in text
+    # by hand: the widths whose lowest seed is above 0.962 (w = 24's lowest is 0.9598, w = 32's 0.963)
+    assert found["no_classical_overfit"].evidence["widths_above_widest"] == [32, 48, 64, 128, 256]
+    assert "every seed of w = 32, 48, 64, 128 and 256 has a higher test accuracy than every seed of it" in text
 
 
 @pytest.mark.parametrize("outcome", ["all", "none"])

@@ -19,7 +19,7 @@ def _committed_findings():
 
 
 def original():
-    """The findings of the committed results (computed once: stats.level_trend takes seconds)."""
+    """The findings of the committed results (computed once: inference.level_trend takes seconds)."""
     return _committed_findings()
 
 

@@ -5,7 +5,6 @@ damaged files are recomputed (or refused under --plot-only); a killed run keeps 
 each model's seed comes from its name, so adding a model leaves the others' results identical."""
 import glob
 import json
-import os
 from types import SimpleNamespace
 
 import pytest

@@ -6,7 +6,6 @@ import numpy as np
 
 import pytest
 
-from common.run_figures import COMMANDS
 from tests.conftest import copy_trained_approaches, run_script, start_script
 
 SIMULATE_PNGS = [f"hw1_1_simulate_{f}_{k}.png" for f in ("sinc5", "sgn_sin5", "chirp") for k in ("loss", "fit")]

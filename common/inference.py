@@ -1,0 +1,139 @@
+"""Statistics behind the report's claims: how far the seeds support an ordering, a trend or a
+correlation. Used by findings/*.py only (presentation side: outside the code key of results).
+
+Rank correlations are Spearman's with average ranks for ties (scipy.stats.spearmanr,
+scipy.stats.rankdata); intervals are percentile bootstraps that resample the independent units
+(seeds, trajectories, initializations), never points that share one; differences of two groups
+of seeds get a permutation test (scipy.stats.permutation_test, exact for small samples).
+"""
+import warnings
+
+import numpy as np
+from scipy import stats
+
+RESAMPLES = 2000              # bootstrap resamples
+CONFIDENCE = 0.95             # of every interval
+
+
+def spearman(x, y):
+    """Spearman's rank correlation with ties averaged (scipy.stats.spearmanr); nan when either
+    side is constant or there are fewer than 3 points."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if x.size < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return float("nan")
+    return float(stats.spearmanr(x, y).statistic)
+
+
+def _rowwise_spearman(a, b):
+    """Spearman's correlation of each row of a with the same row of b, (R, n) each, ties
+    averaged (scipy.stats.rankdata); nan for a row where either side is constant."""
+    ra, rb = stats.rankdata(a, axis=1), stats.rankdata(b, axis=1)
+    ra, rb = ra - ra.mean(1, keepdims=True), rb - rb.mean(1, keepdims=True)
+    denominator = np.sqrt((ra * ra).sum(1) * (rb * rb).sum(1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(denominator > 0, (ra * rb).sum(1) / denominator, np.nan)
+
+
+def _interval(values):
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size < RESAMPLES // 2:                  # mostly degenerate resamples: no interval
+        return float("nan"), float("nan")
+    low, high = np.quantile(values, [(1 - CONFIDENCE) / 2, (1 + CONFIDENCE) / 2])
+    return float(low), float(high)
+
+
+def bootstrap_interval(n_units, statistic, seed=0):
+    """Percentile bootstrap interval (scipy.stats.bootstrap) of statistic(indices) when the
+    n_units independent units are resampled with replacement: statistic gets an int array of
+    unit indices (with repeats) and returns a float. (nan, nan) with fewer than 3 units."""
+    if n_units < 3:
+        return float("nan"), float("nan")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")               # a resample with a constant side gives nan
+        found = stats.bootstrap((np.arange(n_units),), statistic, vectorized=False, method="percentile",
+                                n_resamples=RESAMPLES, confidence_level=CONFIDENCE, random_state=seed)
+    return float(found.confidence_interval.low), float(found.confidence_interval.high)
+
+
+def pooled_spearman(units):
+    """units: a list of (x values, y values), one pair per independent unit (a trajectory, a seed).
+    Spearman over all points pooled, with a bootstrap interval that resamples whole units.
+    {"rho", "low", "high", "units", "points"}."""
+    xs = [np.asarray(x, dtype=float) for x, _ in units]
+    ys = [np.asarray(y, dtype=float) for _, y in units]
+
+    def rho(indices):
+        return spearman(np.concatenate([xs[i] for i in indices]), np.concatenate([ys[i] for i in indices]))
+    low, high = bootstrap_interval(len(units), rho)
+    return {"rho": rho(np.arange(len(units))), "low": low, "high": high, "units": len(units),
+            "points": int(sum(x.size for x in xs))}
+
+
+def grouped_spearman(x, y):
+    """Correlation between and within groups (e.g. training approaches) whose members are seeds
+    shared across groups (seed s of every group starts from the same initialization).
+    x, y: {group: {seed: value}}. between: Spearman over the group means; within: Spearman over
+    the values minus their group's mean, pooled over groups. Intervals: bootstrap over the seeds
+    (a resampled seed brings its member of every group). {"between", "between_low",
+    "between_high", "within", "within_low", "within_high", "groups", "seeds"}."""
+    groups = list(x)
+    seeds = sorted({s for g in groups for s in x[g]}, key=str)
+    X = np.array([[x[g][s] for s in seeds] for g in groups], dtype=float)       # (G, S)
+    Y = np.array([[y[g][s] for s in seeds] for g in groups], dtype=float)
+    rng = np.random.default_rng(0)
+    picks = np.vstack([np.arange(len(seeds)), rng.integers(0, len(seeds), (RESAMPLES, len(seeds)))])  # (1+B, S)
+    xs, ys = X[:, picks].transpose(1, 0, 2), Y[:, picks].transpose(1, 0, 2)        # (1+B, G, S)
+    between = _rowwise_spearman(xs.mean(2), ys.mean(2))
+    dx, dy = xs - xs.mean(2, keepdims=True), ys - ys.mean(2, keepdims=True)
+    within = _rowwise_spearman(dx.reshape(len(picks), -1), dy.reshape(len(picks), -1))
+    b_low, b_high = _interval(between[1:]) if len(seeds) >= 3 else (float("nan"), float("nan"))
+    w_low, w_high = _interval(within[1:]) if len(seeds) >= 3 else (float("nan"), float("nan"))
+    return {"between": float(between[0]), "between_low": b_low, "between_high": b_high,
+            "within": float(within[0]), "within_low": w_low, "within_high": w_high,
+            "groups": len(groups), "seeds": len(seeds)}
+
+
+def compare(a, b):
+    """Two sets of per-seed values: which is larger and how far the seeds support it.
+    {"larger": "a" | "b" | "equal" (by mean), "separated": the ranges do not overlap,
+    "a_above_b": how many of a's values exceed every b value, "b_above_a": the reverse,
+    "p": two-sided permutation p-value of the difference of means (scipy.stats.permutation_test,
+    exact for small samples), "a_mean", "b_mean", "n_a", "n_b"}."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    larger = "a" if a.mean() > b.mean() else "b" if b.mean() > a.mean() else "equal"
+    if a.size > 1 and b.size > 1 and np.ptp(np.concatenate([a, b])) > 0:
+        p = float(stats.permutation_test((a, b), lambda u, v, axis=-1: np.mean(u, axis=axis) - np.mean(v, axis=axis),
+                                         n_resamples=9999, alternative="two-sided", vectorized=True,
+                                         random_state=0).pvalue)
+    else:
+        p = float("nan")
+    return {"larger": larger, "separated": bool(a.min() > b.max() or b.min() > a.max()),
+            "a_above_b": int((a > b.max()).sum()), "b_above_a": int((b > a.max()).sum()),
+            "p": p, "a_mean": float(a.mean()), "b_mean": float(b.mean()), "n_a": int(a.size), "n_b": int(b.size)}
+
+
+def level_trend(levels, values):
+    """A quantity measured over seeds at ordered levels (batch sizes, widths, corruption shares).
+    levels: (K,) numbers; values: K sequences of per-seed values. Spearman of level against the
+    level means (ties averaged) with a bootstrap interval that resamples the seeds within each
+    level; each successive step's direction of the means and whether its seeds separate.
+    {"rho", "low", "high", "monotone": "rises" | "falls" | None (the means at every step),
+    "steps": [{"from", "to", "direction", "separated"}], "separated_steps", "levels"}."""
+    levels = np.asarray(levels, dtype=float)
+    values = [np.asarray(v, dtype=float) for v in values]
+    means = np.array([v.mean() for v in values])
+    rng = np.random.default_rng(0)
+    resampled = np.stack([v[rng.integers(0, v.size, (RESAMPLES, v.size))].mean(1) for v in values], axis=1)  # (B, K)
+    boot = _rowwise_spearman(np.broadcast_to(levels, resampled.shape), resampled)
+    low, high = _interval(boot)
+    steps = []
+    for i in range(len(values) - 1):
+        c = compare(values[i + 1], values[i])
+        steps.append({"from": float(levels[i]), "to": float(levels[i + 1]),
+                      "direction": "up" if c["larger"] == "a" else "down" if c["larger"] == "b" else "flat",
+                      "separated": c["separated"]})
+    directions = {s["direction"] for s in steps}
+    monotone = "rises" if directions == {"up"} else "falls" if directions == {"down"} else None
+    return {"rho": spearman(levels, means), "low": low, "high": high, "monotone": monotone,
+            "steps": steps, "separated_steps": sum(s["separated"] for s in steps), "levels": len(values)}

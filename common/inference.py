@@ -87,6 +87,8 @@ def grouped_spearman(x, y):
     between = _rowwise_spearman(xs.mean(2), ys.mean(2))
     dx, dy = xs - xs.mean(2, keepdims=True), ys - ys.mean(2, keepdims=True)
     within = _rowwise_spearman(dx.reshape(len(picks), -1), dy.reshape(len(picks), -1))
+    one_seed = np.array([len(set(row)) < 2 for row in picks])       # no within-group spread, only rounding
+    within[one_seed], between[one_seed] = np.nan, np.nan
     b_low, b_high = _interval(between[1:]) if len(seeds) >= 3 else (float("nan"), float("nan"))
     w_low, w_high = _interval(within[1:]) if len(seeds) >= 3 else (float("nan"), float("nan"))
     return {"between": float(between[0]), "between_low": b_low, "between_high": b_high,

@@ -15,8 +15,6 @@ correlation between/within approaches (inference.grouped_spearman) and of a tren
 different approaches are not independent: correlations are taken between approaches (over their
 means) and within approaches apart, with intervals from resampling the seeds.
 """
-import copy
-import functools
 import math
 
 import numpy as np
@@ -68,7 +66,7 @@ def _span(values):
 
 def interval_text(rho, low, high, units, what="seeds"):
     if not (math.isfinite(low) and math.isfinite(high)):
-        return (f"ρ = {fix(rho, 2)}; no interval: with {count(units)} {what}, some resamples leave no "
+        return (f"ρ = {fix(rho, 2)}; no interval: most resamples of the {count(units)} {what} leave no "
                 f"spread to rank")
     return f"ρ = {fix(rho, 2)}, 95% interval {fix(low, 2)} to {fix(high, 2)} from resampling the {count(units)} {what}"
 
@@ -92,28 +90,15 @@ def relation(found, part, measure_of, obj):
 
 
 def grouped(x, y, names):
-    """inference.grouped_spearman over the approaches `names` of two {approach: {seed: value}}
-    (memoized on the values: the bootstrap takes a second or two)."""
-    def frozen(table):
-        return tuple((n, tuple(table[n].items())) for n in names)
-    return dict(_grouped(frozen(x), frozen(y)))
-
-
-@functools.lru_cache(maxsize=256)
-def _grouped(x, y):
-    return tuple(inference.grouped_spearman({n: dict(v) for n, v in x}, {n: dict(v) for n, v in y}).items())
-
-
-@functools.lru_cache(maxsize=256)
-def _level_trend(levels, values):
-    return inference.level_trend(list(levels), [list(v) for v in values])
+    """inference.grouped_spearman over the approaches `names` of two {approach: {seed: value}}."""
+    return inference.grouped_spearman({n: x[n] for n in names}, {n: y[n] for n in names})
 
 
 def trend(levels, values, level_text, knob, subject="it"):
     """The claim of a quantity over ordered levels (inference.level_trend): rises or falls (the interval
     of Spearman's rho over the level means excludes 0), at every step of the means or not, and how
     many steps separate the seeds. level_text formats one level; knob names the levels."""
-    t = copy.deepcopy(_level_trend(tuple(float(v) for v in levels), tuple(tuple(float(x) for x in v) for v in values)))
+    t = inference.level_trend(levels, values)
     steps, n = t["steps"], len(t["steps"])
     stat = (f"ρ = {fix(t['rho'], 2)} over the {t['levels']} means, 95% interval {fix(t['low'], 2)} to "
             f"{fix(t['high'], 2)} from resampling the seeds")

@@ -70,14 +70,18 @@ def test_a_barrier_for_some_seeds_only_is_said():
     assert "above 2x (a barrier) for two of the three seeds" in text
 
 
-def test_the_raw_line_changing_end_with_the_seed_is_said():
+@pytest.mark.parametrize("pair, index, said", [
+    ("batch", 0, "batch 64 for two of the three seeds and batch 1024 for the others (the raw line does not order"),
+    ("lr", 1, "batch 64 for one of the three seeds and lr 1e-2 for the others (the raw line does not order"),
+])
+def test_the_raw_line_changing_end_with_the_seed_is_said(pair, index, said):
     R, C, P, T = committed()
-    r = runs(R, "batch")[1]
+    r = runs(R, pair)[1]
     r["train_loss"][0], r["train_loss"][-1] = r["train_loss"][-1], r["train_loss"][0]
     found = findings_of(NAME, R, C, P, T)
-    assert not found["pairs"][0]["raw_end"].holds
+    assert not found["pairs"][index]["raw_end"].holds
     text = section(NAME, found)
-    assert "batch 64 for two of the three seeds and batch 1024 for the others (the raw line does not order" in text
+    assert said in text
 
 
 def test_one_end_lower_for_every_seed_and_the_views_agreeing():

@@ -39,8 +39,10 @@ def test_committed_results_render_the_section():
     assert [t["trend"].outcome for t in found["trends"]] == ["rises, not at every step", "no trend",
                                                              "falls, not at every step"]
     assert found["eig_trend"].outcome == "rises, not at every step"
-    assert found["random_starts_never"].holds and found["eps_order"].holds and found["phi_gap"].holds
-    assert found["eig_gap"]["between"].outcome == "rises"
+    assert found["random_starts_never"].holds and found["eps_order"].holds
+    # phi_gap is not pinned here: its within-approach intervals at 3 seeds include resamples of one seed
+    # repeated, whose deviations are rounding noise (see test_sharpness_following_the_gap_is_said)
+    assert found["eig_gap"]["between"].outcome == found["eig_gap"]["within"].outcome == "rises"
     assert found["dinh_loss"].holds
     assert [m.outcome for m in found["dinh_measures"]] == ["sharper", "both", "both", "both"]
     assert found["dinh_both"].outcome == "sharper and flatter"
@@ -76,13 +78,15 @@ def test_a_value_below_the_corner_fails_the_render():
 
 def test_separated_and_overlapping_ends_of_the_batch_series():
     R, C, P, T = committed()
-    set_phi(R, "batch 8192", "0.001", [3.5, 3.6, 3.7])          # above every batch 16 seed (max 2.96)
-    set_phi(R, "batch 8192", "0.0001", [0.096, 0.2, 0.098])     # one seed above batch 16's lowest
+    set_phi(R, "batch 8192", "0.001", [3.5, 3.6, 3.7])          # above every batch 16 seed (max 2.92)
+    set_phi(R, "batch 8192", "0.0005", [0.40, 0.41, 0.42])      # below every batch 16 seed (min 0.69)
+    set_phi(R, "batch 8192", "0.0001", [0.096, 0.2, 0.098])     # one seed above batch 16's lowest (0.127)
     found = findings_of(NAME, R, C, P, T)
-    assert [r["seeds"].outcome for r in found["ratios"]] == ["large above", "overlap", "overlap"]
+    assert [r["seeds"].outcome for r in found["ratios"]] == ["large above", "small above", "overlap"]
     text = section(NAME, found)
     assert "at ε = 0.001 (Keskar et al.: x167 for their network F1 on MNIST), every seed of batch 8192 above" in text
-    assert "every seed of batch 16 above every seed of batch 8192" not in text
+    assert "x0.42 at ε = 0.0005 (Keskar et al.: x70 for their network F1 on MNIST), every seed of batch 16" in text
+    assert "x0.75 at ε = 0.0001, seeds overlap (0 of 3 seeds of batch 8192 above every seed of batch 16, 1 of 3" in text
 
 
 def test_a_ratio_of_keskars_order_is_said():
@@ -152,7 +156,7 @@ def test_sharpness_following_the_gap_is_said():
     found = findings_of(NAME, R, C, P, T)
     assert not found["phi_gap"].holds
     assert found["eig_gap"]["between"].outcome == "falls"
-    within = found["eig_gap"]["within"]                # deviations exactly opposite: an interval, no rise
+    within = found["eig_gap"]["within"]                # deviations exactly opposite: no longer "rises"
     assert within.evidence["rho"] == pytest.approx(-1.0) and within.outcome in ("falls", "unclear")
     text = section(NAME, found)
     assert "φ is related to the gap only between approaches at ε = 0.001 (rises)" in text

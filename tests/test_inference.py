@@ -1,0 +1,80 @@
+"""The claim statistics against independent references: scipy's rank correlation on every
+resample, hand-counted orderings, an exact permutation p-value by enumeration."""
+import itertools
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from common import inference
+
+
+def test_spearman_averages_ties_like_scipy_and_unlike_argsort_ranks():
+    index = [0.0, 0.04, 0.04, 0.08, 0.08, 0.08, 0.12, 0.16, 0.2, 0.2]          # few distinct values
+    loss = [1e-5, 3e-5, 2e-5, 1e-4, 5e-5, 2e-4, 1e-3, 8e-4, 5e-3, 2e-3]
+    rho = inference.spearman(index, loss)
+    assert rho == pytest.approx(stats.spearmanr(index, loss).statistic, abs=1e-12)
+    argsort_ranks = np.argsort(np.argsort(index))                                # ties broken by position
+    assert rho != pytest.approx(np.corrcoef(argsort_ranks, np.argsort(np.argsort(loss)))[0, 1], abs=1e-3)
+    assert np.isnan(inference.spearman([1, 1, 1], [1, 2, 3])) and np.isnan(inference.spearman([1, 2], [2, 1]))
+
+
+def test_rowwise_spearman_matches_scipy_row_by_row():
+    rng = np.random.default_rng(1)
+    a = rng.integers(0, 4, (50, 7)).astype(float)                                # many ties
+    b = rng.normal(size=(50, 7))
+    rows = inference._rowwise_spearman(a, b)
+    for i in range(50):
+        expected = stats.spearmanr(a[i], b[i]).statistic if np.ptp(a[i]) > 0 else np.nan
+        assert rows[i] == pytest.approx(expected, abs=1e-12, nan_ok=True)
+
+
+def test_compare_counts_and_an_exact_permutation_p():
+    c = inference.compare([4.0, 5.0, 6.0], [1.0, 2.0, 3.5])
+    assert c["larger"] == "a" and c["separated"] and c["a_above_b"] == 3 and c["b_above_a"] == 0
+    # two-sided exact p: the share of the 20 splits of the 6 values whose |mean difference| is at least the observed
+    values, observed = np.array([4, 5, 6, 1, 2, 3.5]), 5.0 - 6.5 / 3
+    diffs = [abs(values[list(s)].mean() - np.delete(values, list(s)).mean()) for s in itertools.combinations(range(6), 3)]
+    assert c["p"] == pytest.approx(np.mean(np.array(diffs) >= observed - 1e-12))
+    overlap = inference.compare([1.0, 5.0], [2.0, 3.0])
+    assert not overlap["separated"] and overlap["a_above_b"] == 1 and overlap["b_above_a"] == 0
+
+
+def test_level_trend_steps_and_a_bootstrap_interval_that_contains_the_estimate():
+    trend = inference.level_trend([1, 2, 3, 4], [[1.0, 1.1], [2.0, 2.2], [1.9, 2.1], [4.0, 4.2]])
+    assert trend["rho"] == pytest.approx(stats.spearmanr([1, 2, 3, 4], [1.05, 2.1, 2.0, 4.1]).statistic)
+    assert trend["monotone"] is None and [s["direction"] for s in trend["steps"]] == ["up", "down", "up"]
+    assert [s["separated"] for s in trend["steps"]] == [True, False, True] and trend["separated_steps"] == 2
+    assert trend["low"] - 1e-9 <= trend["rho"] <= trend["high"] + 1e-9
+    rising = inference.level_trend([1, 2, 3], [[1, 1.2], [2, 2.2], [3, 3.2]])
+    assert rising["monotone"] == "rises" and rising["low"] == rising["high"] == 1.0
+
+
+def test_grouped_spearman_between_and_within_against_scipy():
+    rng = np.random.default_rng(2)
+    groups, seeds = [f"g{i}" for i in range(6)], ["s0", "s1", "s2", "s3"]
+    base = {g: i for i, g in enumerate(groups)}
+    x = {g: {s: base[g] + rng.normal() * 0.1 for s in seeds} for g in groups}
+    y = {g: {s: -base[g] + 0.5 * (x[g][s] - base[g]) + rng.normal() * 0.01 for s in seeds} for g in groups}
+    found = inference.grouped_spearman(x, y)
+    means_x = [np.mean(list(x[g].values())) for g in groups]
+    means_y = [np.mean(list(y[g].values())) for g in groups]
+    assert found["between"] == pytest.approx(stats.spearmanr(means_x, means_y).statistic)   # -1: across groups
+    dx = [x[g][s] - np.mean(list(x[g].values())) for g in groups for s in seeds]
+    dy = [y[g][s] - np.mean(list(y[g].values())) for g in groups for s in seeds]
+    assert found["within"] == pytest.approx(stats.spearmanr(dx, dy).statistic)               # > 0: within
+    assert found["between"] < -0.9 and found["within"] > 0.5
+    assert found["within_low"] <= found["within"] <= found["within_high"]
+    anti = inference.grouped_spearman(x, {g: {s: -v for s, v in x[g].items()} for g in groups})
+    assert anti["within"] == pytest.approx(-1) and anti["within_high"] == pytest.approx(-1)   # no rounding noise
+
+
+def test_pooled_spearman_resamples_whole_units():
+    rng = np.random.default_rng(3)
+    units = [(np.arange(5.0), np.arange(5.0) + rng.normal(size=5) * 0.1) for _ in range(8)]
+    found = inference.pooled_spearman(units)
+    pooled_x = np.concatenate([u[0] for u in units])
+    pooled_y = np.concatenate([u[1] for u in units])
+    assert found["rho"] == pytest.approx(stats.spearmanr(pooled_x, pooled_y).statistic)
+    assert found["units"] == 8 and found["points"] == 40 and -1 <= found["low"] <= found["high"] <= 1
+    assert np.isnan(inference.pooled_spearman(units[:2])["low"])                  # 2 units: no interval

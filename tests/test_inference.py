@@ -34,7 +34,8 @@ def test_compare_counts_and_an_exact_permutation_p():
     assert c["larger"] == "a" and c["separated"] and c["a_above_b"] == 3 and c["b_above_a"] == 0
     # two-sided exact p: the share of the 20 splits of the 6 values whose |mean difference| is at least the observed
     values, observed = np.array([4, 5, 6, 1, 2, 3.5]), 5.0 - 6.5 / 3
-    diffs = [abs(values[list(s)].mean() - np.delete(values, list(s)).mean()) for s in itertools.combinations(range(6), 3)]
+    splits = [list(s) for s in itertools.combinations(range(6), 3)]
+    diffs = [abs(values[s].mean() - np.delete(values, s).mean()) for s in splits]
     assert c["p"] == pytest.approx(np.mean(np.array(diffs) >= observed - 1e-12))
     overlap = inference.compare([1.0, 5.0], [2.0, 3.0])
     assert not overlap["separated"] and overlap["a_above_b"] == 1 and overlap["b_above_a"] == 0

@@ -1,5 +1,6 @@
 """Run every script in turn (make figures / make quick), print each one's wall time and the total,
-and write them to results/timings.json ({"scripts": {command: seconds}, "total": seconds});
+and write them to results/timings.json ({"scripts": {command: seconds}, "total": seconds, "computed":
+{command: [results files it computed; empty when everything was reused]}, "cpu", "cores"});
 at report settings, then rewrite REPORT.md from the new results (python -m common.report).
 Before anything runs, every dataset the scripts need must be there (or download): a missing one
 is one line and exit 1, not a failure minutes into the run.
@@ -21,6 +22,7 @@ from common import report
 from common.cli import HW1Error
 from common.data import ensure_files, resolve_data_dir
 from common.files import atomic_write_bytes
+from common.results import cpu_model
 
 COMMANDS = [                      # the report's figures, in report order (but hw1_3_sensitivity, which
                                   # measures every shared model, first: it trains them all in one pool)
@@ -76,6 +78,19 @@ def clean(out_dir, quick):
     print(f"removed the stored results and caches under {folder}")
 
 
+def run_ids(folder):
+    """{results name: run id} of folder/*.json (run ids change when a script computes anew)."""
+    import glob
+    ids = {}
+    for path in glob.glob(os.path.join(folder, "*.json")):
+        try:
+            with open(path) as f:
+                ids[os.path.basename(path)[:-5]] = json.load(f).get("provenance", {}).get("run_id")
+        except (OSError, ValueError, AttributeError):
+            continue
+    return ids
+
+
 def main(extra):
     quick = "--quick" in extra
     if "--force" in extra:                            # recompute everything once (not once per script:
@@ -90,24 +105,29 @@ def main(extra):
         except HW1Error as error:
             print(f"run_figures: error: {error}", file=sys.stderr)
             sys.exit(1)
-    timings, start = {}, time.perf_counter()
+    results_folder = os.path.join(option(extra, "--out-dir", "."), "results", "quick" if quick else "")
+    timings, computed, start = {}, {}, time.perf_counter()
     for command in commands:
         name = " ".join(command)
         print(f"\n=== {name} {' '.join(extra)}", flush=True)
+        before = run_ids(results_folder)
         t0 = time.perf_counter()
         proc = subprocess.run([sys.executable, *command, *extra])
         timings[name] = round(time.perf_counter() - t0, 1)
+        after = run_ids(results_folder)
+        computed[name] = sorted(r for r in after if after[r] != before.get(r))   # results files it wrote
         if proc.returncode != 0:
             print(f"run_figures: {name} failed with exit status {proc.returncode}", file=sys.stderr)
             sys.exit(proc.returncode)
     total = round(time.perf_counter() - start, 1)
     print("\n=== wall time per script")
     for name, seconds in timings.items():
-        print(f"{seconds:8.1f} s  {name}")
+        print(f"{seconds:8.1f} s  {name}{'' if computed[name] else '  (reused: nothing to compute)'}")
     print(f"{total:8.1f} s  total")
     if "--plot-only" not in extra:                    # redrawing is not a timing of the experiments
         path = os.path.join(option(extra, "--out-dir", "."), "results", "quick" if quick else "", "timings.json")
-        atomic_write_bytes(path, (json.dumps({"scripts": timings, "total": total}, indent=1) + "\n").encode())
+        record = {"scripts": timings, "total": total, "computed": computed, "cpu": cpu_model(), "cores": os.cpu_count()}
+        atomic_write_bytes(path, (json.dumps(record, indent=1) + "\n").encode())
     if not quick:                                     # REPORT.md quotes the new results
         sys.exit(report.main(["--root", option(extra, "--out-dir", report.ROOT)]))
 

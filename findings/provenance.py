@@ -14,6 +14,10 @@ def findings(R, C, P, T):
         "commits": commits,
         "machines": machines,
         "total_minutes": T.get("total", float("nan")) / 60,
+        "timing_cpu": T.get("cpu", "CPU not recorded"),
+        "resumed": claim(all(T.get("computed", {}).values()), "every script computed its results in that run",
+                         "it reused what an earlier, interrupted run had stored, so this is the time of its "
+                         "remaining part, not of the whole", computed=T.get("computed")),
         "full_runs": claim(not any(c.get("quick") for c in C.values()),
                            "no results file comes from a --quick run", files=len(prov)),
         "one_commit": claim(len(commits) == 1, "commit", "commits", commits=commits),

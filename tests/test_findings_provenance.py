@@ -21,3 +21,12 @@ def test_two_commits_and_modified_code_are_said():
     P["hw1_2_pca"]["git_modified"] = True
     text = section("provenance", findings_of("provenance", R, C, P, T))
     assert "git commits " in text and "0000000" in text and "some with uncommitted changes" in text
+
+
+def test_a_resumed_run_is_not_called_the_time_of_the_whole():
+    R, C, P, T = committed()
+    T = {"total": 600, "cpu": "x", "computed": {"a.py": ["a"], "b.py": ["b"]}}
+    assert findings_of("provenance", R, C, P, T)["resumed"].holds
+    T["computed"]["b.py"] = []                                  # b reused what an interrupted run stored
+    text = section("provenance", findings_of("provenance", R, C, P, T))
+    assert "10 minutes on x (it reused what an earlier, interrupted run had stored" in text

@@ -240,7 +240,10 @@ def cached(args, name, config, compute, code):
     """stored(...), else compute() -> dict, stored: a thing that is expensive to make (trained
     weights) under the key of its config and code (a code hash: code_hash([...]))."""
     value = stored(args, name, config, code)
-    return value if value is not None else store(args, name, config, code, compute())
+    if value is not None:
+        print(f"reusing {_cache_path(args, name, make_key(config, code))} (same config and code)")
+        return value
+    return store(args, name, config, code, compute())
 
 
 _EXPERIMENT = {}               # the experiment run_experiment is computing: {"name", "key"}

@@ -114,7 +114,7 @@ def test_corrupt_results_are_recomputed(tmp_path):
     path.parent.mkdir(parents=True)
     path.write_text('{"config": {"functions": ["sinc5"')              # a write cut short
     proc = run_script("hw1_1_simulate.py", "--quick", "--functions", "sinc5", "--out-dir", str(tmp_path))
-    assert proc.returncode == 0 and "corrupt" in proc.stderr
+    assert proc.returncode == 0 and "is damaged; recomputing" in proc.stderr
     assert json.loads(path.read_text())["results"]["functions"]["sinc5"]["models"]
 
 
@@ -303,7 +303,7 @@ def test_surface_training_cache_loads_weights_only_and_survives_corruption(fake_
     assert first.returncode == 0, first.stderr
     (cache,) = glob.glob(os.path.join(out, "results", "quick", "cache", "hw1_2_surface-*.pt"))
     saved = torch.load(cache, weights_only=True)                        # no pickled code inside
-    assert saved["key"]["epochs"] == 2 and saved["tensors"]["trajectory"].shape[0] == 3   # init + 2 epochs
+    assert saved["key"]["config"]["epochs"] == 2 and saved["value"]["trajectory"].shape[0] == 3   # init + 2 epochs
     centre = _results(out, "hw1_2_surface")["results"]["random"]["loss"][3][3]
     second = run_script("hw1_2_surface.py", "--quick", "--grid", "5", "--data-dir", fake_data_dir, "--out-dir", out)
     assert second.returncode == 0 and f"reusing {cache}" in second.stdout
@@ -312,7 +312,7 @@ def test_surface_training_cache_loads_weights_only_and_survives_corruption(fake_
         f.truncate(100)
     third = run_script("hw1_2_surface.py", "--quick", "--data-dir", fake_data_dir, "--out-dir", out, "--grid", "3")
     assert third.returncode == 0 and "does not load" in third.stderr
-    assert torch.load(cache, weights_only=True)["tensors"]["trajectory"].shape == saved["tensors"]["trajectory"].shape
+    assert torch.load(cache, weights_only=True)["value"]["trajectory"].shape == saved["value"]["trajectory"].shape
 
 
 def test_random_labels_quick(fake_data_dir, tmp_path):

@@ -61,7 +61,7 @@ def simulate_run(tmp_path_factory):
 def test_simulate_quick_writes_figures_and_results(simulate_run):
     _pngs_ok(simulate_run, SIMULATE_PNGS + ["hw1_1_simulate_tune.png"])
     saved = _results(simulate_run, "hw1_1_simulate")
-    assert set(saved) == {"config", "provenance", "results"}
+    assert set(saved) == {"key", "config", "provenance", "results"}
     n_seeds = len(saved["results"]["seed_names"])
     assert n_seeds == 3
     for entry in saved["results"]["functions"].values():

@@ -1,59 +1,75 @@
-"""HW1-2 "What happens when the gradient is almost zero": end points of a critical-point finder,
-their Hessian spectra (minimal ratio, index) against the loss.
+"""HW1-2 "What happens when the gradient is almost zero": which end points of a critical-point finder
+are critical points (confirmed by convergence), which are gradient-flat, what the known critical
+points of smaller nets embedded in this one look like, and the minimal ratio and index of the
+confirmed points against the loss.
 
-From results/hw1_2_minratio.json: 240 runs of damped Newton-MR on ∇L = 0 (common/critical.py) for
-a tanh MLP 1-8-1 on sinc5, started from snapshots of 16 Adam trajectories spread uniformly in log
-loss (Pennington & Bahri 2017 took starts uniformly by loss), classified as in Frye et al. 2020
-(Neural Computation 33:1469): "critical" when ‖∇L‖ is below their cutoff, "gradient-flat" when most
-of the gradient lies in the Hessian's near-kernel. What the section concludes:
-  - the outcome "critical" is a candidate passing the cutoff, not a confirmed critical point: no
-    confirmation stage was run, and every run but those at the constant-output point stopped at
-    the iteration cap (no gradient-norm history is saved, so no convergence rate is claimed);
-  - the constant-output points (L = the variance of the target) are one degenerate family,
-    counted once in statements about points; every one of its runs has a negative eigenvalue at
-    the main tolerance;
-  - "no eigenvalue below −ρ·max|λ|" depends on ρ: no end point passes at the strictest tolerances,
-    and no descent test was run, so none is called a minimum;
-  - among the other candidates the index rises with the loss (as Dauphin et al. 2014, Fig. 1,
-    found for small MLPs) and the minimal ratio falls with it: tie-aware Spearman correlations
-    with bootstrap intervals that resample whole Adam trajectories (the starts of one trajectory
-    share its initialization);
-  - the sampling definition of the minimal ratio (share of higher random neighbours) hardly sees
-    the negative directions: at every candidate the positive eigenvalues outweigh the negative.
+From results/hw1_2_minratio.json: a tanh MLP 1-8-1 on sinc5; starts in groups (an Adam trajectory's
+snapshots spread in log loss, as Pennington & Bahri 2017 took starts by loss; perturbed snapshots;
+random initializations at several scales); damped Newton-MR, then undamped Newton-MR with a line
+search on ||g||^2 (Frye et al. 2021, Neural Computation 33, use Newton-MR) with every run's ||g||
+history; the outcome rule of common/critical.py; critical points of 1-k-1 nets embedded by zero
+units and by a split unit (Fukumizu & Amari 2000). What the section concludes:
+  - how many runs reached a confirmed critical point (||g|| <= 1e-10 by convergence, never at the
+    cap), how many are gradient-flat and how many did not converge; how many gradient-flat points
+    pass Frye et al.'s cutoff ||g||^2 <= 1e-10 and still fall at their full slope along the
+    near-kernel part of g (so that cutoff does not make a critical point on this net), and that
+    Frye's residual r is small at them;
+  - the constant-output family counted once (with the runs that reached it) and whether its index
+    varies between runs; the other confirmed points by symmetry class and by function; the linear
+    rate of the confirmation at them (from the saved ||g|| histories);
+  - the known critical points: which 1-k-1 nets gave confirmed points, that every embedding is a
+    confirmed critical point of the 1-8-1 net, that the small nets' minima pass the minimum test in
+    their own net and not once embedded (Fukumizu & Amari: embedded points are saddles or lines
+    with descent), and the finder's success from starts near them;
+  - minima only by the minimum test (no eigenvalue below the measured uncertainty, and no descent
+    found by the probe): how many confirmed points pass it;
+  - index against loss: over the confirmed points (tie-aware Spearman, interval resampling whole
+    functions) and, apart, over the gradient-flat points (interval resampling whole start groups),
+    where the rise Dauphin et al. 2014 (Fig. 1) show appears; Frye et al. 2021 found that such
+    pictures come from gradient-flat points, so they are no evidence about critical points;
+  - the sampling definition of the minimal ratio at the confirmed saddles, and the tolerance.
 """
+import math
+
 import numpy as np
 
-from common.claims import ReportError, choose, claim, count, listing, num, pct, sci
-from common.critical import STOP_GRAD
+from common.claims import ReportError, choose, claim, count, fix, listing, pct, sci, span
 from common.inference import pooled_spearman
 
 SOURCES = ["hw1_2_minratio"]
-CONSTANT = 1e-4          # a candidate is at the constant-output point when |L - var(y)| <= this * var(y)
-QUADRATIC = 1e-8         # ‖∇L‖ at or below this: close to the finder's own stop
-LOWEST = 3               # the lowest-loss candidates looked at
+NAME = "hw1_2_minratio"
+CONSTANT_LOSS = 1e-6     # the constant-output family: flagged constant by the script and |L - var(y)| <= this * var(y)
+MOST = 0.5               # "most": more than this share
+SAMPLED_HIGH = 0.95      # "hardly sees the saddles": at least this share of higher neighbours at every confirmed saddle
 TOLERANCE_SHIFT = 0.1    # the median minimal ratio moves by more than this between the extreme tolerances
-SAMPLED_HIGH = 0.95      # "hardly sees the saddles": every candidate has at least this share of higher neighbours
-CLOSE_GAP = 2            # no gap at the cutoff: the nearest runs on its two sides within this factor
+LINEAR = 0.05            # the confirmation's ||g|| falls by a factor above this per iteration: a linear rate
+FEW = 4                  # fewer distinct confirmed functions than this: too few for a trend
+START_KINDS = {"adam": "Adam snapshots", "perturbed": "perturbed snapshots", "random": "random initializations"}
 
 
-def negatives(run, tol):
-    return run["shares"][tol]["negative_share"]
+def negatives(point, tol):
+    return point["shares"][tol]["negative_share"]
 
 
-def correlation(runs, x_of):
-    """Spearman of x_of(run) against the loss over runs (ties averaged), interval resampling whole
-    Adam trajectories (common.inference.pooled_spearman, one unit per trajectory)."""
-    trajectories = sorted({r["trajectory"] for r in runs}, key=str)
-    units = [([x_of(r) for r in runs if r["trajectory"] == t], [r["loss"] for r in runs if r["trajectory"] == t])
-             for t in trajectories]
-    return pooled_spearman(units)
+def band(points, tols):
+    """The index of each point over the tolerances: (smallest, largest) share of negative eigenvalues."""
+    return [(min(negatives(p, t) for t in tols), max(negatives(p, t) for t in tols)) for p in points]
 
 
 def direction(result):
-    """'rises' / 'falls' when the bootstrap interval excludes zero, else 'unclear'."""
-    if not np.isfinite(result["rho"]) or not np.isfinite(result["low"]):
-        return "unclear"
+    """'rises' / 'falls' when the bootstrap interval excludes zero, 'unclear' when it includes it,
+    'no interval' with fewer than FEW units or without an interval (most resamples of a few units
+    leave nothing to rank)."""
+    if result["units"] < FEW or not all(math.isfinite(result[k]) for k in ("rho", "low", "high")):
+        return "no interval"
     return "rises" if result["low"] > 0 else "falls" if result["high"] < 0 else "unclear"
+
+
+def grouped(points, key, x_of):
+    """pooled_spearman of x_of(point) against the loss, one unit per value of key(point)."""
+    names = sorted({key(p) for p in points}, key=str)
+    return pooled_spearman([([x_of(p) for p in points if key(p) == n], [p["loss"] for p in points if key(p) == n])
+                            for n in names])
 
 
 def require(c, name):
@@ -62,10 +78,39 @@ def require(c, name):
     return c
 
 
+def last_ratio(run):
+    """||g|| of the confirmation's last iteration over the one before (None without two iterations)."""
+    history = run["confirm_history"]
+    its, norms = history["iteration"], history["grad_norm"]
+    if len(its) < 3 or its[-1] - its[-2] != 1 or norms[-2] <= 0:
+        return None
+    return norms[-1] / norms[-2]
+
+
+def finder_fall(run, cap):
+    """||g|| at the finder's end over ||g|| at half its cap (from the saved history)."""
+    its, norms = run["finder_history"]["iteration"], run["finder_history"]["grad_norm"]
+    half = max((k for k, it in enumerate(its) if it <= cap // 2), default=0)
+    return norms[-1] / norms[half] if norms[half] > 0 else float("nan")
+
+
+def trend_text(result, what):
+    """The statistic behind a trend claim, as the report prints it."""
+    if not math.isfinite(result["rho"]):
+        return f"no rank correlation: the {what} leave nothing to rank"
+    if math.isfinite(result["low"]) and math.isfinite(result["high"]):
+        interval = (f"95% interval {fix(result['low'], 2)} to {fix(result['high'], 2)} resampling the "
+                    f"{result['units']} {what}")
+    else:
+        interval = f"no bootstrap interval over {count(result['units'])} {what}"
+    return f"Spearman's r_s = {fix(result['rho'], 2)}, ties averaged; {interval}"
+
+
 def findings(R, C, P, T):
-    mr, config = R["hw1_2_minratio"], C["hw1_2_minratio"]
-    runs = mr["runs"]
-    cap = config["newton_iters"]
+    mr, config = R[NAME], C[NAME]
+    runs, embedded, validation, small = mr["runs"], mr["embedded"], mr["validation"], mr["small"]
+    if not runs:
+        raise ReportError("results/hw1_2_minratio.json holds no runs: rerun it")
     tols = list(mr["rel_tols"])
     main = mr["main_tol"]
     smallest = min(tols, key=mr["rel_tols"].get)
@@ -75,226 +120,310 @@ def findings(R, C, P, T):
     counts_agree = require(claim(recount == mr["counts"] and sum(recount.values()) == len(runs),
                                  "the outcome counts agree with the runs", counts=mr["counts"], recount=recount),
                            "counts_agree")
-
     crit = [r for r in runs if r["outcome"] == "critical"]
     flat = [r for r in runs if r["outcome"] == "gradient-flat"]
-    if len(crit) < 3:
-        raise ReportError(f"claim no longer holds: 'the finder found candidate critical points' (evidence "
-                          f"critical={len(crit)})")
+    unconverged = [r for r in runs if r["outcome"] == "not converged"]
+    confirm_grad = mr["confirm_grad"]
+    by_convergence = require(claim(all(r["stop"] == "converged" and r["grad_norm"] <= confirm_grad for r in crit),
+                                   f"every one of them reached ‖∇L‖ ≤ {sci(confirm_grad, 1)} by convergence, none at "
+                                   "the cap", stops=sorted({r["stop"] for r in crit}),
+                                   largest=max((r["grad_norm"] for r in crit), default=None)), "by_convergence")
+
+    # --- starts
+    kind_rows = []
+    for kind, label in START_KINDS.items():
+        chosen = [r for r in runs if r["kind"] == kind]
+        if chosen:
+            kind_rows.append([label, str(len(chosen)), f"{sci(min(r['start_loss'] for r in chosen))} to "
+                              f"{sci(max(r['start_loss'] for r in chosen))}"]
+                             + [str(sum(r["outcome"] == o for r in chosen)) for o in outcomes])
+
+    # --- the confirmed points: the constant-output family, the others by class
     variance = mr["target_variance"]
-    constant = [r for r in crit if abs(r["loss"] - variance) <= CONSTANT * variance]
-    others = [r for r in crit if r not in constant]
+    constant = [r for r in crit if r["constant_output"] and abs(r["loss"] - variance) <= CONSTANT_LOSS * variance]
+    others = [r for r in crit if id(r) not in {id(c) for c in constant}]
+    other_functions = sorted({r["function_class"] for r in others})
+    other_symmetry = sorted({r["symmetry_class"] for r in others})
+    function_losses = [min(r["loss"] for r in others if r["function_class"] == f) for f in other_functions]
+    known = [sorted({f"1-{e['width']}-1" for e in embedded if abs(e["loss"] - loss) <= mr["same_loss"] * loss})
+             for loss in function_losses]
+    loss_texts = [sci(loss, 3) + (f" (the loss of the embedded critical point of the {listing(k)} net)" if k else
+                                  " (no known point at this loss)") for loss, k in zip(function_losses, known)]
+    constant_index = [negatives(r, main) for r in constant]
+    ratios = [x for x in (last_ratio(r) for r in crit) if x is not None]
+    rate = float(np.median(ratios)) if ratios else float("nan")
+    constant_kinds = {kind: sum(r["kind"] == kind for r in constant) for kind in START_KINDS}
+    adam_functions = {r["function_class"] for r in crit if r["kind"] == "adam"}
+    off_path_new = sorted({r["function_class"] for r in crit if r["kind"] != "adam"} - adam_functions)
 
-    # --- where the runs stopped
-    at_cap = {name: sum(r["outcome"] == name and r["iterations"] >= cap for r in runs) for name in outcomes}
-    early = [r for r in runs if r["iterations"] < cap]
-    early_met_stop = all(r["grad_norm"] <= STOP_GRAD for r in early)
-    early_constant = {id(r) for r in early} == {id(r) for r in constant}
-    n_cap = sum(at_cap.values())
-    cap_outcome = "none" if n_cap == 0 else "all" if n_cap == len(runs) else "some"
+    # --- the minimum test at the confirmed points
+    kinds = {k: sum(r["minimum_test"]["kind"] == k for r in crit) for k in ("minimum", "saddle",
+                                                                              "degenerate: descent found")}
+    uncertainty = [r["minimum_test"]["uncertainty"] for r in crit]
 
-    # --- Hessian: "no eigenvalue below −tol" over tolerances
-    free = {t: {"others": sum(negatives(r, t) == 0 for r in others),
-                "constant": sum(negatives(r, t) == 0 for r in constant)} for t in tols}
-    none_free = [t for t in tols if free[t]["others"] == 0 and free[t]["constant"] == 0]
-    band_rows = [[f"ρ = {t}", f"{free[t]['others']} of {len(others)}", f"{free[t]['constant']} of {len(constant)}"]
-                 for t in tols]
-    no_negative = [r for r in others if negatives(r, main) == 0]
-    with_negative = [r for r in others if negatives(r, main) > 0]
-    constant_negative = sum(negatives(r, main) > 0 for r in constant)
+    # --- gradient-flat points
+    frye_grad = mr["frye_grad"]
+    far = f"{max(mr['slope_distances']):g}"
+    flat_pass = [r for r in flat if r["grad_norm"] <= frye_grad]
+    flat_full = [r for r in flat if r["slope"][far] >= 0.5]
+    full_ids = {id(r) for r in flat_full}
+    flat_stalled = sum(r["stop"] == "stalled" for r in flat)
+    flat_rho = grouped(flat, lambda r: r["trajectory"], lambda r: negatives(r, main))
+    finder_cap = config["newton_iters"]
+    flat_at_cap = sum(r["finder_iterations"] >= finder_cap for r in flat)
+    flat_confirm = float(np.median([r["confirm_iterations"] for r in flat])) if flat else float("nan")
+    flat_fall = float(np.median([finder_fall(r, finder_cap) for r in flat])) if flat else float("nan")
+    flat_frye = float(np.median([r["frye_r"] for r in flat])) if flat else float("nan")
 
-    # --- index: the constant-output family against the others
-    constant_max = max((negatives(r, main) for r in constant), default=float("nan"))
-    others_max = max(negatives(r, main) for r in others)
-    reaching = sum(negatives(r, main) >= constant_max for r in others) if constant else 0
-    if not constant:
-        index_outcome = "no family"
-    elif constant_max > others_max:
-        index_outcome = "family most"
-    elif constant_max == others_max:
-        index_outcome = "tie"
+    # --- known points: the small nets and their embeddings
+    small_rows, small_minima, small_empty = [], [], []
+    for s in small:
+        points = s["points"]
+        if s["width"] and not points:
+            small_empty.append(f"1-{s['width']}-1")
+        small_minima += [dict(p, width=s["width"]) for p in points
+                         if p.get("minimum_test") and p["minimum_test"]["kind"] == "minimum"]
+        cells = ", ".join(f"{sci(p['loss'], 3)} (index {pct(p['index'], 0)}, "
+                          f"{p['minimum_test']['kind'] if p.get('minimum_test') else 'exact'})"
+                          for p in points) or "none"
+        small_rows.append([f"1-{s['width']}-1", str(s["runs"]) if s["width"] else "(exact)",
+                           str(s["outcomes"].get("critical", 0)) if s["width"] else "-", cells])
+    minima_text = listing([f"1-{p['width']}-1 at L = {sci(p['loss'], 3)}" for p in small_minima])
+    confirmed_embedded = [e for e in embedded if e["outcome"] == "critical"]
+    embedded_grads = [e["embedded_grad_norm"] for e in embedded]
+    embedded_kinds = {k: sum((e["minimum_test"] or {}).get("kind") == k for e in embedded)
+                      for k in ("minimum", "saddle", "degenerate: descent found")}
+    embedded_rows = [[f"1-{e['width']}-1", e["embedding"], sci(e["loss"], 3), sci(e["embedded_grad_norm"], 1),
+                      pct(negatives(e, main), 0), f"{pct(low, 0)}-{pct(high, 0)}",
+                      e["minimum_test"]["kind"] if e["minimum_test"] else e["outcome"]]
+                     for e, (low, high) in zip(embedded, band(embedded, tols))]
+    successes = sum(v["success"] for v in validation)
+    finder_alone = sum(v["finder_stop"] for v in validation)
+    if not validation:
+        validation_outcome = "none"
+    elif successes == len(validation):
+        validation_outcome = "all"
+    elif successes > MOST * len(validation):
+        validation_outcome = "most"
     else:
-        index_outcome = "others most"
+        validation_outcome = "few"
+    failed_points = sorted({v["point"] for v in validation if not v["success"]})
 
-    # --- correlations over the other candidates, units = trajectories
-    index_rho = correlation(others, lambda r: negatives(r, main))
-    ratio_rho = correlation(others, lambda r: r["shares"][main]["minimal_ratio"])
-    lowest = sorted(crit, key=lambda r: r["loss"])[:LOWEST]
-    lowest_free = [min((t for t in tols if negatives(r, t) == 0), key=mr["rel_tols"].get, default=None)
-                   for r in lowest]
+    # --- index and minimal ratio against the loss over the confirmed points (one unit per function)
+    confirmed = crit + confirmed_embedded
+    constant_ids, embedded_ids = {id(r) for r in constant}, {id(e) for e in confirmed_embedded}
 
-    # --- minimal ratio and its tolerance
-    def median_ratio(chosen, tol):
-        return float(np.median([r["shares"][tol]["minimal_ratio"] for r in chosen])) if chosen else float("nan")
-    ratio_small, ratio_large = median_ratio(no_negative, smallest), median_ratio(no_negative, largest)
+    def function_of(p):
+        if id(p) in constant_ids or (id(p) in embedded_ids and p["width"] == 0):
+            return "constant"
+        if id(p) in embedded_ids:
+            return f"embedded {p['width']}/{p['loss']:.9g}"
+        return f"finder {p['function_class']}"
+    units = {function_of(p) for p in confirmed}
+    confirmed_rho = grouped(confirmed, function_of, lambda p: negatives(p, main))
+    confirmed_ratio_rho = grouped(confirmed, function_of, lambda p: p["shares"][main]["minimal_ratio"])
+    saddles = [p for p in confirmed if negatives(p, smallest) > 0 and p["sampled"]]
+    sampled = min((p["sampled"]["c=1"]["ratio"] for p in saddles), default=float("nan"))
 
-    # --- sampling definition
-    sampled_1 = min(r["sampled"]["c=1"]["ratio"] for r in crit)
-    sampled_100 = min(r["sampled"]["c=100"]["ratio"] for r in crit)
-    weight = []
-    for r in crit:
-        e = np.asarray(r["eigenvalues"], dtype=float)
-        weight.append(float(e[e > 0].sum() / -e[e < 0].sum()) if (e < 0).any() else float("inf"))
+    def median_ratio(points, tol):
+        return float(np.median([p["shares"][tol]["minimal_ratio"] for p in points])) if points else float("nan")
+    ratio_small, ratio_large = median_ratio(confirmed, smallest), median_ratio(confirmed, largest)
+    constant_band = band(constant, tols)
 
-    # --- gradient norms
-    top = np.array([np.abs(r["eigenvalues"]).max() for r in crit])
-    newton_distance = float(np.median(mr["critical_grad"] / (mr["rel_tols"][main] * top)))
-    crit_losses = [r["loss"] for r in crit]
-    flat_losses = [r["loss"] for r in flat]
-    largest_crit_grad = max(r["grad_norm"] for r in crit)
-    smallest_flat_grad = min((r["grad_norm"] for r in flat), default=float("nan"))
-
-    def at_cap_text():
-        parts = [f'all {recount[name]} "{name}"' if at_cap[name] == recount[name] else
-                 f'{at_cap[name]} of the {recount[name]} "{name}"' for name in outcomes if recount[name]]
-        return listing(parts)
-
+    kind_parts = [f"{count(n)} {label if n != 1 else single}" for label, single, n in (
+        ("saddles (an eigenvalue below −δ)", "saddle (an eigenvalue below −δ)", kinds["saddle"]),
+        ("degenerate, with no eigenvalue below −δ but a descent direction", "degenerate, with no eigenvalue below −δ "
+         "but a descent direction", kinds["degenerate: descent found"]),
+        ("minima", "minimum", kinds["minimum"])) if n]
+    empty_nets = [f"1-{s['width']}-1, of whose {s['runs']} runs {s['outcomes'].get('critical', 0)} reached the "
+                  f"constant output, {s['outcomes'].get('gradient-flat', 0)} ended gradient-flat and "
+                  f"{s['outcomes'].get('not converged', 0)} did not converge"
+                  for s in small if s["width"] and not s["points"]]
+    cap_stops = {s: sum(r["stop"] == s for r in runs) for s in ("converged", "stalled", "cap")}
+    converged_flat = [r for r in runs if r["stop"] == "converged" and r["outcome"] != "critical"]
     return {
-        "counts_agree": counts_agree,
+        "counts_agree": counts_agree, "by_convergence": by_convergence,
         # settings
         "model": mr["model"].split()[0], "params": mr["params"], "points": mr["points"], "function": config["function"],
-        "trajectories": config["trajectories"], "adam_lr": config["adam_lr"], "adam_steps": config["adam_steps"],
-        "starts": config["starts"], "runs": len(runs),
+        "groups": config["trajectories"], "adam_lr": config["adam_lr"], "adam_steps": config["adam_steps"],
+        "starts": config["starts"], "perturbed": config["perturbed"], "perturb": config["perturb"],
+        "random_scales": listing([f"{s:g}" for s in config["random_scales"]]), "runs": len(runs),
         "start_loss_min": min(r["start_loss"] for r in runs), "start_loss_max": max(r["start_loss"] for r in runs),
-        "cap": cap, "stop_grad": STOP_GRAD, "critical_grad": mr["critical_grad"], "flat_share": mr["flat_share"],
-        "kernel_tol": mr["kernel_tol"], "tols": tols, "main_tol": main, "smallest_tol": smallest,
-        "largest_tol": largest, "samples": mr["samples"],
+        "kind_table": {"header": ["starts", "runs", "start loss", *outcomes], "rows": kind_rows},
+        "finder_cap": config["newton_iters"], "confirm_cap": config["confirm_iters"], "confirm_grad": confirm_grad,
+        "frye_grad": frye_grad, "kernel_tol": mr["kernel_tol"], "flat_share": mr["flat_share"],
+        "slope_far": max(mr["slope_distances"]), "slope_distances": listing([f"{t:g}" for t in mr["slope_distances"]]),
+        "tols": tols, "main_tol": main, "smallest_tol": smallest, "largest_tol": largest, "samples": mr["samples"],
         "radius_factors": "{" + ", ".join(f"{c:g}" for c in mr["radius_factors"].values()) + "}",
-        "newton_distance": newton_distance,
+        "small_widths": listing([f"1-{k}-1" for k in config["small_widths"]]),
+        "validation_starts": config["validation_starts"], "validation_radius": mr["validation_radius"],
+        "same_loss": mr["same_loss"],
         # outcomes
-        "counts": recount,
-        "n_critical": len(crit), "n_flat": len(flat), "n_not_converged": recount.get("not converged", 0),
-        "at_cap": at_cap, "n_at_cap": n_cap,
-        "cap_reached": choose(cap_outcome, {
-            "none": f"no run reached the {num(cap)}-iteration cap",
-            "some": f"{n_cap} of the {len(runs)} runs stopped at the {num(cap)}-iteration cap ({at_cap_text()})",
-            "all": f"every run stopped at the {num(cap)}-iteration cap"}, at_cap=at_cap, runs=len(runs)),
-        "n_early": len(early),
-        "early_iterations": [min((r["iterations"] for r in early), default=0),
-                             max((r["iterations"] for r in early), default=0)],
-        "early_stop": claim(early_met_stop and early_constant and early,
-                            f"only the runs at the constant-output point ({len(early)}) met the finder's own stop "
-                            f"(‖∇L‖ ≤ {sci(STOP_GRAD, 1)})",
-                            f"the {len(early)} runs that stopped before the cap are not exactly those at the "
-                            f"constant-output point ({sum(r['grad_norm'] <= STOP_GRAD for r in early)} of them with "
-                            f"‖∇L‖ ≤ {sci(STOP_GRAD, 1)})",
-                            early=len(early), met_stop=early_met_stop, all_constant=early_constant,
-                            constant=len(constant)),
-        # candidates
-        "loss_min": min(crit_losses), "loss_max": max(crit_losses),
-        "decades": float(np.log10(max(crit_losses) / min(crit_losses))),
-        "target_variance": variance,
-        "n_constant": len(constant), "n_others": len(others),
-        "constant_start_min": min((r["start_loss"] for r in constant), default=float("nan")),
-        "constant_start_max": max((r["start_loss"] for r in constant), default=float("nan")),
-        "others_loss_min": min(r["loss"] for r in others), "others_loss_max": max(r["loss"] for r in others),
-        "others_grad_min": min(r["grad_norm"] for r in others), "others_grad_max": max(r["grad_norm"] for r in others),
-        "others_capped": claim(all(r["iterations"] >= cap for r in others),
-                               f"all {len(others)} others stopped at the cap",
-                               f"{sum(r['iterations'] >= cap for r in others)} of the {len(others)} others stopped at "
-                               "the cap", at_cap=sum(r["iterations"] >= cap for r in others), others=len(others)),
-        "constant_negative": claim(constant and constant_negative == len(constant),
-                                   f"every one of its {len(constant)} runs has an eigenvalue below −ρ·max|λ| "
-                                   f"at ρ = {main}",
-                                   f"{constant_negative} of its {len(constant)} runs have an eigenvalue below "
-                                   f"−ρ·max|λ| at ρ = {main}", with_negative=constant_negative, runs=len(constant)),
-        # no eigenvalue below −tol, over tolerances
-        "free_table": {"header": ["tolerance", "other candidates with no λ < −ρ·max|λ|",
-                                  "constant-output runs with no λ < −ρ·max|λ|"], "rows": band_rows},
-        "free_main": free[main]["others"], "negative_main": len(with_negative),
-        "strict_none": claim(bool(none_free),
-                             f"no candidate has all its eigenvalues above −ρ·max|λ| at ρ = "
-                             f"{listing(none_free)}",
-                             f"even at ρ = {smallest}, {free[smallest]['others'] + free[smallest]['constant']} of the "
-                             f"{len(crit)} candidate runs have no eigenvalue below −ρ·max|λ|", free=free),
-        # index
-        "constant_max_index": constant_max, "others_max_index": others_max, "others_reaching": reaching,
-        "max_index": choose(index_outcome, {
-            "family most": f"the constant-output family has the most negative directions ({pct(constant_max, 0)} at "
-                           f"most; the other candidates {pct(others_max, 0)} at most)",
-            "tie": f"the constant-output family reaches an index of {pct(constant_max, 0)}, and so do "
-                   f"{count(reaching)} other candidates: none has more",
-            "others most": f"the constant-output family's largest index ({pct(constant_max, 0)}) is exceeded by "
-                           f"{count(sum(negatives(r, main) > constant_max for r in others), 'other candidate')} "
-                           f"(up to {pct(others_max, 0)})",
-            "no family": "no run reached the constant-output point"},
-            constant_max=constant_max, others_max=others_max, reaching=reaching),
-        "index_rho": index_rho,
-        "index_trend": choose(direction(index_rho), {
-            "rises": "rises with the loss, as Dauphin et al. 2014 (Fig. 1) found for small MLPs",
-            "falls": "falls as the loss rises, unlike Dauphin et al. 2014",
-            "unclear": "has no clear relation to the loss (the interval includes zero)"}, **index_rho),
-        "ratio_rho": ratio_rho,
-        "ratio_trend": choose(direction(ratio_rho), {
-            "falls": "rises as the loss falls, the slides' picture",
-            "rises": "falls as the loss falls, against the slides' picture",
-            "unclear": "has no clear relation to the loss (the interval includes zero)"}, **ratio_rho),
-        "lowest_count": len(lowest),
-        "lowest_free": claim(all(negatives(r, main) == 0 for r in lowest),
-                             f"have no eigenvalue below −ρ·max|λ| at ρ = {main}",
-                             f"do not all lack eigenvalues below −ρ·max|λ| at ρ = {main} "
-                             f"({sum(negatives(r, main) == 0 for r in lowest)} of {len(lowest)} do)",
-                             indices=[negatives(r, main) for r in lowest]),
-        "lowest_free_from": claim(all(t == main for t in lowest_free), f"from ρ = {main} up, not below",
-                                  "the first tolerance without one: " + listing(
-                                      [f"ρ = {t}" for t in sorted({t for t in lowest_free if t}, key=tols.index)]
-                                      + (["none"] if None in lowest_free else [])),
-                                  smallest_free_tol=lowest_free),
-        # the minimal ratio
-        "n_no_negative": len(no_negative),
-        "ratio_below_one": claim(no_negative and max(r["shares"][main]["minimal_ratio"] for r in no_negative) < 1,
-                                 "does not reach 1 even at the candidates with no negative eigenvalue",
-                                 "reaches 1 at some of the candidates with no negative eigenvalue",
-                                 largest=max((r["shares"][main]["minimal_ratio"] for r in no_negative), default=None)),
-        "no_negative_ratio": median_ratio(no_negative, main),
-        "no_negative_zero": float(np.median([r["shares"][main]["zero_share"] for r in no_negative]))
-        if no_negative else float("nan"),
-        "no_negative_ratio_small": ratio_small, "no_negative_ratio_large": ratio_large,
-        "negative_ratio_small": median_ratio(with_negative, smallest),
-        "negative_ratio_large": median_ratio(with_negative, largest),
-        "tolerance_matters": claim(abs(ratio_small - ratio_large) > TOLERANCE_SHIFT,
-                                   "so the ratio compares points only at one stated tolerance",
-                                   "so the tolerance hardly changes the ratio",
-                                   small=ratio_small, large=ratio_large, shift=TOLERANCE_SHIFT),
-        # sampling
-        "sampled_1": sampled_1, "sampled_100": sampled_100, "positive_weight": min(weight),
-        "sampling_blind": claim(sampled_1 >= SAMPLED_HIGH,
-                                f"at least {pct(sampled_1, 1)} of the random neighbours of every candidate have a "
-                                "higher loss",
-                                f"the share of higher neighbours ranges down to {pct(sampled_1, 1)}",
-                                smallest=sampled_1, threshold=SAMPLED_HIGH),
-        "positive_dominates": claim(min(weight) > 1,
-                                    f"at every candidate the positive eigenvalues sum to at least "
-                                    f"{min(weight):.0f}x the magnitude of the negative ones",
-                                    "at some candidates the negative eigenvalues outweigh the positive ones",
-                                    smallest=min(weight)),
-        # gradient norms
-        "n_quadratic": sum(r["grad_norm"] <= QUADRATIC for r in crit),
-        "constant_quadratic": sum(r["grad_norm"] <= QUADRATIC for r in constant),
-        "others_quadratic": claim(sum(r["grad_norm"] <= QUADRATIC for r in others) == 0, "none of the others",
-                                  f"{sum(r['grad_norm'] <= QUADRATIC for r in others)} of the others",
-                                  count=sum(r["grad_norm"] <= QUADRATIC for r in others)),
-        "flat_grad_min": smallest_flat_grad,
-        "flat_grad_max": max((r["grad_norm"] for r in flat), default=float("nan")),
+        "counts": recount, "n_critical": len(crit), "n_flat": len(flat), "n_not_converged": len(unconverged),
+        "stops": cap_stops,
+        "unconverged_at_cap": sum(r["stop"] == "cap" for r in unconverged),
+        "converged_flat": claim(not converged_flat, "",
+                                f"; of the {cap_stops['converged']} runs whose confirmation converged, "
+                                f"{count(len(converged_flat))} failed the slope test, the loss falling at its full "
+                                "slope along the gradient's near-kernel part there, and "
+                                f"{'counts' if len(converged_flat) == 1 else 'count'} as "
+                                f"{listing(sorted({r['outcome'] for r in converged_flat}))}",
+                                runs=len(converged_flat)),
+        # confirmed points
+        "n_constant": len(constant), "constant_kinds": constant_kinds, "target_variance": variance,
+        "constant_index": [min(constant_index, default=float("nan")), max(constant_index, default=float("nan"))],
+        "constant_band": [min((b[0] for b in constant_band), default=float("nan")),
+                          max((b[1] for b in constant_band), default=float("nan"))],
+        "constant_varies": claim(constant and max(constant_index) > min(constant_index),
+                                 f"its index differs between runs ({pct(min(constant_index, default=0), 0)} to "
+                                 f"{pct(max(constant_index, default=0), 0)} at ρ = {main}): a degenerate family of "
+                                 "critical points, not one point, and counted once below",
+                                 f"its index is {pct(min(constant_index, default=0), 0)} at ρ = {main} at every run; "
+                                 "it is counted once below", index=constant_index),
+        "n_others": len(others), "n_other_functions": len(other_functions), "n_other_symmetry": len(other_symmetry),
+        "other_losses": listing([sci(x, 3) for x in sorted(function_losses)]),
+        "n_distinct": len(other_functions) + (1 if constant else 0),
+        "others_found": choose("none" if not others else "some", {
+            "none": "no run reached a confirmed critical point away from the constant-output family",
+            "some": f"{count(len(others), 'run')} reached {count(len(other_functions), 'other point')} (counted by "
+                    f"function; {count(len(other_symmetry), 'symmetry class', 'symmetry classes')} of the parameters) "
+                    f"at L = {listing(loss_texts)}"},
+            others=len(others), functions=len(other_functions), symmetry=len(other_symmetry)),
+        "off_path_new": claim(bool(off_path_new),
+                              "the starts away from Adam's paths reached "
+                              f"{count(len(off_path_new), 'confirmed point')} that no Adam snapshot reached",
+                              "the starts away from Adam's paths reached no confirmed point that the Adam snapshots "
+                              "did not", new=off_path_new),
+        "rate": rate, "n_rate": len(ratios),
+        "rate_linear": choose("none" if not ratios else "linear" if rate > LINEAR else "faster", {
+            "linear": f"linear: ‖∇L‖ fell by a factor of about {fix(rate, 2) if ratios else ''} per iteration (median "
+                      "over the last "
+                      f"iteration of {count(len(ratios), 'run')}), the rate of Newton's method at a degenerate "
+                      "critical point",
+            "faster": f"faster than linear: ‖∇L‖ fell by a factor of {sci(rate, 1) if ratios else ''} in the last "
+                      "iteration (median over "
+                      f"{count(len(ratios), 'run')}), as at a nondegenerate critical point",
+            "none": "not measured: no confirmed run took two confirmation iterations"},
+            median=rate, runs=len(ratios)),
+        # minimum test
+        "minimum_kinds": kinds, "kind_parts": kind_parts,
+        "uncertainty": [min(uncertainty, default=float("nan")), max(uncertainty, default=float("nan"))],
+        "finder_minima": claim(kinds["minimum"] == 0,
+                               "none of the confirmed points passes the minimum test",
+                               f"{count(kinds['minimum'], 'confirmed run')} "
+                               f"{'passes' if kinds['minimum'] == 1 else 'pass'} the minimum test", **kinds),
+        # gradient-flat
+        "flat_grad": [min((r["grad_norm"] for r in flat), default=float("nan")),
+                      max((r["grad_norm"] for r in flat), default=float("nan"))],
+        "flat_loss": [min((r["loss"] for r in flat), default=float("nan")),
+                      max((r["loss"] for r in flat), default=float("nan"))],
         "flat_kernel": float(np.median([r["kernel_share"] for r in flat])) if flat else float("nan"),
-        "flat_frye": float(np.median([r["frye_r"] for r in flat])) if flat else float("nan"),
-        "flat_losses_inside": claim(flat and min(crit_losses) <= min(flat_losses)
-                                    and max(flat_losses) <= max(crit_losses),
-                                    "at losses inside the candidates' range",
-                                    "at losses partly outside the candidates' range",
-                                    flat=[min(flat_losses, default=None), max(flat_losses, default=None)],
-                                    critical=[min(crit_losses), max(crit_losses)]),
-        "frye_small": claim(flat and np.median([r["frye_r"] for r in flat]) < 0.1, "small at them",
-                            "not small at them"),
-        "no_gap": claim(smallest_flat_grad / largest_crit_grad < CLOSE_GAP,
-                        "not a gap in the data",
-                        "and also a gap in the data", largest_critical=largest_crit_grad,
-                        smallest_flat=smallest_flat_grad, factor=CLOSE_GAP),
-        "largest_crit_grad": largest_crit_grad,
-        "flat_capped": claim(flat and at_cap.get("gradient-flat", 0) == len(flat),
-                             f"all {len(flat)} gradient-flat runs stopped at the cap, so whether more iterations would "
-                             "carry some of them below the cutoff is not known from these runs",
-                             f"{at_cap.get('gradient-flat', 0)} of the {len(flat)} gradient-flat runs stopped at "
-                             "the cap",
-                             at_cap=at_cap.get("gradient-flat", 0), runs=len(flat)),
+        "n_flat_pass": len(flat_pass),
+        "flat_pass_frye": claim(bool(flat_pass),
+                                f"{count(len(flat_pass))} of them have ‖∇L‖ ≤ {sci(frye_grad, 1)} (Frye et al.'s "
+                                f"‖g‖² ≤ 1e-10; down to {sci(min((r['grad_norm'] for r in flat), default=0))}): "
+                                "that cutoff alone would call them critical points",
+                                f"none of them has ‖∇L‖ ≤ {sci(frye_grad, 1)} (Frye et al.'s ‖g‖² ≤ 1e-10)",
+                                passing=len(flat_pass)),
+        "flat_slope": claim(flat and len(flat_full) > MOST * len(flat),
+                            f"from {count(len(flat_full))} of the {count(len(flat))} gradient-flat points "
+                            f"({pct(len(flat_full) / max(len(flat), 1), 0)}; "
+                            f"{count(sum(id(r) in full_ids for r in flat_pass))} of the {count(len(flat_pass))} "
+                            "below the cutoff) the loss falls at least at half its "
+                            f"slope ‖g_K‖ out to a distance of {far} along the near-kernel part g_K of the gradient: "
+                            "they sit on a slope, not at a critical point",
+                            f"the loss falls at least at half its slope out to {far} along the near-kernel part of "
+                            f"the gradient from only {count(len(flat_full))} of the {count(len(flat))} gradient-flat "
+                            "points", full=len(flat_full), flat=len(flat)),
+        "flat_stalled": claim(flat and flat_stalled == len(flat),
+                              f"every one of the {count(len(flat))} stalled in the confirmation",
+                              f"{count(flat_stalled)} of the {count(len(flat))} stalled in the confirmation, the rest "
+                              "reached its cap", stalled=flat_stalled, flat=len(flat)),
+        "flat_crawl": claim(flat and flat_at_cap == len(flat),
+                            f"every gradient-flat run used the finder's whole cap of {finder_cap:,} iterations",
+                            f"{count(flat_at_cap)} of the {count(len(flat))} gradient-flat runs used the finder's "
+                            f"whole cap of {finder_cap:,} iterations", at_cap=flat_at_cap, flat=len(flat)),
+        "flat_fall": flat_fall, "flat_confirm": flat_confirm,
+        "flat_frye": flat_frye,
+        "frye_small": claim(flat and flat_frye < 0.1, "small at them, so r would not flag them",
+                            "not small at them", median=flat_frye),
+        "flat_rho": flat_rho, "flat_rho_text": trend_text(flat_rho, "start groups"),
+        "flat_trend": choose(direction(flat_rho), {
+            "rises": "rises with the loss, the picture of Dauphin et al. 2014 (Fig. 1)",
+            "falls": "falls as the loss rises, unlike Dauphin et al. 2014",
+            "unclear": "has no clear relation to the loss, the interval including zero",
+            "no interval": "cannot be given a direction: there is no bootstrap interval over so few start groups"},
+            **flat_rho),
+        # known points
+        "small_table": {"header": ["net", "runs", "confirmed runs", "critical points (L, index at ρ = " + main
+                                   + ", minimum test in that net)"], "rows": small_rows},
+        "small_empty": listing(empty_nets) if empty_nets else "none",
+        "small_minima": claim(bool(small_minima),
+                              f"the test calls {count(len(small_minima))} of them minima in their own nets "
+                              f"({minima_text})",
+                              "the test calls none of them a minimum in its own net",
+                              minima=[(p["width"], p["loss"]) for p in small_minima]),
+        "n_embedded": len(embedded), "embedded_grad": [min(embedded_grads, default=float("nan")),
+                                                       max(embedded_grads, default=float("nan"))],
+        "embedded_confirmed": claim(embedded and len(confirmed_embedded) == len(embedded),
+                                    f"every one of the {count(len(embedded), 'embedded point')} is a confirmed "
+                                    "critical point of the 1-8-1 net",
+                                    f"only {count(len(confirmed_embedded))} of the {count(len(embedded))} embedded "
+                                    "points are confirmed critical points of the 1-8-1 net",
+                                    confirmed=len(confirmed_embedded), embedded=len(embedded)),
+        "embedded_table": {"header": ["from", "embedding", "L", "‖∇L‖ embedded", f"index at ρ = {main}",
+                                      f"index, ρ = {smallest}..{largest}", "minimum test"], "rows": embedded_rows},
+        "embedded_kinds": embedded_kinds,
+        "embedded_minima": claim(embedded_kinds["minimum"] == 0,
+                                 "none passes it in the 1-8-1 net, the small nets' minima included: embedded, they "
+                                 "are saddles or have a descent direction (Fukumizu & Amari 2000)",
+                                 f"{count(embedded_kinds['minimum'])} "
+                                 f"{'passes' if embedded_kinds['minimum'] == 1 else 'pass'} it in the 1-8-1 net",
+                                 **embedded_kinds),
+        "n_validation": len(validation), "validation_successes": successes, "validation_finder_alone": finder_alone,
+        "validation": choose(validation_outcome, {
+            "all": f"from all {len(validation)} starts the finder and the confirmation returned to a confirmed "
+                   "critical point at the same loss",
+            "most": f"from {successes} of the {len(validation)} starts the finder and the confirmation returned to a "
+                    f"confirmed critical point at the same loss (not from every start near the points "
+                    f"{listing([str(i + 1) for i in failed_points])} of the table)",
+            "few": f"from only {successes} of the {len(validation)} starts did the finder and the confirmation return "
+                   "to a confirmed critical point at the same loss",
+            "none": "no start near them was run"}, successes=successes, starts=len(validation)),
+        # index and minimal ratio of the confirmed points
+        "n_units": len(units),
+        "confirmed_rho": confirmed_rho, "confirmed_rho_text": trend_text(confirmed_rho, "functions"),
+        "confirmed_trend": choose(direction(confirmed_rho), {
+            "rises": "rises with the loss",
+            "falls": "falls as the loss rises",
+            "unclear": "has no clear relation to the loss, the interval including zero",
+            "no interval": f"cannot be given a direction from only {count(len(units), 'function')}"},
+            **confirmed_rho),
+        "confirmed_ratio_rho": confirmed_ratio_rho,
+        "confirmed_ratio_text": trend_text(confirmed_ratio_rho, "functions"),
+        "loss_span": [min((p["loss"] for p in confirmed), default=float("nan")),
+                      max((p["loss"] for p in confirmed), default=float("nan"))],
+        "n_saddles_sampled": len(saddles), "sampled": sampled,
+        "sampling_blind": claim(saddles and sampled >= SAMPLED_HIGH,
+                                f"at least {pct(sampled, 1)} of the random neighbours of every one of them have a "
+                                "higher loss at ½r²λ_max = L",
+                                f"the share of higher neighbours goes down to {pct(sampled, 1)} at ½r²λ_max = L",
+                                smallest=sampled, threshold=SAMPLED_HIGH),
+        "ratio_small": ratio_small, "ratio_large": ratio_large,
+        "tolerance_matters": claim(abs(ratio_small - ratio_large) > TOLERANCE_SHIFT,
+                                   "so a minimal ratio compares points only at one stated tolerance",
+                                   "so the tolerance hardly changes it", small=ratio_small, large=ratio_large),
+        "lowest_known": claim(crit and confirmed_embedded and min(r["loss"] for r in crit)
+                              > min(e["loss"] for e in confirmed_embedded),
+                              "the lowest point the finder confirmed (L = "
+                              f"{sci(min((r['loss'] for r in crit), default=0), 3)}) lies above the lowest known "
+                              f"critical point (L = {sci(min((e['loss'] for e in confirmed_embedded), default=0), 3)}, "
+                              "embedded): no start "
+                              "reached the known critical points at lower loss, from Adam's paths or away from them",
+                              "the finder confirmed points as low as the lowest known one (L = "
+                              f"{sci(min((e['loss'] for e in confirmed_embedded), default=0), 3)})",
+                              finder=min((r["loss"] for r in crit), default=None),
+                              known=min((e["loss"] for e in confirmed_embedded), default=None)),
+        "seconds": mr["seconds"],
+        "loss_range": span([p["loss"] for p in confirmed], sci) if confirmed else "none",
     }

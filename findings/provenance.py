@@ -1,5 +1,5 @@
 """Where the report's results come from: commits, machines, whether every file is a full run."""
-from common.claims import claim
+from common.claims import choose, claim
 
 SOURCES = []                      # every results file
 
@@ -15,12 +15,25 @@ def findings(R, C, P, T):
         "machines": machines,
         "total_minutes": T.get("total", float("nan")) / 60,
         "timing_cpu": T.get("cpu", "CPU not recorded"),
-        "resumed": claim(all(T.get("computed", {}).values()), "every script computed its results in that run",
-                         "it reused what an earlier, interrupted run had stored, so this is the time of its "
-                         "remaining part, not of the whole", computed=T.get("computed")),
+        "resumed": choose(_resumed(T.get("computed")), {
+            "all": "every script computed its results in that run",
+            "some": "it reused what an earlier, interrupted run had stored, so this is the time of its remaining "
+                    "part, not of the whole",
+            "none": "every result was already stored by earlier runs of the same code, so it only redrew the "
+                    "figures and checked the keys: the results themselves took longer (each file's provenance "
+                    "records its own compute time)"}, computed=T.get("computed")),
         "full_runs": claim(not any(c.get("quick") for c in C.values()),
                            "no results file comes from a --quick run", files=len(prov)),
         "one_commit": claim(len(commits) == 1, "commit", "commits", commits=commits),
         "modified": claim(not any(modified), "", ", some with uncommitted changes", modified=modified),
         "one_machine": claim(len(machines) == 1, "Machine", "Machines", machines=machines),
     }
+
+
+def _resumed(computed):
+    """"all" when every script computed its results in the last make figures, "none" when none
+    did (everything reused), "some" otherwise; "all" for timings of older runs that did not say."""
+    if not computed:
+        return "all"
+    done = [bool(v) for v in computed.values()]
+    return "all" if all(done) else "none" if not any(done) else "some"

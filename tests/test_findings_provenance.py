@@ -26,7 +26,10 @@ def test_two_commits_and_modified_code_are_said():
 def test_a_resumed_run_is_not_called_the_time_of_the_whole():
     R, C, P, T = committed()
     T = {"total": 600, "cpu": "x", "computed": {"a.py": ["a"], "b.py": ["b"]}}
-    assert findings_of("provenance", R, C, P, T)["resumed"].holds
+    assert findings_of("provenance", R, C, P, T)["resumed"].outcome == "all"
     T["computed"]["b.py"] = []                                  # b reused what an interrupted run stored
     text = section("provenance", findings_of("provenance", R, C, P, T))
     assert "10 minutes on x (it reused what an earlier, interrupted run had stored" in text
+    T["computed"]["a.py"] = []                                  # nothing computed: only redrawn
+    text = section("provenance", findings_of("provenance", R, C, P, T))
+    assert "every result was already stored by earlier runs of the same code" in text

@@ -326,8 +326,17 @@ def test_random_labels_quick(fake_data_dir, tmp_path):
     assert res["label_agreement"] < 0.3                                  # the labels really were shuffled
     assert [c["level"] for c in res["control_levels"]] == [0.0, 0.2, 0.5, 0.8, 1.0]
     assert len(res["controls"]) == 5 * len(res["control_seeds"]) and len(res["control_seeds"]) >= 3
-    for c in res["controls"]:
-        assert c["wrong_share"] == pytest.approx(c["level"], abs=1 / res["control_train_examples"])
+    assert res["corruption"] == "uniform"                                # Zhang's rule: redrawn from all ten
+    n = res["control_train_examples"]
+    for c in res["controls"]:                                            # wrong with probability 0.9 p: 5 sigma
+        q = 0.9 * c["level"]
+        assert c["wrong_share"] == pytest.approx(q, abs=5 * (q * (1 - q) / n) ** 0.5 + 1e-12)
+    assert [k["inputs"] for k in res["input_kinds"]] == ["shuffled pixels", "random pixels", "gaussian inputs"]
+    assert len(res["input_controls"]) == 3 * len(res["control_seeds"])
+    assert all(c["wrong_share"] == 0 and c["label_agreement"] == 1 for c in res["input_controls"])   # true labels
+    for kind in res["input_kinds"]:
+        runs = [c["final_test_acc"] for c in res["input_controls"] if c["inputs"] == kind["inputs"]]
+        assert kind["final_test_acc"]["mean"] == pytest.approx(np.mean(runs)) and kind["n_seeds"] == len(runs)
     for level in res["control_levels"]:                         # mean and spread are those of its seeds' runs
         runs = [c["final_test_acc"] for c in res["controls"] if c["level"] == level["level"]]
         assert level["final_test_acc"]["mean"] == pytest.approx(np.mean(runs))
@@ -379,8 +388,16 @@ def test_interp_quick_endpoints_reproduce_the_trained_models(sensitivity_run, sh
             for key in ("train_loss", "train_acc", "test_loss", "test_acc"):
                 assert run[key][i0] == pytest.approx(run["model_1"][key], rel=1e-5)
                 assert run[key][i1] == pytest.approx(run["model_2"][key], rel=1e-5)
-            assert run["model_1"]["profile"][len(res["profile_steps"]) // 2] == pytest.approx(run["train_loss"][i0],
-                                                                                               rel=1e-5)   # t = 0
+            middle = len(res["profile_steps"]) // 2                     # t = 0: the endpoint itself
+            for label, i in (("model_1", i0), ("model_2", i1)):
+                end = run[label]
+                assert len(end["profiles"]) == res["directions"]
+                assert all(p[middle] == pytest.approx(run["train_loss"][i], rel=1e-5) for p in end["profiles"])
+                for side in ("t_plus", "t_minus"):                       # one distance per rise and direction
+                    assert len(end[side]) == len(res["rises"]) and len(end[side][0]) == res["directions"]
+                    by_height = [end[side][k] for k in np.argsort(res["rises"])]
+                    for low, high in zip(by_height, by_height[1:]):      # a higher threshold is reached later
+                        assert all(a is None or b is None or 0 < a <= b for a, b in zip(low, high))
 
 
 def test_sensitivity_quick(sensitivity_run):

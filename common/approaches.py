@@ -395,13 +395,14 @@ def train_job(job):
 # ---------------------------------------------------------------------------- cached, shared
 def _jobs(pairs, stack_max_batch):
     """The training jobs [(approach, seed names)] of the (approach, seed) pairs: the seeds of an
-    approach stacked when its batch is <= stack_max_batch, else one seed a job; the slow large
-    batches first (jobs are handed out in order)."""
+    approach stacked when its batch is <= stack_max_batch, else one seed a job. The long jobs first
+    (they are handed out in order): the stacks, smallest batch first, then the single seeds,
+    largest batch first."""
     groups = []
     for name in dict.fromkeys(n for n, _ in pairs):
         seeds = tuple(s for n, s in pairs if n == name)
         groups += [(name, seeds)] if APPROACHES[name][0] <= stack_max_batch else [(name, (s,)) for s in seeds]
-    return sorted(groups, key=lambda g: -APPROACHES[g[0]][0])
+    return sorted(groups, key=lambda g: (len(g[1]) == 1, APPROACHES[g[0]][0] * (1 if len(g[1]) > 1 else -1)))
 
 
 def trained_models(args, names, workers, which="main"):

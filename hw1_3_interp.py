@@ -15,11 +15,12 @@ in the model, biases not moved), so both endpoints of a pair are probed along th
 units of their own weights. Along theta + t d, on each side, the distance |t| at which the full
 training loss first reaches L(theta) + 0.05 (a fixed rise, the same for every model: a model that
 ended a little lower is not probed lower down its basin; 0.05 is also about where a model at the
-common criterion's loss has doubled it), refined by bisection; the width of the direction is the
-sum of the two sides. The same widths at rises 0.02 and 0.2 show whether the comparison depends on
-the height. Each endpoint's training loss along the directions for t in [-1, 1] is kept for the
-figure. Models are trained once and cached (results/cache/), shared with hw1_3_sensitivity.py and
-hw1_3_sharpness.py. About 1 minute on 2 CPU cores once they exist.
+common criterion's loss of 0.05 has doubled it), on a grid of step 0.1 refined by false position;
+the width of the direction is the sum of the two sides. The same widths at rises 0.02 and 0.2
+show whether the comparison depends on the height. Each endpoint's training loss along the
+directions for t in [-1, 1] is kept for the figure (and reused by the scan). Models are trained
+once and cached (results/cache/), shared with hw1_3_sensitivity.py and
+hw1_3_sharpness.py. About 2 minutes on 2 CPU cores once they exist.
 """
 import numpy as np
 import torch
@@ -39,10 +40,10 @@ ALPHAS = np.round(np.linspace(-1.0, 2.0, 61), 10)     # includes 0 and 1 exactly
 DIRECTIONS = 12               # random filter-normalized directions per seed, shared by every endpoint of the seed
 RISE = 0.05                   # the width is measured where the training loss first reaches L(theta) + RISE
 OTHER_RISES = [0.02, 0.2]     # the same width at other heights (does the comparison depend on the height?)
-STEP = 0.02                   # grid of t scanned for the threshold, then refined
-BISECTIONS = 12               # halvings of the bracketing grid step: STEP / 4096 = 5e-6 in t
+STEP = 0.1                    # grid of t scanned for the threshold (both sides at once; the profile's points) ...
+REFINEMENTS = 4               # ... then steps of false position in the bracketing grid step (common.basin)
 T_MAX = 4.0                   # a side still below the threshold here is censored (None)
-PROFILE = np.round(np.linspace(-1.0, 1.0, 41), 10)    # t of the loss profiles along each direction (figure)
+PROFILE = np.round(np.linspace(-1.0, 1.0, 21), 10)    # t of the loss profiles along each direction (figure, reused)
 QUICK = {"alphas": np.round(np.linspace(-1.0, 2.0, 7), 10), "profile": np.round(np.linspace(-1.0, 1.0, 5), 10),
          "directions": 3}
 
@@ -70,11 +71,27 @@ def basin(model, theta, draws, rises, steps, ds):
     plus, minus, profiles = [], [], []
     for raw in draws:
         line = LineLoss(model, theta, filter_normalized(raw, params), ds.x_train, ds.y_train)
-        found = threshold_distances(line.loss, rises, STEP, T_MAX, BISECTIONS)
+        profile = line.loss(steps)
+        found = threshold_distances(remembering(line.loss, steps, profile), rises, STEP, T_MAX, REFINEMENTS)
         plus.append(found["plus"])
         minus.append(found["minus"])
-        profiles.append(line.loss(steps).tolist())
+        profiles.append(profile.tolist())
     return {"t_plus": by_rise(plus), "t_minus": by_rise(minus), "profiles": profiles}
+
+
+def remembering(loss, ts, values):
+    """loss(ts) that looks up the t values already evaluated (ts, values) instead of recomputing them."""
+    known = dict(zip(np.round(ts, 8).tolist(), values.tolist()))
+
+    def lookup(query):
+        query = np.asarray(query, dtype=float)
+        keys = np.round(query, 8).tolist()
+        out = np.array([known.get(k, np.nan) for k in keys])
+        missing = np.isnan(out)
+        if missing.any():
+            out[missing] = loss(query[missing])
+        return out
+    return lookup
 
 
 def by_rise(rows):
@@ -108,7 +125,7 @@ def run(args):
     results = {"model": "784-32-10", "params": count_params(model), "train_examples": len(ds.x_train),
                "test_examples": len(ds.x_test), "alphas": alphas.tolist(), "profile_steps": steps.tolist(),
                "seeds": seeds, "directions": n_directions, "rises": rises, "step": STEP, "t_max": T_MAX,
-               "bisections": BISECTIONS, "pairs": {}}
+               "refinements": REFINEMENTS, "pairs": {}}
     for pair_name, (first, second) in PAIRS.items():
         runs = []
         for seed_name in seeds:
@@ -202,7 +219,7 @@ def main():
     config = {"quick": args.quick, "seed": args.seed, "pairs": {k: list(v) for k, v in PAIRS.items()},
               "approaches": {k: list(v) for k, v in approaches.APPROACHES.items()},
               "training": approaches.settings(args), "directions": DIRECTIONS, "rises": [RISE, *OTHER_RISES],
-              "step": STEP, "bisections": BISECTIONS, "t_max": T_MAX}
+              "step": STEP, "refinements": REFINEMENTS, "t_max": T_MAX, "profile": PROFILE.tolist()}
 
     def summarize(results):
         for name, pair in results["pairs"].items():

@@ -12,8 +12,8 @@ change the loss along it.
 
 Width at a loss threshold: along theta + t d, on each side (t > 0 and t < 0), the distance |t|
 at which the training loss first reaches L(theta) + rise; found on a grid of step `step` and
-refined by bisection between the last grid point below and the first at or above the threshold.
-An excursion above the threshold narrower than one step can be missed.
+refined by false position (Illinois) between the last grid point below and the first at or above
+the threshold. An excursion above the threshold narrower than one step can be missed.
 
 The loss along a line is evaluated exactly and cheaply for an MLP: the first layer's
 pre-activation is affine in t, x (W + t D)^T + (b + t d_b) = (x W^T + b) + t (x D^T + d_b), so
@@ -80,65 +80,86 @@ class LineLoss:
         self.y = y
 
     @torch.no_grad()
-    def __call__(self, ts):
-        """(losses, accuracies): numpy arrays, one value per t of ts."""
+    def __call__(self, ts, accuracy=True):
+        """(losses, accuracies): numpy arrays, one value per t of ts (accuracies None when not
+        asked for)."""
         ts = torch.as_tensor(np.asarray(ts, dtype=np.float64), dtype=self.base.dtype, device=self.base.device)
         per_call = max(1, ELEMENTS // self.base.numel())
         losses, accuracies = [], []
         for chunk in torch.split(ts, per_call):
             t = chunk[:, None, None]                                   # (T, 1, 1)
-            h = self.base + t * self.slope                             # (T, N, H)
+            h = self.slope * t                                         # (T, N, H)
+            h += self.base
             for layer in self.rest:
                 if isinstance(layer, tuple):
                     w, b, dw, db = layer
-                    h = torch.matmul(h, (w + t * dw).transpose(1, 2)) + (b + t * db)   # (T, N, out)
+                    h = torch.baddbmm((b + t * db), h, (w + t * dw).transpose(1, 2))   # (T, N, out)
                 else:
                     h = layer(h)
             target = self.y.expand(len(chunk), -1)
             losses.append(F.cross_entropy(h.transpose(1, 2), target, reduction="none").mean(1))
-            accuracies.append((h.argmax(2) == target).float().mean(1))
-        return torch.cat(losses).double().cpu().numpy(), torch.cat(accuracies).double().cpu().numpy()
+            if accuracy:
+                accuracies.append((h.argmax(2) == target).float().mean(1))
+        losses = torch.cat(losses).double().cpu().numpy()
+        return losses, (torch.cat(accuracies).double().cpu().numpy() if accuracy else None)
 
     def loss(self, ts):
         """The losses alone."""
-        return self(ts)[0]
+        return self(ts, accuracy=False)[0]
 
 
-def threshold_distances(loss, rises, step, t_max, bisections=12):
-    """The width of a basin along one line at each threshold loss(0) + rise: for each side s (+1,
+def threshold_distances(loss, rises, step, t_max, refinements=4, scan=8):
+    """The width of a basin along one line at each threshold loss(0) + rise: on each side s (+1,
     -1) the first grid point t = step, 2 step, ... <= t_max with loss(s t) >= loss(0) + rise, then
-    `bisections` halvings of [t - step, t] (the threshold stays bracketed: below at the lower end,
-    at or above at the upper). loss: a function of an array of t values returning their losses.
-    Returns {"plus": [distance per rise], "minus": [...], "base": loss(0)}; a side that stays
-    below the threshold up to t_max gets None."""
+    `refinements` steps of the Illinois variant of false position in [t - step, t] (the threshold
+    stays bracketed: below at the lower end, at or above at the upper end; each step evaluates the
+    loss where the chord through the bracket's ends crosses the threshold, and halves the weight of
+    an end kept twice in a row), and the chord's crossing in the final bracket is returned.
+    loss: a function of an array of t values returning their losses; both sides and all rises are
+    evaluated together, `scan` grid points a side per call. Returns {"plus": [distance per rise],
+    "minus": [...], "base": loss(0)}; a side that stays below the threshold up to t_max gets None."""
     base = float(loss(np.zeros(1))[0])
-    rises = np.asarray(rises, dtype=float)
+    thresholds = base + np.asarray(rises, dtype=float)
     grid = step * np.arange(1, int(round(t_max / step)) + 1)
-    found = {}
-    for side, sign in (("plus", 1.0), ("minus", -1.0)):
-        first = np.full(len(rises), -1)                  # index of the first grid point at or above
-        per_call = 16
-        for start in range(0, len(grid), per_call):
-            values = loss(sign * grid[start:start + per_call])
-            for r, rise in enumerate(rises):
-                if first[r] < 0:
-                    above = np.flatnonzero(values >= base + rise)
-                    if above.size:
-                        first[r] = start + above[0]
-            if (first >= 0).all():
-                break
-        low = np.where(first > 0, grid[np.maximum(first - 1, 0)], 0.0)
-        high = np.where(first >= 0, grid[np.maximum(first, 0)], np.nan)
-        todo = first >= 0
-        for _ in range(bisections):
-            if not todo.any():
-                break
-            middle = 0.5 * (low + high)
-            values = np.full(len(rises), np.nan)
-            values[todo] = loss(sign * middle[todo])
-            up = todo & (values >= base + rises)
-            high = np.where(up, middle, high)
-            low = np.where(todo & ~up, middle, low)
-        found[side] = [float(h) if ok else None for h, ok in zip(high, todo)]
-    found["base"] = base
-    return found
+    signs = np.array([1.0, -1.0])
+    shape = (2, len(thresholds))
+    first = np.full(shape, -1)                            # per side and rise: the first grid index at or above
+    values = np.empty((2, 0))
+    for start in range(0, len(grid), scan):
+        part = grid[start:start + scan]
+        values = np.concatenate([values, loss(np.concatenate([s * part for s in signs])).reshape(2, len(part))], 1)
+        for side in range(2):
+            for r, threshold in enumerate(thresholds):
+                above = np.flatnonzero(values[side, start:] >= threshold)
+                if first[side, r] < 0 and above.size:
+                    first[side, r] = start + above[0]
+        if (first >= 0).all():
+            break
+    found = first >= 0
+    index = np.maximum(first, 0)
+    rows = np.arange(2)[:, None]
+    high, f_high = grid[index], values[rows, index]
+    low = np.where(first > 0, grid[np.maximum(first - 1, 0)], 0.0)
+    f_low = np.where(first > 0, values[rows, np.maximum(first - 1, 0)], base)
+    level = np.broadcast_to(thresholds, shape)
+    sign = np.repeat(signs[:, None], len(thresholds), axis=1)
+    w_low, w_high = np.ones(shape), np.ones(shape)        # Illinois: the weights of the two ends' residuals
+    kept = np.zeros(shape)                                # +1: the low end was kept last step, -1: the high end
+
+    def chord():
+        a, b = w_low * (f_low - level), w_high * (f_high - level)      # a < 0 <= b
+        return low + (high - low) * a / np.where(a - b == 0, -1.0, a - b)
+    for _ in range(refinements if found.any() else 0):
+        middle = chord()
+        f_middle = np.full(shape, np.nan)
+        f_middle[found] = loss(sign[found] * middle[found])
+        up = found & (f_middle >= level)
+        down = found & ~up
+        w_low = np.where(down, 1.0, np.where(up & (kept > 0), 0.5 * w_low, w_low))
+        w_high = np.where(up, 1.0, np.where(down & (kept < 0), 0.5 * w_high, w_high))
+        kept = np.where(up, 1.0, np.where(down, -1.0, kept))
+        high, f_high = np.where(up, middle, high), np.where(up, f_middle, f_high)
+        low, f_low = np.where(down, middle, low), np.where(down, f_middle, f_low)
+    crossing = chord()
+    distances = [[float(t) if ok else None for t, ok in zip(crossing[side], found[side])] for side in range(2)]
+    return {"plus": distances[0], "minus": distances[1], "base": base}

@@ -212,14 +212,13 @@ def findings(R, C, P, T):
         "train_examples": ip["train_examples"], "test_examples": ip["test_examples"],
         "t_lo": fix(steps.min(), 0), "t_hi": fix(steps.max(), 0),
         "directions": ip["directions"], "rise": rise, "other_rises": listing([fix(r, 2) for r in ip["rises"][1:]]),
-        "step": ip["step"], "bisections": ip["bisections"], "t_max": ip["t_max"],
-        "resolution": ip["step"] / 2 ** ip["bisections"],
+        "step": ip["step"], "refinements": ip["refinements"], "t_max": ip["t_max"],
         "end_losses": span(losses, lambda x: fix(x, 4)),
         "threshold_factor": span([1 + rise / loss for loss in losses], lambda x: fix(x, 2)),
         "censored": claim(censored == 0, "every side of every direction reaches the threshold within "
                                          f"|t| ≤ {fix(ip['t_max'], 0)}",
-                          f"{count(censored)} sides do not reach the threshold within |t| ≤ {fix(ip['t_max'], 0)} "
-                          "and count as that",
+                          f"the threshold is not reached within |t| ≤ {fix(ip['t_max'], 0)} on "
+                          f"{count(censored, 'side')} of a direction (counted as {fix(ip['t_max'], 0)})",
                           censored=censored),
         "pairs": pairs,
         "table": {"header": header, "rows": [row for p in pairs for row in p["rows"]]},

@@ -28,6 +28,8 @@ Models are trained once and cached (results/cache/hw1_3_approaches-*.pt), shared
 hw1_3_interp.py and hw1_3_sensitivity.py. Keskar's own protocol (his network F1, batch 256 against
 6,000) is replicated in hw1_3_keskar.py.
 """
+import time
+
 import torch
 
 from common import approaches, plots
@@ -75,7 +77,7 @@ def measure(model, x, y, settings):
     probe = theta.clone().requires_grad_(True)
     value = loss(probe)
     (gradient,) = torch.autograd.grad(value, probe)
-    value = float(value)
+    value = float(value.detach())
     generator = torch.Generator().manual_seed(0)
     matvec = hvp_operator(loss, theta)
     ritz = lanczos(matvec, theta.numel(), steps=settings["lanczos_steps"], generator=generator, dtype=theta.dtype,
@@ -116,17 +118,21 @@ def dinh_rescaling(model, x, y, scales, settings):
 
 def measure_job(job):
     """One job: ("model", approach, seed, record, shared) measures one trained model; ("dinh", scale,
-    seed, record, shared) the Dinh rescaling of the DINH_APPROACH model by one scale."""
+    seed, record, shared) the Dinh rescaling of the DINH_APPROACH model by one scale. Returns (row,
+    {"wall", "cpu"}: its seconds)."""
     kind, name, seed_name, record, shared = job
+    start, cpu_start = time.perf_counter(), time.process_time()
     ds = load_dataset_once("mnist", shared["data_dir"], shared["device"], shared["data_subset"])
     model = approaches.load_model(record, shared["device"])
     if kind == "dinh":
-        return dinh_rescaling(model, ds.x_train, ds.y_train, [name], shared)[0]
-    row = {"approach": name, "seed": seed_name, "batch": approaches.APPROACHES[name][0],
-           "lr": approaches.APPROACHES[name][1], **approaches.summary(record),
-           **measure(model, ds.x_train, ds.y_train, shared)}
-    row["generalization_gap"] = row["test_loss"] - row["train_loss"]
-    return row
+        row = dinh_rescaling(model, ds.x_train, ds.y_train, [name], shared)[0]
+    else:
+        row = {"approach": name, "seed": seed_name, "batch": approaches.APPROACHES[name][0],
+               "lr": approaches.APPROACHES[name][1], **approaches.summary(record),
+               **measure(model, ds.x_train, ds.y_train, shared)}
+        row["generalization_gap"] = row["test_loss"] - row["train_loss"]
+    return [row, {"wall": time.perf_counter() - start, "cpu": time.process_time() - cpu_start}]
+
 
 
 def run(args):
@@ -144,9 +150,10 @@ def run(args):
     jobs = dinh_jobs + model_jobs
     names = [f"dinh a={a:g}" for _, a, _, _, _ in dinh_jobs] + [f"{n} {s}" for _, n, s, _, _ in model_jobs]
     done = run_jobs(args, measure_job, jobs, names, workers)
-    dinh, models = done[:len(dinh_jobs)], done[len(dinh_jobs):]
+    timing = {name: t for name, (_, t) in zip(names, done)}
+    dinh, models = [row for row, _ in done[:len(dinh_jobs)]], [row for row, _ in done[len(dinh_jobs):]]
     original = next(m for m in models if (m["approach"], m["seed"]) == (DINH_APPROACH, dinh_seed))
-    dinh.append({"scale": 1.0, "max_output_change": 0.0,
+    dinh.append({"scale": 1.0, "max_output_change": 0.0,                        # a = 1: the model's own row
                  **{k: original[k] for k in dinh[0] if k not in ("scale", "max_output_change")}})
     dinh.sort(key=lambda d: d["scale"])
     network = approaches.load_model(records[(DINH_APPROACH, dinh_seed)])
@@ -159,7 +166,7 @@ def run(args):
             "adaptive_steps": shared["adaptive_steps"], "adaptive_later_step": ADAPTIVE_LATER_STEP,
             "batch_series": approaches.SERIES["batch"][0], "lr_series": approaches.SERIES["lr"][0],
             "seeds": approaches.seeds_of(args), "dinh_model": [DINH_APPROACH, dinh_seed],
-            "models": models, "dinh": dinh}
+            "models": models, "dinh": dinh, "seconds": timing}             # per job: wall and cpu seconds
 
 
 # ---------------------------------------------------------------------------- plot

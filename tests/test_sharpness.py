@@ -138,3 +138,14 @@ def test_hutchinson_trace_of_a_diagonal_matrix_is_exact():
     d = torch.tensor([1.0, -2.0, 3.5, 0.25], dtype=torch.float64)
     found = hutchinson_trace(lambda v: d * v, 4, 5, torch.Generator().manual_seed(0))
     assert found["trace"] == pytest.approx(float(d.sum()), rel=1e-15) and found["standard_error"] == 0
+
+
+def test_keskars_network_f1_has_the_paper_shape():
+    """F1 (Keskar et al. 2017, Table 1): 784, 5 x [Linear(512), BatchNorm1d, ReLU], 10: 1,462,794 parameters
+    (784*512 + 512 + 4 (512*512 + 512) + 5 * 2 * 512 + 512*10 + 10)."""
+    from hw1_3_keskar import f1_network
+    from common.models import count_params
+    assert count_params(f1_network(512)) == 784 * 512 + 512 + 4 * (512 * 512 + 512) + 5 * 2 * 512 + 512 * 10 + 10
+    assert count_params(f1_network(512)) == 1_462_794
+    kinds = [type(m).__name__ for m in f1_network(8)]
+    assert kinds == ["Flatten"] + ["Linear", "BatchNorm1d", "ReLU"] * 5 + ["Linear"]

@@ -208,20 +208,20 @@ def findings(R, C, P, T):
         else:
             outcome = "only at the end" if first_apart == len(labels) - 1 else "alike, then apart"
         above = f"{what} of every large-batch seed lies above every small-batch seed"
+        start = first_apart or 0
         return choose(outcome, {
-            "alike, then apart": f"{above} from {labels[first_apart]} on, not at {listing(labels[:first_apart])}",
+            "alike, then apart": f"{above} from {labels[start]} on, not at {listing(labels[:start])}",
             "only at the end": f"{above} only at the final models, not at {listing(labels[:-1])}",
             "apart throughout": f"{above} at every checkpoint ({listing(labels)})",
             "not apart at the end": f"{what} of the two batch sizes does not separate from some checkpoint to the end "
-                                    f"({listing([lab for lab, a in zip(labels, apart) if not a])} not separated)",
+                                    f"(not at {listing([lab for lab, a in zip(labels, apart) if not a])})",
         }, outcomes=outcomes, labels=labels)
     if not along:
         raise ReportError("results/hw1_3_keskar.json holds no checkpoint that every run reached: rerun it")
     phi_along = separation_along("phi", f"φ (ε = {_eps(e0)})")
     eig_along = separation_along("eig", "λ_max")
 
-    seconds = {size: float(np.mean([r["train_seconds"] + r["checkpoint_seconds"] + r["measure_seconds"]
-                                    for r in of[size]])) for size in SIZES}
+    seconds = {size: float(np.mean([r["seconds"]["cpu"] for r in of[size]])) for size in SIZES}
     return {
         "width": k["width"], "paper_width": k["paper_width"], "params": k["params"], "depth": k["depth"],
         "train_examples": k["train_examples"], "small": batches["small"], "large": batches["large"],
@@ -235,5 +235,5 @@ def findings(R, C, P, T):
         "table": {"header": header, "rows": rows}, "comparisons": comparisons,
         "curvature": curvature, "same_loss": same_loss, "accuracy_order": accuracy_order, "test_gap": test_gap,
         "along_table": along_table, "phi_along": phi_along, "eig_along": eig_along,
-        "seconds_small": seconds["small"], "seconds_large": seconds["large"],
+        "cpu_seconds_small": seconds["small"], "cpu_seconds_large": seconds["large"],
     }

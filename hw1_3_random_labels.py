@@ -224,8 +224,8 @@ def plot(results, figures_dir):
                       label="test accuracy (each seed)" if i == 0 else None)
     accuracy.set_ylim(0, 1)
     ax.set(xticks=positions, ylabel="epochs", title=f"Input controls, true labels ({seeds}; Fig. 1a)")
-    ax.set_xticklabels([name.replace(" ", "\n", 1) for name, _ in groups], fontsize=7)
-    plots.merged_legend(ax, accuracy, fontsize=7)
+    ax.set_xticklabels([name.replace("gaussian", "Gaussian").replace(" ", "\n", 1) for name, _ in groups], fontsize=7)
+    plots.merged_legend(ax, accuracy, fontsize=7, loc="center")
     plots.save(fig, figures_dir, f"{SCRIPT}_controls")
 
 

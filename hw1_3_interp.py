@@ -27,7 +27,7 @@ import torch
 
 from common import approaches, plots, stats
 from common.basin import LineLoss, filter_normalized, gaussian_draws, threshold_distances
-from common.cli import derive_seed, make_parser, run_main, seed_all, side_by_side_workers
+from common.cli import derive_seed, log, make_parser, run_main, seed_all, side_by_side_workers
 from common.data import load_dataset_once
 from common.models import count_params
 from common.results import run_experiment
@@ -120,6 +120,7 @@ def run(args):
         draws = [gaussian_draws(dict(model.named_parameters()), generator) for _ in range(n_directions)]
         for name in names:
             basins[name, seed_name] = basin(model, thetas[name, seed_name], draws, rises, steps, ds)
+            log(f"widths: {name} {seed_name} along {n_directions} directions done")
 
     # ------------------------------------------------------------------------ the pairs
     results = {"model": "784-32-10", "params": count_params(model), "train_examples": len(ds.x_train),
@@ -138,6 +139,7 @@ def run(args):
                               "lr": approaches.APPROACHES[name][1], **approaches.summary(record),
                               "weight_norm": float(theta.norm()), **basins[name, seed_name]}
             runs.append(run)
+        log(f"interpolation: {first} → {second} done for {len(seeds)} seeds")
         results["pairs"][pair_name] = {"model_1": first, "model_2": second, "runs": runs}
     return results
 

@@ -129,11 +129,15 @@ def plot(results, figures_dir):
     for row, which in enumerate(SETS):
         for col, (key, label) in enumerate(MEASURES.items()):
             ax = axes[row, col]
-            plots.scatter_by_approach(ax, sets[which]["models"], "generalization_gap", key)
+            for name in approaches.SETS[which]["approaches"]:
+                chosen = [m for m in sets[which]["models"] if m["approach"] == name]
+                ax.scatter([m["generalization_gap"] for m in chosen], [m[key] for m in chosen], s=16,
+                           color=_style(name)["color"], marker="o" if name in approaches.BATCH_SERIES else "^",
+                           edgecolors="black", linewidths=0.3, label=name)
             ax.set(yscale="log", xlabel="generalization gap (test − train loss)", ylabel=f"sensitivity {label}",
                    title=_title(results, which))
             ax.title.set_fontsize(8)
-        axes[row, 1].legend(fontsize=6, ncol=2)
+    axes[0, 1].legend(fontsize=6, ncol=2)                        # the same colors in both sets
     plots.save(fig, figures_dir, f"{SCRIPT}_vs_gap")
 
     fig, axes = plots.figure(ncols=2, nrows=2, width=4.8, height=3.3, sharey=False)

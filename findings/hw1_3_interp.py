@@ -153,17 +153,20 @@ def _pair(name, pair, ip):
     at_zero = [r[f"model_{i}"]["train_loss"] for r in runs for i in (1, 2)]
     reading = (f"the loss at t = ±1 (the earlier reading: {span(edges_1 + edges_2, lambda x: fix(x, 1))} there, mean "
                f"over the directions, against {span(at_zero, lambda x: fix(x, 3))} at t = 0) is lower at")
-    if "mixed" in (edge_outcome, main["outcome"]):
-        agreement = "unresolved"
+    if edge_outcome == "mixed":
+        agreement = "split"
+    elif main["outcome"] == "mixed":
+        agreement = "edge_only"
     else:
         agreement = "agree" if edge_outcome == main["outcome"] else "disagree"
     edge_reading = choose(agreement, {
         "agree": f"{reading} {ends[lower[0]]} for every seed too",
         "disagree": f"{reading} {ends[lower[0]]} for every seed: the opposite of the widths, so reading the loss "
                     "far up the walls reverses the comparison",
-        "unresolved": f"{reading} {ends[1]} for {count(k1)} of the {count(n)} seeds"
-                      + ("" if main["outcome"] == "mixed" else
-                         ", so it does not give the widths' answer for every seed"),
+        "edge_only": f"{reading} {ends[lower[0]]} for every seed: an ordering that the widths, measured where the "
+                     "loss has only doubled, do not make",
+        "split": f"{reading} {ends[1]} for {count(k1)} of the {count(n)} seeds"
+                 + ("" if main["outcome"] == "mixed" else ", so it does not give the widths' answer for every seed"),
     }, lower=lower, edges_1=edges_1, edges_2=edges_2, widths=main["outcome"])
 
     if raw_same and main["outcome"] != "mixed":

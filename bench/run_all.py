@@ -3,7 +3,7 @@ import subprocess
 import sys
 
 BENCHMARKS = ["bench.bench_mnist", "bench.bench_curvature", "bench.bench_minratio", "bench.bench_simulate",
-              "bench.bench_keskar"]
+              "bench.bench_keskar", "bench.bench_approaches"]
 
 if __name__ == "__main__":
     for name in BENCHMARKS:

@@ -40,6 +40,7 @@ COMMANDS = [                      # the report's figures, in report order (but h
     ["hw1_3_sensitivity.py"],
     ["hw1_3_interp.py"],
     ["hw1_3_sharpness.py"],
+    ["hw1_3_keskar.py"],
 ]
 
 

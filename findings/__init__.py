@@ -16,7 +16,7 @@ MODULES = [                       # report order
     "hw1_1_simulate", "hw1_1_mnist",
     "hw1_2_pca", "hw1_2_gradnorm", "hw1_2_minratio", "hw1_2_surface",
     "hw1_3_random_labels", "hw1_3_params", "hw1_3_approaches", "hw1_3_interp", "hw1_3_sensitivity",
-    "hw1_3_sharpness",
+    "hw1_3_sharpness", "hw1_3_keskar",
 ]
 
 

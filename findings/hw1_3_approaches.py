@@ -1,12 +1,18 @@
 """The training approaches shared by HW1-3's flatness questions (common/approaches.py), from
-results/hw1_3_sharpness.json (its models list holds every approach's training results per seed).
+results/hw1_3_sensitivity.json, which holds every model of both sets with its training summary and
+loss history (hw1_3_sensitivity measures every model; its config holds the training settings).
 
-Concludes: which approaches reached the common stopping criterion (full training loss <= target)
-with every seed and which stopped for lack of improvement (Keskar et al. 2017 train "until no
-improvement"); whether those are the smallest batches and largest rates, and whether they are less
-fitted than the others by approach (mean training loss, with the count of their seeds that reached
-the target all the same); how many steps and epochs the largest and smallest batch need; and that
-no final model is a critical point (the cutoff of the critical-point section, common/critical.py).
+Concludes, for the main set (all training images; shared by the interpolation, sensitivity and
+sharpness sections): whether every model ended at the common target loss within the stated
+tolerance (the criterion in examples: Keskar et al. 2017 train "until no improvement", here every
+model to one loss) or hit the cap; in which approaches the learning rate had to be decayed because
+progress stalled, and whether those are the smallest batches and largest rates; how the epochs
+to the target grow with the batch size (a trend over the batch sizes with an interval from
+resampling seeds) and the largest batch against the smallest seed by seed; that no final model is
+a critical point (the cutoff of the critical-point section, common/critical.py). For the fitted
+set (the first 4,096 training images, a low target loss): whether every model reached its target
+and how close to 100% training accuracy (Novak et al. 2018 compare models that fit their training
+set). And what the training cost, as measured.
 
 Also the helpers the three flatness modules share (hw1_3_interp, hw1_3_sensitivity,
 hw1_3_sharpness): values per approach and seed, the less-fitted split, and the claims of a
@@ -22,8 +28,9 @@ import numpy as np
 from common import inference
 from common.claims import ReportError, cap, choose, claim, count, fix, listing, mean_pm, num, pct, sci, span
 
-SOURCES = ["hw1_3_sharpness"]
+SOURCES = ["hw1_3_sensitivity"]
 CRITICAL_GRAD = 1e-5              # common/critical.py's CRITICAL_GRAD: ||grad L|| at or below is critical
+ALMOST_FITTED = 0.999             # a fitted set whose every model has at least this training accuracy fits it
 
 
 # ---------------------------------------------------------------------------- shared helpers
@@ -107,9 +114,15 @@ def trend(levels, values, level_text, knob, subject="it"):
            else f"{count(k)} of the {count(n)} steps {'separates' if k == 1 else 'separate'} the seeds")
 
     def moves(direction):
-        chosen = [s for s in steps if s["direction"] == direction]
-        return listing([f"from {level_text(s['from'])} to {level_text(s['to'])} "
-                        f"({'seeds separated' if s['separated'] else 'seeds overlap'})" for s in chosen])
+        """'falls from a to b (...)' for the steps against the trend ('up' or 'down'), and the flat ones."""
+        parts = []
+        for d, verb in ((direction, "rises" if direction == "up" else "falls"), ("flat", "is flat")):
+            chosen = [s for s in steps if s["direction"] == d]
+            if chosen:
+                parts.append(f"{verb} " + listing([f"from {level_text(s['from'])} to {level_text(s['to'])} "
+                                                   f"({'seeds separated' if s['separated'] else 'seeds overlap'})"
+                                                   for s in chosen]))
+        return " and ".join(parts)
     ups = sum(s["direction"] == "up" for s in steps)
     downs = sum(s["direction"] == "down" for s in steps)
     if t["low"] > 0:
@@ -121,108 +134,190 @@ def trend(levels, values, level_text, knob, subject="it"):
     return choose(outcome, {
         "rises": f"{subject} rises with {knob} at every step ({stat}); {sep}",
         "rises, not at every step": f"{subject} rises with {knob} overall ({stat}) but not at every step: it "
-                                    f"falls {moves('down')}; {sep}",
+                                    f"{moves('down')}; {sep}",
         "falls": f"{subject} falls as {knob} rises, at every step ({stat}); {sep}",
         "falls, not at every step": f"{subject} falls as {knob} rises overall ({stat}) but not at every step: "
-                                    f"it rises {moves('up')}; {sep}",
+                                    f"it {moves('up')}; {sep}",
         "no trend": f"{subject} shows no clear trend with {knob} ({stat}, which includes 0): the mean rises at "
                     f"{count(ups)} and falls at {count(downs)} of the {count(n)} steps; {sep}",
     }, rho=t["rho"], low=t["low"], high=t["high"], monotone=t["monotone"], separated_steps=t["separated_steps"],
         steps=[(s["from"], s["to"], s["direction"], s["separated"]) for s in steps])
 
 
+def sets_of(R, C, source="hw1_3_sensitivity"):
+    """{set: (its results, its approach names, its seeds, its training settings)} of the sets
+    hw1_3_sensitivity measured; ReportError unless each holds every configured (approach, seed) once."""
+    out = {}
+    for which, found in R[source]["sets"].items():
+        names, seeds = list(C[source]["sets"][which]), found["seeds"]
+        by_approach(found["models"], "train_loss", names, seeds, source)
+        out[which] = (found, names, seeds, C[source]["training"][which])
+    return out
+
+
 # ---------------------------------------------------------------------------- this section
+def _at_ends(chosen, batch_series, lr_series):
+    """Whether the approaches `chosen` are the smallest batches and the largest rates: a prefix of
+    the batch series and a suffix of the rate series, and nothing else."""
+    in_b = [n for n in batch_series if n in chosen]
+    in_l = [n for n in lr_series if n in chosen]
+    return (set(chosen) <= set(in_b) | set(in_l) and in_b == batch_series[:len(in_b)]
+            and in_l == lr_series[len(lr_series) - len(in_l):])
+
+
+def _loss(v):
+    """A training loss to 3 significant digits: 0.0485, 0.005."""
+    return f"{float(v):.3g}"
+
+
+def _ended(models, target, tolerance, what):
+    """The claim that every model of a set ended at the target within the tolerance."""
+    low = target * (1 - tolerance)
+    inside = [m for m in models if m["stop"] == "target" and low <= m["train_loss"] <= target]
+    capped = [f"{m['approach']} {m['seed']} (training loss {_loss(m['train_loss'])})" for m in models
+              if m["stop"] == "cap"]
+    outside = [f"{m['approach']} {m['seed']} ({_loss(m['train_loss'])})" for m in models
+               if m["stop"] == "target" and not low <= m["train_loss"] <= target]
+    losses = [m["train_loss"] for m in models]
+    band = f"[{_loss(low)}, {_loss(target)}]"
+    others = []
+    if capped:
+        others.append(f"{listing(capped)} stopped at the cap")
+    if outside:
+        others.append(f"{listing(outside)} ended outside the band")
+    return claim(
+        len(inside) == len(models),
+        f"Every one of the {len(models)} {what} models ended at the target, within the tolerance: final training "
+        f"loss {span(losses, _loss)}, in the band {band}.",
+        f"{cap(count(len(inside)))} of the {len(models)} {what} models ended at the target within the band {band}; "
+        f"{'; '.join(others)}.",
+        inside=len(inside), models=len(models), capped=capped, outside=outside)
+
+
 def findings(R, C, P, T):
-    sh, shc = R["hw1_3_sharpness"], C["hw1_3_sharpness"]
-    ap, tr, models, seeds = shc["approaches"], shc["training"], sh["models"], sh["seeds"]
-    names = list(ap)
-    by_approach(models, "train_loss", names, seeds)              # every (approach, seed) once
-    reached, missed = split_by_fit(models, names)
-    target = float(tr["target_loss"])
-    bs, ls = sh["batch_series"], sh["lr_series"]
+    sets = sets_of(R, C)
+    main, names, seeds, _ = sets["main"]
+    fitted, f_names, f_seeds, _ = sets["fitted"]
+    sn, ap = R["hw1_3_sensitivity"], C["hw1_3_sensitivity"]["approaches"]
+    models, f_models = main["models"], fitted["models"]
+    bs, ls = sn["batch_series"], sn["lr_series"]
     small_b, large_b = bs[0], bs[-1]
+    crit = sn["criterion"]
 
-    def of(name):
-        return [m for m in models if m["approach"] == name]
+    def of(ms, name):
+        return [m for m in ms if m["approach"] == name]
 
-    def mean(name, key):
-        return float(np.mean([m[key] for m in of(name)]))
+    def mean(ms, name, key):
+        return float(np.mean([m[key] for m in of(ms, name)]))
 
-    rows = [[n, ap[n][0], sci(ap[n][1], 1), num(mean(n, "steps")), ", ".join(sorted({m["stop"] for m in of(n)})),
-             mean_pm([m["train_loss"] for m in of(n)]), mean_pm([m["test_loss"] for m in of(n)]),
-             pct(mean(n, "test_acc"), 2), fix(mean(n, "subset_grad_norm"), 3)] for n in names]
+    def decays_cell(ms, name):
+        chosen = of(ms, name)
+        k = sum(m["decays"] > 0 for m in chosen)
+        return f"{k} of {len(chosen)}" + (f" ({sum(m['decays'] for m in chosen)} in all)" if k else "")
 
-    # which approaches stopped above the target, and with how many seeds
-    stopped = {n: sum(m["stop"] != "target" for m in of(n)) for n in missed}
-    stopped_losses = [m["train_loss"] for n in missed for m in of(n) if m["stop"] != "target"]
-    reached_losses = [m["train_loss"] for n in reached for m in of(n)]
-    missed_text = listing([f"{n} ({stopped[n]} of {len(seeds)} seeds)" for n in missed])
-    all_reached = claim(
-        not missed, "Every approach reached the target loss with every seed.",
-        f"{cap(count(len(reached)))} of the {len(names)} approaches reached the target loss with every seed (final "
-        f"training loss {_span(reached_losses)}); {missed_text} stopped for lack of improvement (final training loss "
-        f"of those seeds {_span(stopped_losses)})",
-        missed=missed, stopped=stopped)
+    def lr_cell(ms, name):
+        """The learning rates the seeds ended with, and how many ended with each."""
+        ends = [m["lr_end"] for m in of(ms, name)]
+        return ", ".join(f"{sci(v, 1)} ({ends.count(v)})" for v in sorted(set(ends), reverse=True))
 
-    # the smallest batches and the largest rates: a prefix of the batch series, a suffix of the rates
-    missed_b = [n for n in bs if n in missed]
-    missed_l = [n for n in ls if n in missed]
-    at_ends = (set(missed) <= set(missed_b) | set(missed_l) and missed_b == bs[:len(missed_b)]
-               and missed_l == ls[len(ls) - len(missed_l):])
-    ends = choose("none missed" if not missed else bool(at_ends), {
-        "none missed": "",
-        True: "these are the smallest batch sizes and the largest learning rates, where a constant learning "
-              "rate leaves Adam at a noise floor above the target",
-        False: "these are not only the smallest batch sizes and the largest learning rates",
-    }, missed=missed, batch_series=bs, lr_series=ls)
+    rows = [[n, ap[n][0], lr_cell(models, n), mean_pm([m["epochs"] for m in of(models, n)], 1),
+             num(mean(models, n, "steps")), decays_cell(models, n),
+             mean_pm([m["train_loss"] for m in of(models, n)], 4), mean_pm([m["test_loss"] for m in of(models, n)]),
+             pct(mean(models, n, "test_acc"), 2), fix(mean(models, n, "grad_norm"), 3),
+             fix(mean(models, n, "seconds"), 1)] for n in names]
+    f_rows = [[n, min(ap[n][0], fitted["train_examples"]), lr_cell(f_models, n),
+               mean_pm([m["epochs"] for m in of(f_models, n)], 1), num(mean(f_models, n, "steps")),
+               decays_cell(f_models, n), mean_pm([m["train_loss"] for m in of(f_models, n)], 5),
+               pct(min(m["train_acc"] for m in of(f_models, n)), 2), mean_pm([m["test_loss"] for m in of(f_models, n)]),
+               pct(mean(f_models, n, "test_acc"), 2), fix(mean(f_models, n, "seconds"), 1)] for n in f_names]
 
-    # less fitted by approach: every missed approach's mean training loss above every other's
-    missed_means = {n: mean(n, "train_loss") for n in missed}
-    reached_means = {n: mean(n, "train_loss") for n in reached}
-    hit = sum(m["stop"] == "target" for n in missed for m in of(n))
-    also = (f"; {count(hit)} of their {count(len(missed) * len(seeds))} seeds reached the target all the same"
-            if hit else "")
-    if not missed or not reached:
-        outcome = "none missed" if not missed else "none reached"
-    else:
-        outcome = min(missed_means.values()) > max(reached_means.values())
-    less_fitted = choose(outcome, {
-        "none missed": "",
-        "none reached": "no approach reached the target with every seed to compare them with",
-        True: f"by approach they are less fitted than the others: their mean training loss "
-              f"({_span(missed_means.values())}) is above every other approach's ({_span(reached_means.values())})"
-              f"{also}. This confound remains and is named below where it matters",
-        False: f"yet by approach they are not all less fitted than the others: their mean training loss "
-               f"({_span(missed_means.values())}) is not above every other approach's "
-               f"({_span(reached_means.values())}){also}",
-    }, missed_means=missed_means, reached_means=reached_means, seeds_at_target=hit)
+    # every model at the target, within the tolerance
+    tolerance = float(crit["tolerance"])
+    all_main = _ended(models, float(main["target_loss"]), tolerance, "main-set")
+    all_fitted = _ended(f_models, float(fitted["target_loss"]), tolerance, "fitted-set")
+
+    # where the rate was decayed: which approaches, and whether they are the noisy ends
+    decayed = [n for n in names if any(m["decays"] > 0 for m in of(models, n))]
+    n_decayed = sum(m["decays"] > 0 for m in models)
+    where = listing([f"{n} ({sum(m['decays'] > 0 for m in of(models, n))} of {len(seeds)} seeds)" for n in decayed])
+    outcome = "none" if not decayed else "ends" if _at_ends(decayed, bs, ls) else "elsewhere"
+    decays = choose(outcome, {
+        "none": "No model needed a learning-rate decay: progress never stalled before the target",
+        "ends": f"The rate was decayed (progress stalled) in {count(n_decayed)} of the {len(models)} models: "
+                f"{where}; these are the smallest batches and the largest rates, where a constant rate leaves Adam "
+                f"noisiest",
+        "elsewhere": f"The rate was decayed (progress stalled) in {count(n_decayed)} of the {len(models)} models: "
+                     f"{where}; these are not only the smallest batches and the largest rates",
+    }, decayed=decayed, models=n_decayed)
+
+    # epochs to the target over the batch sizes; the largest batch against the smallest, seed by seed
+    epochs = by_approach(models, "epochs", names, seeds, "hw1_3_sensitivity")
+    epochs_trend = trend([ap[n][0] for n in bs], [seed_values(epochs, n) for n in bs], lambda x: f"{x:g}",
+                         "the batch size", "the number of epochs to the target")
+    c = inference.compare(seed_values(epochs, large_b), seed_values(epochs, small_b))
+    epochs_ends = claim(c["separated"] and c["larger"] == "a",
+                        f"every seed of batch {ap[large_b][0]} needs more epochs than every seed of batch "
+                        f"{ap[small_b][0]}",
+                        f"the seeds of batch {ap[large_b][0]} and batch {ap[small_b][0]} overlap or are the other "
+                        f"way round ({c['a_above_b']} of {len(seeds)} seeds of batch {ap[large_b][0]} above every "
+                        f"seed of batch {ap[small_b][0]})", **c)
 
     grads = [m["grad_norm"] for m in models]
     n_critical = sum(g <= CRITICAL_GRAD for g in grads)
     not_critical = claim(
         n_critical == 0,
         f"None of these points is a critical point (‖∇L‖ ≤ {sci(CRITICAL_GRAD, 1)}, the cutoff of the critical-point "
-        f"section): the full-batch gradient norm is {span(grads, lambda x: fix(x, 2))} at the end.",
+        f"section): the full-batch gradient norm over all training images is {span(grads, lambda x: fix(x, 2))} at "
+        f"the end.",
         f"{cap(count(n_critical))} of the {len(grads)} models {'ends' if n_critical == 1 else 'end'} at a critical "
         f"point (‖∇L‖ ≤ {sci(CRITICAL_GRAD, 1)}, the cutoff of the critical-point section); the full-batch gradient "
-        f"norm is "
-        f"{span(grads, sci)} at the end.",
+        f"norm over all training images is {span(grads, sci)} at the end.",
         n_critical=n_critical, smallest=min(grads))
 
-    steps_large, steps_small = mean(large_b, "steps"), mean(small_b, "steps")
+    # the fitted set fits its training images
+    accs = [m["train_acc"] for m in f_models]
+    n_full = sum(a >= 1.0 for a in accs)
+    worst = min(accs)
+    missing = round((1 - worst) * fitted["train_examples"])
+    fits = choose("all" if n_full == len(accs) else "almost" if worst >= ALMOST_FITTED else "not", {
+        "all": f"every fitted-set model classifies all its {num(fitted['train_examples'])} training images right "
+               f"(100% training accuracy)",
+        "almost": f"{count(n_full)} of the {len(accs)} fitted-set models classify all {num(fitted['train_examples'])} "
+                  f"training images right, the others all but at most {count(missing)} (training accuracy ≥ "
+                  f"{pct(worst, 2)})",
+        "not": f"{n_full} of the {len(accs)} fitted-set models classify all their training images right; the "
+               f"lowest training accuracy is {pct(worst, 2)}",
+    }, full=n_full, models=len(accs), lowest=worst)
+
+    steps_large, steps_small = mean(models, large_b, "steps"), mean(models, small_b, "steps")
+    seconds = {"main": sum(m["seconds"] for m in models), "fitted": sum(m["seconds"] for m in f_models)}
+    refined = sum(m["refinements"] > 0 for m in models)
     return {
-        "n_seeds": len(seeds), "model": sh["model"], "params": sh["params"], "n_approaches": len(names),
-        "batch_sizes": [str(ap[n][0]) for n in bs], "batch_lr": sci(ap[bs[0]][1], 1),
+        "n_seeds": len(seeds), "model": sn["model"], "params": sn["params"], "n_approaches": len(names),
+        "n_models": len(models), "batch_sizes": [str(ap[n][0]) for n in bs], "batch_lr": sci(ap[bs[0]][1], 1),
         "rates": [sci(ap[n][1], 1) for n in ls], "rate_batch": ap[ls[0]][0],
-        "target_loss": target, "check_every": tr["check_every"], "patience": tr["patience"],
-        "max_steps": tr["max_steps"],
-        "table": {"header": ["approach", "batch", "lr", "steps", "stopped by", "train loss", "test loss", "test acc",
-                             "‖∇L‖ (10k images)"], "rows": rows},
-        "reached": reached, "missed": missed,
-        "all_reached": all_reached, "missed_at_ends": ends, "missed_less_fitted": less_fitted,
+        "train_examples": main["train_examples"], "target_loss": float(main["target_loss"]), "tolerance": tolerance,
+        "band_low": float(main["target_loss"]) * (1 - tolerance),
+        "check_epochs": crit["check_epochs"], "patience_epochs": crit["patience_epochs"], "lr_decay": crit["lr_decay"],
+        "refine": crit["refine"], "max_epochs": crit["max_epochs"], "max_steps": crit["max_steps"],
+        "stack_max_batch": sn["stack_max_batch"],
+        "table": {"header": ["approach", "batch", "lr at the end (seeds)", "epochs", "steps", "seeds with lr decays",
+                             "train loss", "test loss", "test acc", "‖∇L‖ (all training images)", "s / model"],
+                  "rows": rows},
+        "all_reached": all_main, "decays": decays, "refined": refined,
+        "epochs_trend": epochs_trend, "epochs_ends": epochs_ends,
         "large_batch": ap[large_b][0], "small_batch": ap[small_b][0],
         "steps_large": steps_large, "steps_small": steps_small,
-        "epochs_large": steps_large * ap[large_b][0] / sh["train_examples"],
-        "epochs_small": steps_small * ap[small_b][0] / sh["train_examples"],
+        "epochs_large": mean(models, large_b, "epochs"), "epochs_small": mean(models, small_b, "epochs"),
         "not_critical": not_critical,
+        "fitted": {"n_models": len(f_models), "n_approaches": len(f_names), "n_seeds": len(f_seeds),
+                   "train_examples": fitted["train_examples"], "target_loss": float(fitted["target_loss"]),
+                   "left_out": [n for n in names if n not in f_names],
+                   "full_batch": [n for n in f_names if ap[n][0] >= fitted["train_examples"]],
+                   "table": {"header": ["approach", "batch", "lr at the end (seeds)", "epochs", "steps",
+                                        "seeds with lr decays", "train loss", "lowest train acc", "test loss",
+                                        "test acc", "s / model"], "rows": f_rows},
+                   "all_reached": all_fitted, "fits": fits},
+        "seconds_main": seconds["main"], "seconds_fitted": seconds["fitted"],
+        "cpu": P["hw1_3_sensitivity"]["cpu"],
     }

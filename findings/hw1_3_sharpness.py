@@ -1,30 +1,41 @@
-"""Bonus: sharpness of every model of the shared approaches, and Dinh's reparametrization
-(results/hw1_3_sharpness.json).
+"""Bonus: sharpness of every model of the shared approaches, split into what it measures, and
+Dinh's reparametrization (results/hw1_3_sharpness.json).
 
-Concludes: Keskar et al. 2017's sharpness phi (Metric 2.1, A = I) of the largest batch against the
-smallest at every epsilon, with how far the seeds separate, against the ratios Keskar et al. report
-for their network F1 on MNIST (far smaller here); the trend of phi over the batch sizes at every
-epsilon (Spearman over the level means, monotone or not, how many steps separate the seeds: it does
-not move the same way at every epsilon) and of the top Hessian eigenvalue; that L-BFGS-B adds little
-to the sign-gradient corner of the box and the random starts never beat it; that phi scales between
-epsilon^1 and epsilon^2 (the models are not stationary); sharpness against the generalization gap
+Concludes, for the 784-32-10 models of common/approaches.py measured on the full training set:
+what Keskar et al. 2017's phi (Metric 2.1, A = I) measures at these points, which are not critical:
+its first-order part 100 eps sum |g_i| (|theta_i| + 1) / (1 + L) (the linearized maximum over
+Keskar's box) against the rest, the curvature's part, per approach, and the trend of each part over
+the batch sizes (inference.level_trend: Spearman over the level means with an interval from
+resampling the seeds, per-step separation); the trends of curvature alone (the top Hessian
+eigenvalue, the Hutchinson trace) and of the adaptive sharpness (Kwon et al. 2021; Andriushchenko et
+al. 2023); the largest batch against the smallest; each measure against the generalization gap
 between approaches (over the approach means) and within approaches apart (seed s of every approach
-starts from the same initialization), with intervals from resampling the seeds; and Dinh et al.
-2017's point: rescaling layer 1 by a and layer 2 by 1/a leaves the function unchanged, yet moves the
-top eigenvalue and phi, to larger values at some a and (phi) to smaller ones at another, so the same
-function is made sharper and flatter by the parametrization alone.
+starts from the same initialization), with intervals from resampling the seeds
+(inference.grouped_spearman); and Dinh et al. 2017's point: rescaling layer 1 by a and layer 2 by
+1/a leaves the function unchanged and moves phi and the top eigenvalue, up at some a and down at
+others, while the adaptive sharpness stays put. Keskar's own comparison (his network F1, batch 256
+against 6,000) is the replication's section (findings/hw1_3_keskar.py), not these models.
 """
 import numpy as np
 
+from common.claims import ReportError, choose, claim, fix, listing, mean_pm, pct, sci, span
 from common import inference
-from common.claims import ReportError, choose, claim, fix, listing, mean_pm, sci, span
 from findings.hw1_3_approaches import by_approach, grouped, relation, seed_values, trend
 
 SOURCES = ["hw1_3_sharpness"]
+INVARIANCE_TOLERANCE = 1e-4       # relative change of the adaptive sharpness read as float rounding
+NEAR_CORNER = 0.1                 # L-BFGS-B's gain over the corner's value up to which the corner is "near" the maximum
 
 
 def _eps(e):
     return f"{e:g}"
+
+
+def by_scale(dinh, scale):
+    found = [d for d in dinh if d["scale"] == scale]
+    if len(found) != 1:
+        raise ReportError(f"results/hw1_3_sharpness.json holds {len(found)} Dinh models at a = {scale:g}: rerun it")
+    return found[0]
 
 
 def _dinh_direction(label, dinh, key, fmt):
@@ -47,11 +58,8 @@ def _dinh_direction(label, dinh, key, fmt):
     }, base=base, up=[d["scale"] for d in ups], down=[d["scale"] for d in downs])
 
 
-def by_scale(dinh, scale):
-    found = [d for d in dinh if d["scale"] == scale]
-    if len(found) != 1:
-        raise ReportError(f"results/hw1_3_sharpness.json holds {len(found)} Dinh models at a = {scale:g}: rerun it")
-    return found[0]
+def _derived(table, other, op):
+    return {n: {s: op(table[n][s], other[n][s]) for s in table[n]} for n in table}
 
 
 def findings(R, C, P, T):
@@ -60,40 +68,94 @@ def findings(R, C, P, T):
     bs = sh["batch_series"]
     small_b, large_b = bs[0], bs[-1]
     e0 = eps_list[0]
-    phi = {e: by_approach(models, f"keskar_{_eps(e)}", names, seeds) for e in eps_list}
-    corner = {e: by_approach(models, f"corner_{_eps(e)}", names, seeds) for e in eps_list}
-    eig = by_approach(models, "top_eigenvalue", names, seeds)
-    gap = by_approach(models, "generalization_gap", names, seeds)
-    loss = by_approach(models, "train_loss", names, seeds)
-    grad = by_approach(models, "subset_grad_norm", names, seeds)
+    S = len(seeds)
+
+    def values(key):
+        return by_approach(models, key, names, seeds)
+    phi = {e: values(f"keskar_{_eps(e)}") for e in eps_list}
+    first = {e: values(f"first_order_{_eps(e)}") for e in eps_list}
+    curvature = {e: _derived(phi[e], first[e], lambda a, b: a - b) for e in eps_list}
+    share = {e: _derived(first[e], phi[e], lambda a, b: a / b) for e in eps_list}
+    eig, trace, trace_se = values("top_eigenvalue"), values("trace"), values("trace_se")
+    adaptive, adaptive_first = values("adaptive"), values("adaptive_first_order")
+    gap, loss, grad = values("generalization_gap"), values("train_loss"), values("grad_norm_measured")
     dinh = sh["dinh"]
     d_id = by_scale(dinh, 1.0)
 
-    # the maximization keeps the best start, so phi is never below the corner's value
+    # the maximization keeps the best value it evaluates, so phi is never below the corner's
     below = [(m.get("approach", "Dinh"), m.get("seed", m.get("scale")), e) for m in models + dinh for e in eps_list
              if m[f"keskar_{_eps(e)}"] < m[f"corner_{_eps(e)}"]]
     never_below = claim(not below, "never below the corner's", below=below)
+    gain = [m[f"keskar_{_eps(e)}"] / m[f"corner_{_eps(e)}"] - 1 for m in models for e in eps_list]
+    n_runs = len(gain)
+    no_gain = sum(g <= 1e-6 for g in gain)
+    corner_near = claim(max(gain) <= NEAR_CORNER,
+                        f"the sign-gradient corner, the maximizer of the linearized loss, is within "
+                        f"{pct(NEAR_CORNER, 0)} of the maximum found for every model",
+                        f"for some models the maximum found is well beyond the sign-gradient corner (by up to "
+                        f"{pct(max(gain), 0)}): the linearized maximizer is not the maximizer there",
+                        largest=max(gain), limit=NEAR_CORNER)
 
-    rows = [[n, fix(np.mean(seed_values(loss, n)), 3)] + [mean_pm(seed_values(phi[e], n)) for e in eps_list] +
-            [fix(np.mean(seed_values(corner[e0], n)), 3), mean_pm(seed_values(eig, n), 2),
-             fix(np.mean(seed_values(grad, n)), 3)] for n in names]
-    header = (["approach", "train loss"] + [f"Keskar ε={_eps(e)}" for e in eps_list] +
-              [f"corner ε={_eps(e0)}", "‖H‖₂", "‖∇L‖"])
-    dinh_rows = [[_eps(d["scale"]), sci(d["max_output_change"]) if d["max_output_change"] else "0",
-                  fix(d["subset_loss"], 5), fix(d["top_eigenvalue"], 1)] +
-                 [fix(d[f"keskar_{_eps(e)}"], 2) for e in eps_list] for d in sorted(dinh, key=lambda d: d["scale"])]
-    dinh_header = (["a", "max output change (relative)", "subset loss", "‖H‖₂"] +
-                   [f"Keskar ε={_eps(e)}" for e in eps_list])
+    def mean(table, n):
+        return float(np.mean(seed_values(table, n)))
+    rows = [[n, fix(mean(loss, n), 3), fix(mean(grad, n), 3)] +
+            [mean_pm(seed_values(phi[e], n), 2) for e in eps_list] +
+            [pct(mean(share[e0], n), 0), fix(mean(curvature[e0], n), 2), mean_pm(seed_values(eig, n), 1),
+             f"{fix(mean(trace, n), 0)} (± {fix(mean(trace_se, n), 0)})", mean_pm(seed_values(adaptive, n), 2)]
+            for n in names]
+    header = (["approach", "train loss", "‖∇L‖"] + [f"φ, ε={_eps(e)}" for e in eps_list] +
+              [f"first-order share of φ (ε={_eps(e0)})", f"φ − first-order part (ε={_eps(e0)})", "λ_max",
+               "tr H (± its s.e.)", f"adaptive, ρ={sh['adaptive_rho']:g}"])
 
-    # large against small batch, per epsilon
-    S = len(seeds)
+    # what phi measures: the first-order share per approach (every seed on one side of a half or not)
+    mostly_first = [n for n in names if min(seed_values(share[e0], n)) > 0.5]
+    mostly_curvature = [n for n in names if max(seed_values(share[e0], n)) < 0.5]
+    mixed = [n for n in names if n not in mostly_first and n not in mostly_curvature]
+    outcome = ("first" if len(mostly_first) == len(names) else "curvature" if len(mostly_curvature) == len(names)
+               else "split")
+    all_shares = [v for n in names for v in seed_values(share[e0], n)]
+    share_claim = choose(outcome, {
+        "first": f"the first-order part is more than half of φ for every model "
+                 f"({span(all_shares, lambda x: pct(x, 0))})",
+        "curvature": f"the first-order part is less than half of φ for every model "
+                     f"({span(all_shares, lambda x: pct(x, 0))}): curvature dominates",
+        "split": "the first-order part is more than half of φ for every seed of "
+                 f"{listing(mostly_first) or 'no approach'}, less than half for every seed of "
+                 f"{listing(mostly_curvature) or 'no approach'}"
+                 + (f", and on both sides of a half across the seeds of {listing(mixed)}" if mixed else ""),
+    }, mostly_first=mostly_first, mostly_curvature=mostly_curvature, mixed=mixed)
+
+    # trends over the batch sizes
+    levels = [ap[n][0] for n in bs]
+
+    def batch_trend(table, subject):
+        return trend(levels, [seed_values(table, n) for n in bs], lambda x: f"{x:g}", "the batch size", subject)
+    phi_trends = [{"eps": _eps(e), "trend": batch_trend(phi[e], "it")} for e in eps_list]
+    first_trend = batch_trend(first[e0], "the first-order part")
+    curvature_trends = [{"eps": _eps(e), "trend": batch_trend(curvature[e], "the rest")} for e in eps_list]
+    direction = {"rises": "up", "rises, not at every step": "up", "falls": "down", "falls, not at every step": "down"}
+    first_way = direction.get(first_trend.outcome)
+    curvature_way = direction.get(curvature_trends[0]["trend"].outcome)
+    opposite = choose(
+        "opposite" if first_way and curvature_way and first_way != curvature_way else
+        "together" if first_way and first_way == curvature_way else "unresolved", {
+            "opposite": "The two parts move in opposite directions over the batch sizes, so φ's own trend is what "
+                        "is left of their difference, not a measure of either",
+            "together": "The two parts move the same way over the batch sizes, and φ with them",
+            "unresolved": "At least one of the two parts shows no clear trend over the batch sizes",
+        }, first=first_trend.outcome, curvature=curvature_trends[0]["trend"].outcome)
+    eig_trend = batch_trend(eig, "the top eigenvalue λ_max")
+    trace_trend = batch_trend(trace, "the Hessian trace")
+    adaptive_trend = batch_trend(adaptive, "the adaptive sharpness")
+    grad_trend = batch_trend(grad, "‖∇L‖")
+
+    # the largest batch against the smallest, per epsilon
     ratios = []
     for e in eps_list:
         large, small = seed_values(phi[e], large_b), seed_values(phi[e], small_b)
         c = inference.compare(large, small)
         outcome = "overlap" if not c["separated"] else "large above" if c["larger"] == "a" else "small above"
-        paper = sh["keskar_paper_ratios"].get(str(e))
-        ratios.append({"eps": _eps(e), "ratio": float(np.mean(large) / np.mean(small)), "paper": paper,
+        ratios.append({"eps": _eps(e), "ratio": float(np.mean(large) / np.mean(small)),
                        "seeds": choose(outcome, {
                            "large above": f"every seed of batch {ap[large_b][0]} above every seed of batch "
                                           f"{ap[small_b][0]}",
@@ -102,41 +164,6 @@ def findings(R, C, P, T):
                            "overlap": f"seeds overlap ({c['a_above_b']} of {S} seeds of batch {ap[large_b][0]} "
                                       f"above every seed of batch {ap[small_b][0]}, {c['b_above_a']} of {S} the "
                                       f"other way)"}, eps=e, **c)})
-    far = claim(max(r["ratio"] for r in ratios) < 10,
-                "Our ratios are far from the two orders of magnitude Keskar et al. report. Their large-batch runs "
-                "were not trained to a common loss, and their networks were larger; which of these accounts for the "
-                "difference was not tested here.",
-                "The ratio is of the order Keskar et al. report.", ratios=[r["ratio"] for r in ratios])
-
-    # trends over the batch sizes, at every epsilon, and of the top eigenvalue
-    levels = [ap[n][0] for n in bs]
-    trends = [{"eps": _eps(e), "trend": trend(levels, [seed_values(phi[e], n) for n in bs], lambda x: f"{x:g}",
-                                               "the batch size")} for e in eps_list]
-    directions = {str(t["trend"].outcome).split(",")[0] for t in trends}
-    trend_agrees = claim(len(directions) == 1, "moves the same way at every ε", "does not move the same way at every ε",
-                         directions=sorted(directions))
-    eig_trend = trend(levels, [seed_values(eig, n) for n in bs], lambda x: f"{x:g}", "the batch size",
-                      "the top eigenvalue ‖H‖₂")
-
-    # the maximization against the sign-gradient corner
-    gain = [m[f"keskar_{_eps(e)}"] / m[f"corner_{_eps(e)}"] - 1 for m in models for e in eps_list]
-    beaten = [(m["approach"], m["seed"], e) for m in models for e in eps_list
-              if max(m[f"starts_{_eps(e)}"][1:]) > m[f"starts_{_eps(e)}"][0]]
-    n_runs = len(models) * len(eps_list)
-    random_starts = claim(not beaten, "the random starts never beat it",
-                          f"random starts beat it in {len(beaten)} of {n_runs} maximizations", beaten=beaten)
-    e_hi, e_lo = max(eps_list), min(eps_list)
-    eps_ratio = [m[f"keskar_{_eps(e_hi)}"] / m[f"keskar_{_eps(e_lo)}"] for m in models]
-    eps_power = [float(np.log(r) / np.log(e_hi / e_lo)) for r in eps_ratio]
-    inside = sum(1 < p < 2 for p in eps_power)
-    order = claim(inside == len(eps_power),
-                  f"between first order (ε¹, the gradient term) and second order (ε², the curvature term that the "
-                  f"slides' estimate ‖H‖₂ε²/(2(1+L)) keeps alone) for every model (exponents "
-                  f"{span(eps_power, lambda x: fix(x, 2))})",
-                  f"between first order (ε¹, the gradient term) and second order (ε², the curvature term that the "
-                  f"slides' estimate ‖H‖₂ε²/(2(1+L)) keeps alone) for {inside} of the {len(eps_power)} models only "
-                  f"(exponents {span(eps_power, lambda x: fix(x, 2))})",
-                  inside=inside, models=len(eps_power))
 
     # against the generalization gap: between and within approaches
     def interval(g, part):
@@ -144,28 +171,30 @@ def findings(R, C, P, T):
         shown = f" ({fix(low, 2)} to {fix(high, 2)})" if np.isfinite(low) and np.isfinite(high) else " (none)"
         return f"{fix(g[part], 2)}{shown}"
     measured = [(f"φ (ε = {_eps(e)})", grouped(phi[e], gap, names)) for e in eps_list]
-    measured.append(("the top eigenvalue ‖H‖₂", grouped(eig, gap, names)))
+    measured += [(f"its first-order part (ε = {_eps(e0)})", grouped(first[e0], gap, names)),
+                 (f"φ − first-order part (ε = {_eps(e0)})", grouped(curvature[e0], gap, names)),
+                 ("λ_max", grouped(eig, gap, names)), ("tr H", grouped(trace, gap, names)),
+                 (f"adaptive sharpness (ρ = {sh['adaptive_rho']:g})", grouped(adaptive, gap, names))]
     gap_table = {"header": ["measure", "between approaches: ρ (95% interval)", "within approaches: ρ (95% interval)"],
                  "rows": [[label, interval(g, "between"), interval(g, "within")] for label, g in measured]}
-    phi_parts = [(e, part, relation(g, part, "φ", "the gap")) for e, (_, g) in zip(eps_list, measured[:-1])
-                 for part in ("between", "within")]
-    resolved = [(e, part, c.outcome) for e, part, c in phi_parts if c.outcome in ("rises", "falls")]
-    phi_gap = claim(
-        not resolved, "is not clearly related to the gap at any ε, between or within approaches (every interval "
-                      "includes 0 or there is none)",
-        "is related to the gap only " + listing([f"{part} approaches at ε = {_eps(e)} ({outcome})"
-                                                 for e, part, outcome in resolved]),
-        resolved=resolved, rho={(e, part): c.evidence["rho"] for e, part, c in phi_parts})
-    g_eig = measured[-1][1]
-    eig_gap = {"between": relation(g_eig, "between", "the top eigenvalue ‖H‖₂", "the gap"),
-               "within": relation(g_eig, "within", "it", "the gap")}
+    parts = {part: [(label, relation(g, part, label, "the gap")) for label, g in measured]
+             for part in ("between", "within")}
+
+    def related(part):
+        found = [(label, c.outcome) for label, c in parts[part] if c.outcome in ("rises", "falls")]
+        return claim(not found, "no measure is clearly related to the gap (every interval includes 0 or there is none)",
+                     listing([f"{label} {'rises' if o == 'rises' else 'falls'} with the gap" for label, o in found])
+                     + " (the interval excludes 0)"
+                     + ("; for the others it includes 0" if len(found) < len(parts[part]) else ""),
+                     found=found, rho={label: c.evidence["rho"] for label, c in parts[part]})
+    related_between, related_within = related("between"), related("within")
 
     # Dinh et al.: the same function, another sharpness
-    losses = {fix(d["subset_loss"], 5) for d in dinh}
-    dinh_loss = claim(len(losses) == 1, f"not at all ({fix(d_id['subset_loss'], 5)} for every a)",
-                      f"only slightly ({span([d['subset_loss'] for d in dinh], lambda x: fix(x, 5))})",
-                      losses=sorted(losses))
-    measures = [_dinh_direction("the top eigenvalue", dinh, "top_eigenvalue", lambda x: fix(x, 1))]
+    losses = {fix(d["loss"], 5) for d in dinh}
+    dinh_loss = claim(len(losses) == 1, f"not at all ({fix(d_id['loss'], 5)} for every a)",
+                      f"only slightly ({span([d['loss'] for d in dinh], lambda x: fix(x, 5))})", losses=sorted(losses))
+    measures = [_dinh_direction("λ_max", dinh, "top_eigenvalue", lambda x: fix(x, 1)),
+                _dinh_direction("the trace", dinh, "trace", lambda x: fix(x, 0))]
     measures += [_dinh_direction(f"φ (ε = {_eps(e)})", dinh, f"keskar_{_eps(e)}", lambda x: fix(x, 2))
                  for e in eps_list]
     outcomes = {m.outcome for m in measures}
@@ -174,32 +203,50 @@ def findings(R, C, P, T):
     dinh_both = choose(both, {
         "sharper and flatter": "Rescaling alone makes the same function sharper, and by φ also flatter: the "
                                "parametrization moves these measures either way while the function stays put",
-        "sharper": "Rescaling alone makes the same function sharper by every measure here, at every a ≠ 1",
+        "sharper": "Rescaling alone makes the same function sharper by every one of these measures, at every a ≠ 1",
         "unchanged": "Rescaling leaves some of these measures unchanged",
     }, outcomes=sorted(outcomes))
+    changes = [abs(d["adaptive"] / d_id["adaptive"] - 1) for d in dinh]
+    invariant = claim(max(changes) <= INVARIANCE_TOLERANCE,
+                      f"stays at {fix(d_id['adaptive'], 4)} at every a (largest relative change "
+                      f"{sci(max(changes), 1) if max(changes) > 0 else '0'}: float32 rounding)",
+                      f"changes with a (by up to {pct(max(changes), 2)}, beyond float32 rounding): the rescaling "
+                      f"is not invariant for it here",
+                      largest=max(changes), tolerance=INVARIANCE_TOLERANCE)
     d_lo, d_hi = min(dinh, key=lambda d: d["scale"]), max(dinh, key=lambda d: d["scale"])
 
     return {
-        "subset": sh["subset"], "keskar_iters": sh["keskar_iters"], "random_starts": sh["random_starts"],
-        "epsilons": [_eps(e) for e in eps_list], "dinh_model": " ".join(sh["dinh_model"]),
-        "never_below_corner": never_below,
+        "train_examples": sh["train_examples"], "keskar_iters": sh["keskar_iters"],
+        "random_starts": sh["random_starts"], "lanczos_steps": sh["lanczos_steps"],
+        "trace_probes": sh["trace_probes"], "adaptive_rho": sh["adaptive_rho"], "adaptive_steps": sh["adaptive_steps"],
+        "adaptive_later_step": sh["adaptive_later_step"],
+        "epsilons": [_eps(e) for e in eps_list], "eps0": _eps(e0), "dinh_model": " ".join(sh["dinh_model"]),
+        "model": sh["model"], "n_models": len(models), "n_approaches": len(names), "n_seeds": S,
+        "never_below_corner": never_below, "gain_low": max(0.0, min(gain)), "gain_high": max(gain),
+        "no_gain": no_gain, "n_maximizations": n_runs, "corner_near": corner_near,
         "table": {"header": header, "rows": rows},
-        "dinh_table": {"header": dinh_header, "rows": dinh_rows},
+        "grad_range": span([m["grad_norm_measured"] for m in models], lambda x: fix(x, 2)),
+        "share_claim": share_claim,
+        "share_small": float(np.mean(seed_values(share[e0], small_b))),
+        "share_large": float(np.mean(seed_values(share[e0], large_b))),
+        "phi_trends": phi_trends, "first_trend": first_trend, "curvature_trends": curvature_trends,
+        "parts_opposite": opposite, "eig_trend": eig_trend, "trace_trend": trace_trend,
+        "adaptive_trend": adaptive_trend, "grad_trend": grad_trend,
         "large_batch": ap[large_b][0], "small_batch": ap[small_b][0],
         "loss_large": mean_pm(seed_values(loss, large_b)), "loss_small": mean_pm(seed_values(loss, small_b)),
-        "ratios": ratios, "far_from_keskar": far,
-        "trend_agrees": trend_agrees, "trends": trends, "eig_trend": eig_trend,
-        "gain_low": max(0.0, min(gain)), "gain_high": max(gain), "random_starts_never": random_starts,
-        "grad_range": span([m["subset_grad_norm"] for m in models], lambda x: fix(x, 2)),
-        "eps_high": _eps(e_hi), "eps_low": _eps(e_lo),
-        "eps_ratio_median": float(np.median(eps_ratio)), "eps_ratio_range": span(eps_ratio, lambda x: fix(x, 1)),
-        "eps_power_median": float(np.median(eps_power)), "eps_order": order,
-        "n_models": len(models), "n_approaches": len(names), "n_seeds": S,
-        "gap_table": gap_table, "phi_gap": phi_gap, "eig_gap": eig_gap,
+        "ratios": ratios,
+        "gap_table": gap_table, "related_between": related_between, "related_within": related_within,
+        "dinh_table": {"header": ["a", "max output change (relative)", "training loss", "λ_max", "tr H"] +
+                                 [f"φ, ε={_eps(e)}" for e in eps_list] + [f"adaptive, ρ={sh['adaptive_rho']:g}"],
+                       "rows": [[_eps(d["scale"]), sci(d["max_output_change"]) if d["max_output_change"] else "0",
+                                 fix(d["loss"], 5), fix(d["top_eigenvalue"], 1), fix(d["trace"], 0)] +
+                                [fix(d[f"keskar_{_eps(e)}"], 2) for e in eps_list] + [fix(d["adaptive"], 4)]
+                                for d in sorted(dinh, key=lambda d: d["scale"])]},
         "dinh_output_change": max(d["max_output_change"] for d in dinh), "dinh_loss": dinh_loss,
         "eig_id": d_id["top_eigenvalue"], "eig_lo": d_lo["top_eigenvalue"], "eig_hi": d_hi["top_eigenvalue"],
         "phi_id": d_id[f"keskar_{_eps(e0)}"], "phi_lo": d_lo[f"keskar_{_eps(e0)}"],
         "phi_hi": d_hi[f"keskar_{_eps(e0)}"], "scale_lo": _eps(d_lo["scale"]), "scale_hi": _eps(d_hi["scale"]),
-        "eps0": _eps(e0),
-        "dinh_measures": measures, "dinh_both": dinh_both,
+        "dinh_measures": measures, "dinh_both": dinh_both, "adaptive_invariant": invariant,
+        "adaptive_first_share": float(np.mean([v for n in names for v in seed_values(adaptive_first, n)]) /
+                                      np.mean([v for n in names for v in seed_values(adaptive, n)])),
     }

@@ -12,83 +12,149 @@ from findings import hw1_3_approaches as A
 from tests.findings_data import committed, findings_of, section
 
 NAME = "hw1_3_approaches"
+SOURCE = "hw1_3_sensitivity"
 
 
-def models_of(R, approach):
-    return [m for m in R["hw1_3_sharpness"]["models"] if m["approach"] == approach]
+def models_of(R, approach=None, which="main"):
+    return sorted((m for m in R[SOURCE]["sets"][which]["models"] if approach is None or m["approach"] == approach),
+                  key=lambda m: m["seed"])
 
 
 def test_committed_results_render_the_section():
     R, C, P, T = committed()
     found = findings_of(NAME, R, C, P, T)
-    assert not found["all_reached"].holds
-    assert found["missed"] == ["batch 16", "batch 32", "lr 3e-3", "lr 1e-2"]
-    assert found["missed_at_ends"].outcome is True
-    assert found["missed_less_fitted"].outcome is True
+    assert not found["all_reached"].holds and found["all_reached"].evidence["capped"] == [
+        "lr 1e-2 s0 (training loss 0.0544)"]
+    assert found["fitted"]["all_reached"].holds
+    assert found["decays"].outcome == "elsewhere"
+    assert found["epochs_trend"].outcome == "rises" and found["epochs_ends"].holds
     assert found["not_critical"].holds
+    assert found["fitted"]["fits"].outcome == "almost"
     text = section(NAME, found)
-    assert "batch 16 (3 of 3 seeds), batch 32 (1 of 3 seeds), lr 3e-3 (2 of 3 seeds) and lr 1e-2 (3 of 3 seeds)" in text
-    assert "these are the smallest batch sizes and the largest learning rates" in text
-    assert "by approach they are less fitted than the others" in text
+    assert ("49 of the 50 main-set models ended at the target within the band [0.0485, 0.05]; lr 1e-2 s0 (training "
+            "loss 0.0544) stopped at the cap.") in text
+    assert "Every one of the 45 fitted-set models ended at the target, within the tolerance" in text
+    assert "these are not only the smallest batches and the largest rates" in text
+    assert "the number of epochs to the target rises with the batch size at every step" in text
+    assert "every seed of batch 8192 needs more epochs than every seed of batch 16" in text
     assert "None of these points is a critical point" in text
-    assert "Batch 8192 needs 1,833 steps, batch 16 13,833: in epochs 250 against 3.7." in text
+    assert "the same approaches but batch 8192 (9 approaches × 5 seeds)" in text
+    assert "batch 4096 is the full batch there" in text
+    assert "39 of the 45 fitted-set models classify all 4,096 training images right, the others all but" in text
 
 
-def test_epochs_and_counts_by_hand():
+def test_every_main_model_at_the_target_is_said():
     R, C, P, T = committed()
+    capped = next(m for m in models_of(R, "lr 1e-2") if m["stop"] == "cap")
+    capped["stop"], capped["train_loss"] = "target", 0.0499
     found = findings_of(NAME, R, C, P, T)
-    steps = [m["steps"] for m in models_of(R, "batch 8192")]
-    assert found["epochs_large"] == pytest.approx(sum(steps) / len(steps) * 8192 / 60000)
-    stopped = sum(m["stop"] != "target" for m in models_of(R, "lr 3e-3"))
-    assert stopped == 2 and "lr 3e-3 (2 of 3 seeds)" in section(NAME, found)
-
-
-def test_every_approach_at_the_target_says_so():
-    R, C, P, T = committed()
-    for m in R["hw1_3_sharpness"]["models"]:
-        m["stop"], m["train_loss"] = "target", min(m["train_loss"], 0.0499)
-    found = findings_of(NAME, R, C, P, T)
-    assert found["all_reached"].holds and found["missed_at_ends"].outcome == "none missed"
+    assert found["all_reached"].holds
     text = section(NAME, found)
-    assert "Every approach reached the target loss with every seed." in text
-    assert "stopped for lack of improvement" not in text and "less fitted" not in text
+    assert "Every one of the 50 main-set models ended at the target, within the tolerance: final training loss" in text
+    assert "stopped at the cap" not in text
 
 
-def test_a_middle_batch_missing_the_target_is_not_at_the_ends():
+def test_epochs_seconds_and_decays_by_hand():
     R, C, P, T = committed()
-    m = models_of(R, "batch 256")[0]
-    m["stop"], m["train_loss"] = "no improvement", 0.2
     found = findings_of(NAME, R, C, P, T)
-    assert found["missed_at_ends"].outcome is False
-    text = section(NAME, found)
-    assert "these are not only the smallest batch sizes and the largest learning rates" in text
-    assert "noise floor" not in text
+    large = models_of(R, "batch 8192")
+    assert found["epochs_large"] == pytest.approx(np.mean([m["steps"] * 8192 / 60000 for m in large]), rel=1e-9)
+    assert found["seconds_main"] == pytest.approx(sum(m["seconds"] for m in models_of(R)))
+    decayed = sum(m["decays"] > 0 for m in models_of(R))
+    assert found["decays"].evidence["models"] == decayed
+    row = next(r for r in found["table"]["rows"] if r[0] == "batch 16")
+    assert row[5].startswith(f"{sum(m['decays'] > 0 for m in models_of(R, 'batch 16'))} of 5")
 
 
-def test_a_less_fitted_approach_with_a_low_mean_loss_is_said():
+def test_a_model_below_the_band_and_a_capped_model_are_said():
     R, C, P, T = committed()
-    for m in models_of(R, "batch 32"):                 # one seed still stops early, the mean drops below the rest
-        m["train_loss"] = 0.041
+    target = R[SOURCE]["sets"]["main"]["target_loss"]
+    models_of(R, "batch 256")[1]["train_loss"] = 0.9 * target                 # overshot by 10%
+    capped = models_of(R, "batch 16")[0]
+    capped["stop"], capped["train_loss"] = "cap", 0.07
     found = findings_of(NAME, R, C, P, T)
-    assert found["missed_less_fitted"].outcome is False
+    assert not found["all_reached"].holds and found["all_reached"].evidence["inside"] == 47
     text = section(NAME, found)
-    assert "by approach they are not all less fitted than the others" in text
-    assert "This confound remains" not in text
+    assert "47 of the 50 main-set models ended at the target within the band" in text
+    assert ("batch 16 s0 (training loss 0.07) and lr 1e-2 s0 (training loss 0.0544) stopped at the cap; batch 256 s1 "
+            "(0.045) ended outside the band") in text
+
+
+def test_a_fitted_model_that_misses_its_target_is_said():
+    R, C, P, T = committed()
+    models_of(R, "lr 1e-2", "fitted")[2]["stop"] = "cap"
+    found = findings_of(NAME, R, C, P, T)
+    assert not found["fitted"]["all_reached"].holds
+    text = section(NAME, found)
+    assert "44 of the 45 fitted-set models ended at the target" in text
+    assert "lr 1e-2 s2 (training loss 0.00" in text and ") stopped at the cap" in text
+
+
+def test_decays_only_at_the_noisy_ends_and_none_at_all_are_said():
+    R, C, P, T = committed()
+    for m in models_of(R):
+        m["decays"] = 1 if m["approach"] in ("batch 16", "batch 32", "lr 1e-2") else 0
+    found = findings_of(NAME, R, C, P, T)
+    assert found["decays"].outcome == "ends"
+    text = section(NAME, found)
+    assert "batch 16 (5 of 5 seeds), batch 32 (5 of 5 seeds) and lr 1e-2 (5 of 5 seeds)" in text
+    assert "these are the smallest batches and the largest rates" in text
+    for m in models_of(R):
+        m["decays"] = 0
+    found = findings_of(NAME, R, C, P, T)
+    assert found["decays"].outcome == "none"
+    assert "No model needed a learning-rate decay" in section(NAME, found)
+
+
+def test_decays_in_a_middle_batch_are_not_at_the_ends():
+    R, C, P, T = committed()
+    for m in models_of(R):
+        m["decays"] = 1 if m["approach"] in ("batch 16", "batch 256") else 0
+    found = findings_of(NAME, R, C, P, T)
+    assert found["decays"].outcome == "elsewhere"
+    assert "these are not only the smallest batches and the largest rates" in section(NAME, found)
+
+
+def test_epochs_falling_with_the_batch_size_and_overlapping_ends_are_said():
+    R, C, P, T = committed()
+    series = R[SOURCE]["batch_series"]
+    for i, name in enumerate(series):                     # epochs now fall as the batch grows
+        for k, m in enumerate(models_of(R, name)):
+            m["epochs"] = 100.0 - 10 * i + 0.1 * k
+    found = findings_of(NAME, R, C, P, T)
+    assert found["epochs_trend"].outcome == "falls" and not found["epochs_ends"].holds
+    text = section(NAME, found)
+    assert "the number of epochs to the target falls as the batch size rises, at every step" in text
+    assert "the seeds of batch 8192 and batch 16 overlap or are the other way round" in text
 
 
 def test_a_critical_final_model_is_said():
     R, C, P, T = committed()
-    R["hw1_3_sharpness"]["models"][4]["grad_norm"] = 1e-6
+    models_of(R)[4]["grad_norm"] = 1e-6
     found = findings_of(NAME, R, C, P, T)
     assert not found["not_critical"].holds and found["not_critical"].evidence["n_critical"] == 1
     text = section(NAME, found)
-    assert "One of the 30 models ends at a critical point" in text
+    assert "One of the 50 models ends at a critical point" in text
     assert "None of these points is a critical point" not in text
+
+
+def test_fitted_accuracy_all_and_not_are_said():
+    R, C, P, T = committed()
+    for m in models_of(R, which="fitted"):
+        m["train_acc"] = 1.0
+    found = findings_of(NAME, R, C, P, T)
+    assert found["fitted"]["fits"].outcome == "all"
+    assert "every fitted-set model classifies all its 4,096 training images right" in section(NAME, found)
+    models_of(R, "batch 64", "fitted")[0]["train_acc"] = 0.99
+    found = findings_of(NAME, R, C, P, T)
+    assert found["fitted"]["fits"].outcome == "not"
+    assert "44 of the 45 fitted-set models classify all their training images right; the lowest training accuracy " \
+           "is 99.00%" in section(NAME, found)
 
 
 def test_a_missing_model_fails_the_findings():
     R, C, P, T = committed()
-    R["hw1_3_sharpness"]["models"].pop(7)
+    R[SOURCE]["sets"]["main"]["models"].pop(7)
     with pytest.raises(ReportError, match="every configured approach and seed"):
         findings_of(NAME, R, C, P, T)
 
@@ -130,7 +196,9 @@ def test_trend_says_monotone_or_not_and_the_separated_steps():
     assert up.outcome == "rises" and "every step separates the seeds" in str(up)
     bent = A.trend([1, 2, 3, 4], [[1, 1.1, 1.2], [3, 3.1, 3.2], [2, 2.1, 2.2], [4, 4.1, 4.2]], str, "k")
     assert bent.outcome == "rises, not at every step"
-    assert "falls from 2.0 to 3.0 (seeds separated)" in str(bent)
+    assert "it falls from 2.0 to 3.0 (seeds separated)" in str(bent)
     flat = A.trend([1, 2, 3], [[1, 3, 5], [2, 4, 0], [1, 3, 4]], str, "k")
     assert flat.outcome == "no trend" and "no step separates the seeds" in str(flat)
     assert sps.spearmanr([1, 2, 3, 4], [1.1, 3.1, 2.1, 4.1]).statistic == pytest.approx(bent.evidence["rho"])
+    level = A.trend([1, 2, 3, 4], [[1, 1.1, 1.2], [2, 2.1, 2.2], [2, 2.1, 2.2], [4, 4.1, 4.2]], str, "k")
+    assert level.outcome == "rises, not at every step" and "it is flat from 2.0 to 3.0 (seeds overlap)" in str(level)

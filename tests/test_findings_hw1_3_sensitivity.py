@@ -1,6 +1,7 @@
-"""The sensitivity section: sensitivity against the generalization gap (between and within
-approaches), its trends over batch sizes and rates, and measure (a) of the less-fitted approaches;
-each claim flips when the results contradict it."""
+"""The sensitivity section, per set (main: every model at one training loss; fitted: every model
+fits its 4,096 training images): sensitivity against the generalization gap (between and within
+approaches), its trends and the gap's over batch sizes and rates, (a) against (b), and whether the
+two sets agree; each claim flips when the results contradict it."""
 import numpy as np
 import pytest
 from scipy import stats as sps
@@ -9,126 +10,188 @@ from common.claims import ReportError
 from tests.findings_data import committed, findings_of, section
 
 NAME = "hw1_3_sensitivity"
-SEEDS = ["s0", "s1", "s2"]
+SETS = ("main", "fitted")
 
 
-def models(R, approach=None):
-    return [m for m in R[NAME]["models"] if approach is None or m["approach"] == approach]
+def models(R, approach=None, which="main"):
+    return sorted((m for m in R[NAME]["sets"][which]["models"] if approach is None or m["approach"] == approach),
+                  key=lambda m: m["seed"])
 
 
-def set_values(R, approach, key, values):
-    for m, v in zip(sorted(models(R, approach), key=lambda m: m["seed"]), values):
+def set_values(R, approach, key, values, which="main"):
+    for m, v in zip(models(R, approach, which), values):
         m[key] = v
+
+
+def paragraph(text, which):
+    """The comments on one set."""
+    main, fitted = text.split("*Main set*")[1].split("*Fitted set*")
+    return {"main": main, "fitted": fitted.split("Across the two sets")[0]}[which]
+
+
+def outcomes(found, which):
+    f = found[which]
+    return {**{k: c.outcome for k, c in f["gap"].items()}, "a_vs_b": f["a_vs_b"]["between"].outcome,
+            "batch_trend": f["batch_trend"].outcome, "lr_trend": f["lr_trend"].outcome,
+            "gap_batch": f["gap_batch"].outcome, "gap_lr": f["gap_lr"].outcome, "batch_ends": f["batch_ends"].outcome}
+
+
+COMMITTED = {
+    "main": {"b_between": "unclear", "b_within": "rises", "a_between": "rises", "a_within": "rises", "a_vs_b": "rises",
+             "batch_trend": "rises, not at every step", "lr_trend": "rises, not at every step",
+             "gap_batch": "falls, not at every step", "gap_lr": "rises", "batch_ends": "large above"},
+    "fitted": {"b_between": "rises", "b_within": "rises", "a_between": "rises", "a_within": "rises", "a_vs_b": "rises",
+               "batch_trend": "rises", "lr_trend": "falls, not at every step", "gap_batch": "rises",
+               "gap_lr": "no trend", "batch_ends": "large above"},
+}
 
 
 def test_committed_results_render_the_section():
     R, C, P, T = committed()
     found = findings_of(NAME, R, C, P, T)
-    assert found["gap"]["b_between"].outcome == "rises" and found["gap"]["a_between"].outcome == "rises"
-    assert found["fitted"]["between"].outcome == "rises"
-    assert found["gap"]["b_within"].outcome == found["gap"]["a_within"].outcome == "rises"
-    assert found["fitted"]["within"].outcome == "rises"
-    assert found["batch_trend"].outcome == "rises, not at every step"
-    assert found["lr_trend"].outcome == "rises, not at every step"
-    assert found["batch_ends"].outcome == "large above"
-    assert found["a_less_fitted"].outcome == "some"
+    for which in SETS:
+        assert outcomes(found, which) == COMMITTED[which]
+    assert found["sets_agree"].outcome == "different"
     text = section(NAME, found)
-    assert "Novak's sensitivity (b) rises with the generalization gap (ρ = 0.83" in text
-    assert "it falls from 32 to 64 (seeds overlap)" in text
-    assert "it falls from 3e-4 to 1e-3 (seeds separated); every step separates the seeds" in text
-    assert "every seed of batch 8192 above every seed of batch 16" in text
-    assert ("(a) is larger for lr 3e-3 and lr 1e-2, at every seed above every approach that reached the "
-            "target, but not for batch 16 (above all of them at 0 of 3 seeds, below all of them at 2 of 3) and "
-            "batch 32") in text
-    assert "the lowest mean (a) of all 10 approaches is batch 16's (0.173)" in text
+    assert ("between approaches, Novak's sensitivity (b) is not clearly related to the generalization gap (ρ = 0.13"
+            in text)
+    assert ("the between-approach relation of (b) to the gap differs between the sets (main set: no clear relation; "
+            "fitted set: it rises)") in text
+    for which in SETS:
+        f = found[which]
+        for claim in [*f["gap"].values(), f["a_vs_b"]["between"], f["batch_trend"], f["lr_trend"], f["gap_batch"],
+                      f["gap_lr"], f["batch_ends"]]:
+            assert str(claim) in text
+    assert str(found["sets_agree"]) in text
+    assert "*Main set* (every model at training loss 0.05)" in text
+    assert "*Fitted set* (every model at training loss 0.005)" in text
+    assert "batch 4096, the full batch" in text
 
 
-def test_between_rho_is_spearman_over_the_approach_means():
+@pytest.mark.parametrize("which", SETS)
+def test_between_rho_is_spearman_over_the_approach_means(which):
     R, C, P, T = committed()
     found = findings_of(NAME, R, C, P, T)
-    names = list(C["hw1_3_sharpness"]["approaches"])
-    b = [np.mean([m["jacobian_frobenius"] for m in models(R, n)]) for n in names]
-    gap = [np.mean([m["generalization_gap"] for m in models(R, n)]) for n in names]
-    assert found["gap"]["b_between"].evidence["rho"] == pytest.approx(sps.spearmanr(b, gap).statistic)
+    names = list(C[NAME]["sets"][which])
+    b = [np.mean([m["jacobian_frobenius"] for m in models(R, n, which)]) for n in names]
+    gap = [np.mean([m["generalization_gap"] for m in models(R, n, which)]) for n in names]
+    assert found[which]["gap"]["b_between"].evidence["rho"] == pytest.approx(sps.spearmanr(b, gap).statistic)
 
 
-def test_sensitivity_falling_with_the_gap_is_said():
+@pytest.mark.parametrize("which", SETS)
+def test_sensitivity_rising_and_falling_with_the_gap_are_said(which):
     R, C, P, T = committed()
-    for m in models(R):
-        m["jacobian_frobenius"] = 0.3 - m["generalization_gap"]
-        m["loss_gradient"] = 0.5 - m["generalization_gap"]
+    for m in models(R, which=which):                    # sensitivity a steep function of the gap
+        m["jacobian_frobenius"] = 0.1 + m["generalization_gap"]
+        m["loss_gradient"] = 0.2 + 2 * m["generalization_gap"]
     found = findings_of(NAME, R, C, P, T)
-    gaps = found["gap"]
+    gaps = found[which]["gap"]
+    assert gaps["b_between"].outcome == gaps["a_between"].outcome == "rises"
+    assert gaps["b_within"].evidence["rho"] == pytest.approx(1.0) == gaps["a_within"].evidence["rho"]
+    assert "Novak's sensitivity (b) rises with the generalization gap" in section(NAME, found)
+    for m in models(R, which=which):
+        m["jacobian_frobenius"] = 1.0 - m["generalization_gap"]
+        m["loss_gradient"] = 2.0 - m["generalization_gap"]
+    found = findings_of(NAME, R, C, P, T)
+    gaps = found[which]["gap"]
     assert gaps["b_between"].outcome == gaps["a_between"].outcome == "falls"
-    assert found["fitted"]["between"].outcome == "falls"
-    # within approaches the deviations are exactly opposite: no longer "rises" ("unclear" while resamples
-    # of one seed repeated, whose deviations are rounding noise, count in the interval)
-    for c in (gaps["b_within"], gaps["a_within"], found["fitted"]["within"]):
-        assert c.evidence["rho"] == pytest.approx(-1.0) and c.outcome in ("falls", "unclear")
+    for part in ("b_within", "a_within"):       # no longer "rises" ("unclear" while one-seed resamples count)
+        assert gaps[part].evidence["rho"] == pytest.approx(-1.0) and gaps[part].outcome in ("falls", "unclear")
     text = section(NAME, found)
+    assert "within approaches it rises with the generalization gap" not in paragraph(text, which)
     assert "Novak's sensitivity (b) falls as the generalization gap rises" in text
     assert "the homework's (a) falls as the generalization gap rises" in text
-    assert "within approaches it rises with the generalization gap" not in text
-    assert str(gaps["b_within"]) in text
 
 
-def test_too_few_fitted_approaches_leave_out_the_fitted_correlation():
+def test_unrelated_sensitivity_is_said():
     R, C, P, T = committed()
-    for m in models(R):
-        if m["approach"] not in ("batch 64", "batch 256"):
-            m["stop"] = "no improvement"
+    rng = np.random.default_rng(0)
+    for m in models(R):                                 # (b) noise around one value: no relation
+        m["jacobian_frobenius"] = float(0.1 + 1e-3 * rng.standard_normal())
     found = findings_of(NAME, R, C, P, T)
-    assert found["fitted"] is None
-    assert "Among the" not in section(NAME, found)
+    b_between = found["main"]["gap"]["b_between"]
+    assert b_between.outcome == "unclear" and b_between.evidence["low"] < 0 < b_between.evidence["high"]
+    assert "Novak's sensitivity (b) is not clearly related to the generalization gap" in section(NAME, found)
 
 
-def test_a_monotone_rise_over_batch_sizes_is_said():
+@pytest.mark.parametrize("which", SETS)
+def test_a_monotone_rise_and_fall_over_batch_sizes_are_said(which):
     R, C, P, T = committed()
-    set_values(R, "batch 32", "jacobian_frobenius", [0.099, 0.1, 0.101])   # between batch 16 and batch 64
-    set_values(R, "batch 16", "jacobian_frobenius", [0.090, 0.091, 0.092])
+    series = [n for n in R[NAME]["batch_series"] if n in C[NAME]["sets"][which]]
+    for i, name in enumerate(series):
+        set_values(R, name, "jacobian_frobenius", [0.1 + 0.01 * i + 1e-4 * k for k in range(5)], which)
+        set_values(R, name, "generalization_gap", [0.5 - 0.01 * i + 1e-4 * k for k in range(5)], which)
     found = findings_of(NAME, R, C, P, T)
-    assert found["batch_trend"].outcome == "rises"
-    assert "(b) rises with the batch size at every step" in section(NAME, found)
-
-
-def test_a_monotone_rise_over_rates_is_said():
-    R, C, P, T = committed()
-    set_values(R, "lr 3e-4", "jacobian_frobenius", [0.090, 0.091, 0.092])
-    found = findings_of(NAME, R, C, P, T)
-    assert found["lr_trend"].outcome == "rises"
-    assert "it rises with the rate at every step" in section(NAME, found)
-
-
-def test_overlapping_ends_of_the_batch_series_are_said():
-    R, C, P, T = committed()
-    set_values(R, "batch 16", "jacobian_frobenius", [0.094, 0.130, 0.096])
-    found = findings_of(NAME, R, C, P, T)
-    assert found["batch_ends"].outcome == "overlap"
-    assert ("the seeds overlap (1 of 3 seeds of batch 8192 above every seed of batch 16, 0 of 3 of batch 16 above"
-            in section(NAME, found))
-
-
-def test_a_larger_for_every_less_fitted_approach_is_said():
-    R, C, P, T = committed()
-    for name in ("batch 16", "batch 32"):
-        set_values(R, name, "loss_gradient", [0.30, 0.31, 0.32])
-    found = findings_of(NAME, R, C, P, T)
-    assert found["a_less_fitted"].outcome == "all"
+    assert found[which]["batch_trend"].outcome == "rises" and found[which]["gap_batch"].outcome == "falls"
+    assert found[which]["batch_ends"].outcome == "large above"
     text = section(NAME, found)
-    assert "(a) is larger for every less-fitted approach (batch 16, batch 32, lr 3e-3 and lr 1e-2)" in text
+    assert "(b) rises with the batch size at every step" in text
+    assert "the gap falls as the batch size rises, at every step" in text
 
 
-def test_a_larger_for_no_less_fitted_approach_is_said():
+@pytest.mark.parametrize("which", SETS)
+def test_a_bent_rate_series_and_overlapping_ends_are_said(which):
     R, C, P, T = committed()
-    for name in ("lr 3e-3", "lr 1e-2"):
-        set_values(R, name, "loss_gradient", [0.19, 0.19, 0.19])
+    rates = R[NAME]["lr_series"]
+    for i, value in enumerate([0.10, 0.13, 0.12, 0.15]):            # up, down, up
+        set_values(R, rates[i], "jacobian_frobenius", [value + 1e-4 * k for k in range(5)], which)
+    series = [n for n in R[NAME]["batch_series"] if n in C[NAME]["sets"][which]]
+    set_values(R, series[0], "jacobian_frobenius", [0.10, 0.30, 0.11, 0.12, 0.13], which)
+    set_values(R, series[-1], "jacobian_frobenius", [0.20, 0.21, 0.05, 0.22, 0.23], which)
     found = findings_of(NAME, R, C, P, T)
-    assert found["a_less_fitted"].outcome == "none"
-    assert "(a) is not larger for the less-fitted approaches" in section(NAME, found)
+    assert found[which]["lr_trend"].outcome == "rises, not at every step"
+    assert found[which]["batch_ends"].outcome == "overlap"
+    text = section(NAME, found)
+    assert "it rises with the rate overall" in text and "it falls from 1e-3 to 3e-3 (seeds separated)" in text
+    assert "the seeds overlap (0 of 5 seeds of batch" in text
 
 
-def test_other_approaches_than_the_sharpness_config_fail_the_findings():
+@pytest.mark.parametrize("which", SETS)
+def test_the_gap_falling_over_the_rates_is_said(which):
     R, C, P, T = committed()
-    C[NAME]["approaches"].pop("lr 1e-2")
-    with pytest.raises(ReportError, match="configure other approaches"):
+    for i, name in enumerate(R[NAME]["lr_series"]):
+        set_values(R, name, "generalization_gap", [0.5 - 0.05 * i + 1e-3 * k for k in range(5)], which)
+    found = findings_of(NAME, R, C, P, T)
+    assert found[which]["gap_lr"].outcome == "falls"
+    assert "over the rates it falls as the rate rises, at every step" in paragraph(section(NAME, found), which)
+
+
+@pytest.mark.parametrize("which", SETS)
+def test_a_against_b_is_said_both_ways(which):
+    R, C, P, T = committed()
+    for m in models(R, which=which):
+        m["loss_gradient"] = 2 * m["jacobian_frobenius"]
+    found = findings_of(NAME, R, C, P, T)
+    assert found[which]["a_vs_b"]["between"].outcome == "rises"
+    assert found[which]["a_vs_b"]["within"].evidence["rho"] == pytest.approx(1.0)
+    assert "(a) rises with (b)" in section(NAME, found)
+    for m in models(R, which=which):
+        m["loss_gradient"] = 1.0 - m["jacobian_frobenius"]
+    found = findings_of(NAME, R, C, P, T)
+    assert found[which]["a_vs_b"]["between"].outcome == "falls"
+    assert found[which]["a_vs_b"]["within"].evidence["rho"] == pytest.approx(-1.0)
+    assert found[which]["a_vs_b"]["within"].outcome in ("falls", "unclear")
+    assert "(a) falls as (b) rises" in section(NAME, found)
+
+
+def test_the_sets_agreeing_and_disagreeing_is_said():
+    R, C, P, T = committed()
+    for which in SETS:
+        for m in models(R, which=which):
+            m["jacobian_frobenius"] = 0.1 + m["generalization_gap"]
+    found = findings_of(NAME, R, C, P, T)
+    assert found["sets_agree"].outcome == "same"
+    assert "the between-approach relation of (b) to the gap is the same in both sets: it rises" in section(NAME, found)
+    for m in models(R, which="fitted"):
+        m["jacobian_frobenius"] = 1.0 - m["generalization_gap"]
+    found = findings_of(NAME, R, C, P, T)
+    assert found["sets_agree"].outcome == "different"
+    assert ("the between-approach relation of (b) to the gap differs between the sets (main set: it rises; fitted "
+            "set: it falls)") in section(NAME, found)
+
+
+def test_a_missing_model_fails_the_findings():
+    R, C, P, T = committed()
+    R[NAME]["sets"]["fitted"]["models"].pop(3)
+    with pytest.raises(ReportError, match="every configured approach and seed"):
         findings_of(NAME, R, C, P, T)

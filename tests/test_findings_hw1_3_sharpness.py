@@ -1,201 +1,252 @@
-"""The sharpness section: large against small batch, trends over the batch sizes at every epsilon,
-the maximization against the corner, sharpness against the generalization gap (between and
-within approaches) and Dinh's rescaling; each claim flips when the results contradict it."""
+"""The sharpness section: what phi measures (its first-order part against the rest), the trends over
+the batch sizes, the largest batch against the smallest, each measure against the generalization gap
+(between and within approaches) and Dinh's rescaling with the adaptive sharpness's invariance; each
+claim is driven both ways by results that support one outcome, then the other."""
 import numpy as np
 import pytest
+from scipy import stats
 
 from common.claims import ReportError
 from tests.findings_data import committed, findings_of, section
 
 NAME = "hw1_3_sharpness"
-BATCHES = ["batch 16", "batch 32", "batch 64", "batch 256", "batch 1024", "batch 4096", "batch 8192"]
 
 
-def models(R, approach=None):
-    return [m for m in R[NAME]["models"] if approach is None or m["approach"] == approach]
+def results():
+    R, C, P, T = committed()
+    return R, C, P, T, R[NAME]
 
 
-def set_values(R, approach, key, values):
-    for m, v in zip(sorted(models(R, approach), key=lambda m: m["seed"]), values):
-        m[key] = v
+def models(sh, approach=None):
+    return [m for m in sh["models"] if approach is None or m["approach"] == approach]
 
 
-def set_phi(R, approach, eps, values):
-    """Keskar's phi and its corner value together (the maximization never falls below the corner)."""
-    set_values(R, approach, f"keskar_{eps}", values)
-    set_values(R, approach, f"corner_{eps}", values)
+def set_values(sh, approach, key, values):
+    for m, v in zip(sorted(models(sh, approach), key=lambda m: m["seed"]), values):
+        m[key] = float(v)
 
 
-def dinh(R, scale):
-    return next(d for d in R[NAME]["dinh"] if d["scale"] == scale)
+def set_phi(sh, approach, eps, values, first_share=0.5):
+    """phi and its corner value (the maximization never falls below it), its first-order part a share of it."""
+    for key in ("keskar", "corner"):
+        set_values(sh, approach, f"{key}_{eps}", values)
+    set_values(sh, approach, f"first_order_{eps}", [first_share * v for v in values])
+
+
+def batches(sh):
+    return sh["batch_series"]
+
+
+def seeds(sh):
+    return len(sh["seeds"])
+
+
+def dinh(sh, scale):
+    return next(d for d in sh["dinh"] if d["scale"] == scale)
+
+
+def found_and_text(R, C, P, T):
+    found = findings_of(NAME, R, C, P, T)
+    return found, section(NAME, found)
 
 
 def test_committed_results_render_the_section():
-    R, C, P, T = committed()
-    found = findings_of(NAME, R, C, P, T)
+    R, C, P, T, sh = results()
+    found, text = found_and_text(R, C, P, T)
     assert found["never_below_corner"].holds
-    assert [r["seeds"].outcome for r in found["ratios"]] == ["overlap", "overlap", "small above"]
-    assert found["far_from_keskar"].holds and not found["trend_agrees"].holds
-    assert [t["trend"].outcome for t in found["trends"]] == ["rises, not at every step", "no trend",
-                                                             "falls, not at every step"]
-    assert found["eig_trend"].outcome == "rises, not at every step"
-    assert found["random_starts_never"].holds and found["eps_order"].holds
-    # phi_gap is not pinned here: its within-approach intervals at 3 seeds include resamples of one seed
-    # repeated, whose deviations are rounding noise (see test_sharpness_following_the_gap_is_said)
-    assert found["eig_gap"]["between"].outcome == found["eig_gap"]["within"].outcome == "rises"
-    assert found["dinh_loss"].holds
-    assert [m.outcome for m in found["dinh_measures"]] == ["sharper", "both", "both", "both"]
-    assert found["dinh_both"].outcome == "sharper and flatter"
-    text = section(NAME, found)
-    assert "x0.55 at ε = 0.0001, every seed of batch 16 above every seed of batch 8192" in text
-    assert "at ε = 0.001 it rises with the batch size overall (ρ = 0.68" in text
-    assert "at ε = 0.0005 it shows no clear trend with the batch size (ρ = 0.04" in text
-    assert "at ε = 0.0001 it falls as the batch size rises overall (ρ = -0.43" in text
-    assert "from 4096 to 8192 (seeds separated)" in text
-    assert ("φ (ε = 0.001) is larger than at a = 1 at a = 0.1, 0.3 and 10 and smaller at a = 3 (1.29 against 1.66)"
-            in text)
-    assert "Rescaling alone makes the same function sharper, and by φ also flatter" in text
+    assert found["n_models"] == len(sh["models"]) and found["train_examples"] == sh["train_examples"]
+    assert "φ = first-order part + the rest" in text and found["eps0"] in text
+    assert len(found["table"]["rows"]) == found["n_approaches"]
 
 
 def test_numbers_by_hand():
-    R, C, P, T = committed()
+    R, C, P, T, sh = results()
     found = findings_of(NAME, R, C, P, T)
-    large = np.mean([m["keskar_0.001"] for m in models(R, "batch 8192")])
-    small = np.mean([m["keskar_0.001"] for m in models(R, "batch 16")])
+    large = np.mean([m["keskar_0.001"] for m in models(sh, batches(sh)[-1])])
+    small = np.mean([m["keskar_0.001"] for m in models(sh, batches(sh)[0])])
     assert found["ratios"][0]["ratio"] == pytest.approx(large / small)
-    powers = [np.log(m["keskar_0.001"] / m["keskar_0.0001"]) / np.log(10) for m in models(R)]
-    assert found["eps_power_median"] == pytest.approx(np.median(powers))
+    share = np.mean([m["first_order_0.001"] / m["keskar_0.001"] for m in models(sh, batches(sh)[0])])
+    assert found["share_small"] == pytest.approx(share)
+    gains = [m[f"keskar_{e:g}"] / m[f"corner_{e:g}"] - 1 for m in sh["models"] for e in sh["epsilons"]]
+    assert found["gain_high"] == pytest.approx(max(gains)) and found["n_maximizations"] == len(gains)
+    # the between-approach rho of phi against the gap is scipy's Spearman over the approach means
+    names = list(C[NAME]["approaches"])
+    phi = [np.mean([m["keskar_0.001"] for m in models(sh, n)]) for n in names]
+    gap = [np.mean([m["generalization_gap"] for m in models(sh, n)]) for n in names]
+    cell = found["gap_table"]["rows"][0][1]
+    assert cell.startswith(f"{stats.spearmanr(phi, gap).statistic:.2f} ")
 
 
 def test_a_value_below_the_corner_fails_the_render():
-    R, C, P, T = committed()
-    models(R)[3]["keskar_0.0005"] = models(R)[3]["corner_0.0005"] - 0.01
+    R, C, P, T, sh = results()
+    sh["models"][3]["keskar_0.0005"] = sh["models"][3]["corner_0.0005"] - 0.01
     found = findings_of(NAME, R, C, P, T)
     assert not found["never_below_corner"].holds
     with pytest.raises(ReportError, match="never below the corner"):
         section(NAME, found)
 
 
-def test_separated_and_overlapping_ends_of_the_batch_series():
-    R, C, P, T = committed()
-    set_phi(R, "batch 8192", "0.001", [3.5, 3.6, 3.7])          # above every batch 16 seed (max 2.92)
-    set_phi(R, "batch 8192", "0.0005", [0.40, 0.41, 0.42])      # below every batch 16 seed (min 0.69)
-    set_phi(R, "batch 8192", "0.0001", [0.096, 0.2, 0.098])     # one seed above batch 16's lowest (0.127)
-    found = findings_of(NAME, R, C, P, T)
-    assert [r["seeds"].outcome for r in found["ratios"]] == ["large above", "small above", "overlap"]
-    text = section(NAME, found)
-    assert "at ε = 0.001 (Keskar et al.: x167 for their network F1 on MNIST), every seed of batch 8192 above" in text
-    assert "x0.42 at ε = 0.0005 (Keskar et al.: x70 for their network F1 on MNIST), every seed of batch 16" in text
-    assert "x0.75 at ε = 0.0001, seeds overlap (0 of 3 seeds of batch 8192 above every seed of batch 16, 1 of 3" in text
+def test_the_corner_near_the_maximum_or_not():
+    R, C, P, T, sh = results()
+    for m in sh["models"]:
+        for e in sh["epsilons"]:
+            m[f"keskar_{e:g}"] = m[f"corner_{e:g}"]
+    found, text = found_and_text(R, C, P, T)
+    assert found["corner_near"].holds and found["no_gain"] == found["n_maximizations"]
+    assert "is within 10% of the maximum found for every model" in text
+    sh["models"][0]["keskar_0.001"] = 1.5 * sh["models"][0]["corner_0.001"]
+    found, text = found_and_text(R, C, P, T)
+    assert not found["corner_near"].holds
+    assert "well beyond the sign-gradient corner (by up to 50%)" in text
 
 
-def test_a_ratio_of_keskars_order_is_said():
-    R, C, P, T = committed()
-    set_phi(R, "batch 8192", "0.001", [30.0, 31.0, 32.0])
-    found = findings_of(NAME, R, C, P, T)
-    assert not found["far_from_keskar"].holds
-    text = section(NAME, found)
-    assert "The ratio is of the order Keskar et al. report." in text and "far from the two orders" not in text
+def test_the_first_order_share_all_above_all_below_and_split():
+    R, C, P, T, sh = results()
+    for share, outcome, words in ((0.8, "first", "more than half of φ for every model (80%)"),
+                                  (0.2, "curvature", "less than half of φ for every model (20%): curvature dominates")):
+        for m in sh["models"]:
+            m["first_order_0.001"] = share * m["keskar_0.001"]
+        found, text = found_and_text(R, C, P, T)
+        assert found["share_claim"].outcome == outcome and words in text
+    small, large = batches(sh)[0], batches(sh)[-1]
+    for m in models(sh, small):
+        m["first_order_0.001"] = 0.8 * m["keskar_0.001"]
+    mixed = sorted(models(sh, large), key=lambda m: m["seed"])
+    mixed[0]["first_order_0.001"] = 0.8 * mixed[0]["keskar_0.001"]
+    found, text = found_and_text(R, C, P, T)
+    assert found["share_claim"].outcome == "split"
+    assert found["share_claim"].evidence["mostly_first"] == [small]
+    assert f"more than half of φ for every seed of {small}, less than half for every seed of" in text
+    assert f"and on both sides of a half across the seeds of {large}" in text
 
 
-def test_the_same_trend_at_every_epsilon_is_said():
-    R, C, P, T = committed()
-    for m in models(R):
-        for eps, scale in (("0.0005", 0.4), ("0.0001", 0.06)):
-            m[f"keskar_{eps}"] = m[f"corner_{eps}"] = m["keskar_0.001"] * scale
-    found = findings_of(NAME, R, C, P, T)
-    assert found["trend_agrees"].holds
-    assert [t["trend"].outcome for t in found["trends"]] == ["rises, not at every step"] * 3
-    text = section(NAME, found)
-    assert "the mean φ moves the same way at every ε" in text
-    assert "shows no clear trend" not in text and "falls as the batch size rises overall" not in text
+@pytest.mark.parametrize("finding, key", [("first_trend", "first_order_0.001"), ("eig_trend", "top_eigenvalue"),
+                                          ("trace_trend", "trace"), ("adaptive_trend", "adaptive"),
+                                          ("grad_trend", "grad_norm_measured")])
+def test_trends_over_the_batch_sizes_rise_and_fall(finding, key):
+    for sign, outcome, words in ((1, "rises", "rises with the batch size at every step"),
+                                 (-1, "falls", "falls as the batch size rises, at every step")):
+        R, C, P, T, sh = results()
+        for i, name in enumerate(batches(sh)):
+            base = 10.0 + sign * 2 * i
+            set_values(sh, name, key, [base + 0.1 * j for j in range(seeds(sh))])
+        for m in sh["models"]:                      # the first-order part stays a part of phi
+            m["keskar_0.001"] = m["corner_0.001"] = max(m["keskar_0.001"], 2 * m["first_order_0.001"])
+        found, text = found_and_text(R, C, P, T)
+        assert found[finding].outcome == outcome
+        assert words in text and str(found[finding]) in text
 
 
-def test_a_rise_at_every_step_is_said():
-    R, C, P, T = committed()
-    for i, name in enumerate(BATCHES):
-        set_phi(R, name, "0.001", [1.0 + i, 1.1 + i, 1.2 + i])
-    found = findings_of(NAME, R, C, P, T)
-    assert found["trends"][0]["trend"].outcome == "rises"
-    assert "at ε = 0.001 it rises with the batch size at every step" in section(NAME, found)
+def _parts(sh, first_sign, rest_sign):
+    """The first-order part and the rest of phi (eps = 1e-3) each monotone over the batch sizes."""
+    for i, name in enumerate(batches(sh)):
+        first = [5.0 + first_sign * 0.5 * i + 0.01 * j for j in range(seeds(sh))]
+        rest = [5.0 + rest_sign * 0.5 * i + 0.01 * j for j in range(seeds(sh))]
+        set_values(sh, name, "first_order_0.001", first)
+        set_values(sh, name, "keskar_0.001", [a + b for a, b in zip(first, rest)])
+        set_values(sh, name, "corner_0.001", [a + b for a, b in zip(first, rest)])
 
 
-def test_the_top_eigenvalue_falling_with_the_batch_size_is_said():
-    R, C, P, T = committed()
-    for i, name in enumerate(BATCHES):
-        set_values(R, name, "top_eigenvalue", [20.0 - 2 * i, 20.1 - 2 * i, 20.2 - 2 * i])
-    found = findings_of(NAME, R, C, P, T)
-    assert found["eig_trend"].outcome == "falls"
-    assert "the top eigenvalue ‖H‖₂ falls as the batch size rises, at every step" in section(NAME, found)
+def test_the_two_parts_opposite_together_or_unresolved():
+    R, C, P, T, sh = results()
+    _parts(sh, -1, 1)
+    found, text = found_and_text(R, C, P, T)
+    assert found["parts_opposite"].outcome == "opposite"
+    assert found["curvature_trends"][0]["trend"].outcome == "rises" and found["first_trend"].outcome == "falls"
+    assert "The two parts move in opposite directions over the batch sizes" in text
+    R, C, P, T, sh = results()
+    _parts(sh, 1, 1)
+    found, text = found_and_text(R, C, P, T)
+    assert found["parts_opposite"].outcome == "together" and "The two parts move the same way" in text
+    R, C, P, T, sh = results()
+    _parts(sh, 0, 1)                                # the first-order part flat: no trend
+    for name in batches(sh):
+        set_values(sh, name, "first_order_0.001", [5.0 + 0.01 * j for j in range(seeds(sh))][::-1]
+                   if batches(sh).index(name) % 2 else [5.0 + 0.01 * j for j in range(seeds(sh))])
+    found, text = found_and_text(R, C, P, T)
+    assert found["first_trend"].outcome == "no trend" and found["parts_opposite"].outcome == "unresolved"
+    assert "At least one of the two parts shows no clear trend" in text
 
 
-def test_a_random_start_beating_the_corner_is_said():
-    R, C, P, T = committed()
-    starts = models(R)[5]["starts_0.001"]
-    starts[2] = starts[0] + 1.0
-    found = findings_of(NAME, R, C, P, T)
-    assert not found["random_starts_never"].holds
-    text = section(NAME, found)
-    assert "(random starts beat it in 1 of 90 maximizations)" in text and "never beat it" not in text
+def test_largest_against_smallest_batch_separated_either_way_or_overlapping():
+    R, C, P, T, sh = results()
+    small, large = batches(sh)[0], batches(sh)[-1]
+    n = seeds(sh)
+    set_phi(sh, small, "0.001", [1.0 + 0.1 * j for j in range(n)])
+    set_phi(sh, large, "0.001", [3.0 + 0.1 * j for j in range(n)])
+    set_phi(sh, small, "0.0005", [3.0 + 0.1 * j for j in range(n)])
+    set_phi(sh, large, "0.0005", [1.0 + 0.1 * j for j in range(n)])
+    found, text = found_and_text(R, C, P, T)
+    assert [r["seeds"].outcome for r in found["ratios"]] == ["large above", "small above"]
+    large_b, small_b = found["large_batch"], found["small_batch"]
+    assert f"at ε = 0.001, every seed of batch {large_b} above every seed of batch {small_b}" in text
+    assert f"at ε = 0.0005, every seed of batch {small_b} above every seed of batch {large_b}" in text
+    set_phi(sh, large, "0.001", [0.5] + [3.0] * (n - 1))
+    found, text = found_and_text(R, C, P, T)
+    assert found["ratios"][0]["seeds"].outcome == "overlap"
+    assert f"seeds overlap ({n - 1} of {n} seeds of batch {large_b} above every seed of batch {small_b}" in text
 
 
-def test_a_model_beyond_second_order_is_said():
-    R, C, P, T = committed()
-    m = models(R)[0]
-    m["keskar_0.0001"] = m["corner_0.0001"] = m["keskar_0.001"] / 1000        # phi ~ eps^3
-    found = findings_of(NAME, R, C, P, T)
-    assert not found["eps_order"].holds
-    assert "keeps alone) for 29 of the 30 models only" in section(NAME, found)
-
-
-def test_sharpness_following_the_gap_is_said():
-    R, C, P, T = committed()
-    for m in models(R):
-        m["keskar_0.001"] = m["corner_0.001"] = 10 * m["generalization_gap"]
-        m["top_eigenvalue"] = 10 - 50 * m["generalization_gap"]
-    found = findings_of(NAME, R, C, P, T)
-    assert not found["phi_gap"].holds
-    assert found["eig_gap"]["between"].outcome == "falls"
-    within = found["eig_gap"]["within"]                # deviations exactly opposite: no longer "rises"
-    assert within.evidence["rho"] == pytest.approx(-1.0) and within.outcome in ("falls", "unclear")
-    text = section(NAME, found)
-    assert "φ is related to the gap only between approaches at ε = 0.001 (rises)" in text
-    assert "the top eigenvalue ‖H‖₂ falls as the gap rises" in text
-    assert str(within) in text
+def test_relations_to_the_gap_none_or_some():
+    R, C, P, T, sh = results()
+    keys = ["keskar_0.001", "keskar_0.0005", "first_order_0.001", "top_eigenvalue", "trace", "adaptive"]
+    for m in sh["models"]:                          # every measure constant: nothing to rank
+        for key in keys + ["corner_0.001", "corner_0.0005"]:
+            m[key] = 1.0
+        m["first_order_0.001"] = 0.5
+    found, text = found_and_text(R, C, P, T)
+    assert found["related_between"].holds and found["related_within"].holds
+    assert "Between approaches, no measure is clearly related to the gap" in text
+    for m in sh["models"]:                          # phi follows the gap exactly, between and within
+        m["keskar_0.001"] = m["corner_0.001"] = 10 + 100 * m["generalization_gap"]
+    found, text = found_and_text(R, C, P, T)
+    assert not found["related_between"].holds and not found["related_within"].holds
+    assert found["related_between"].evidence["found"][0] == ("φ (ε = 0.001)", "rises")
+    assert "Between approaches, φ (ε = 0.001) rises with the gap" in text
+    assert "Within approaches, φ (ε = 0.001) rises with the gap" in text
 
 
 def test_a_changed_loss_under_rescaling_is_said():
-    R, C, P, T = committed()
-    dinh(R, 10.0)["subset_loss"] += 1e-3
-    found = findings_of(NAME, R, C, P, T)
-    assert not found["dinh_loss"].holds
-    assert "the subset loss\n  only slightly (0.05034-0.05134)" in section(NAME, found)
+    R, C, P, T, sh = results()
+    dinh(sh, 10.0)["loss"] += 1e-3
+    found, text = found_and_text(R, C, P, T)
+    assert not found["dinh_loss"].holds and "the training loss only slightly" in text
 
 
-def test_rescaling_that_only_sharpens_is_said():
-    R, C, P, T = committed()
-    for eps in ("0.001", "0.0005", "0.0001"):
-        dinh(R, 3.0)[f"keskar_{eps}"] = dinh(R, 3.0)[f"corner_{eps}"] = 2 * dinh(R, 1.0)[f"keskar_{eps}"]
-    found = findings_of(NAME, R, C, P, T)
-    assert [m.outcome for m in found["dinh_measures"]] == ["sharper"] * 4
-    assert found["dinh_both"].outcome == "sharper"
-    text = section(NAME, found)
-    assert "φ (ε = 0.001) is larger than at a = 1 at every other a (0.1, 0.3, 3 and 10)" in text
-    assert "Rescaling alone makes the same function sharper by every measure here, at every a ≠ 1" in text
-    assert "also flatter" not in text
+def test_rescaling_sharper_only_or_both_ways():
+    R, C, P, T, sh = results()
+    base = dinh(sh, 1.0)
+    for d in sh["dinh"]:
+        if d["scale"] != 1.0:
+            for key in ("top_eigenvalue", "trace", "keskar_0.001", "keskar_0.0005"):
+                d[key] = 2 * base[key]
+            d["corner_0.001"], d["corner_0.0005"] = d["keskar_0.001"], d["keskar_0.0005"]
+    found, text = found_and_text(R, C, P, T)
+    assert {m.outcome for m in found["dinh_measures"]} == {"sharper"} and found["dinh_both"].outcome == "sharper"
+    assert "Rescaling alone makes the same function sharper by every one of these measures" in text
+    d3 = dinh(sh, 3.0)
+    d3["keskar_0.001"] = d3["corner_0.001"] = 0.5 * base["keskar_0.001"]
+    found, text = found_and_text(R, C, P, T)
+    assert found["dinh_measures"][2].outcome == "both" and found["dinh_both"].outcome == "sharper and flatter"
+    assert "φ (ε = 0.001) is larger than at a = 1 at a = 0.1, 0.3 and 10 and smaller at a = 3" in text
+    assert "Rescaling alone makes the same function sharper, and by φ also flatter" in text
 
 
-def test_rescaling_that_flattens_the_top_eigenvalue_is_said():
-    R, C, P, T = committed()
-    dinh(R, 3.0)["top_eigenvalue"] = 2.0
-    found = findings_of(NAME, R, C, P, T)
-    assert found["dinh_measures"][0].outcome == "both"
-    assert ("the top eigenvalue is larger than at a = 1 at a = 0.1, 0.3 and 10 and smaller at a = 3 "
-            "(2.0 against 5.6)") in section(NAME, found)
+def test_the_adaptive_sharpness_invariant_or_not():
+    R, C, P, T, sh = results()
+    base = dinh(sh, 1.0)["adaptive"]
+    for d in sh["dinh"]:
+        d["adaptive"] = base * (1 + 1e-6 * (d["scale"] - 1))
+    found, text = found_and_text(R, C, P, T)
+    assert found["adaptive_invariant"].holds and "(largest relative change 9e-6: float32 rounding)" in text
+    dinh(sh, 10.0)["adaptive"] *= 1.05
+    found, text = found_and_text(R, C, P, T)
+    assert not found["adaptive_invariant"].holds
+    assert "The adaptive sharpness changes with a (by up to 5.00%" in text
 
 
 def test_no_unrescaled_model_fails_the_findings():
-    R, C, P, T = committed()
-    R[NAME]["dinh"] = [d for d in R[NAME]["dinh"] if d["scale"] != 1.0]
+    R, C, P, T, sh = results()
+    sh["dinh"] = [d for d in sh["dinh"] if d["scale"] != 1.0]
     with pytest.raises(ReportError, match="0 Dinh models at a = 1"):
         findings_of(NAME, R, C, P, T)

@@ -75,6 +75,6 @@ def test_dinh_rescaling_keeps_the_function_and_changes_the_sharpness():
     x, y = torch.randn(40, 12), torch.randint(0, 3, (40,))
     rows = sharp.dinh_rescaling(model, x, y, [0.2, 1.0, 5.0], {"power_iters": 60, "keskar_iters": 5})
     assert all(r["max_output_change"] < 1e-5 for r in rows)
-    assert rows[0]["subset_loss"] == pytest.approx(rows[1]["subset_loss"], rel=1e-5)
+    assert rows[0]["loss"] == pytest.approx(rows[1]["loss"], rel=1e-5)
     tops = [r["top_eigenvalue"] for r in rows]
     assert tops[0] > 3 * tops[1] and tops[2] > 3 * tops[1]           # same function, much sharper

@@ -327,8 +327,17 @@ def test_random_labels_quick(fake_data_dir, tmp_path):
     assert res["label_agreement"] < 0.3                                  # the labels really were shuffled
     assert [c["level"] for c in res["control_levels"]] == [0.0, 0.2, 0.5, 0.8, 1.0]
     assert len(res["controls"]) == 5 * len(res["control_seeds"]) and len(res["control_seeds"]) >= 3
-    for c in res["controls"]:
-        assert c["wrong_share"] == pytest.approx(c["level"], abs=1 / res["control_train_examples"])
+    assert res["corruption"] == "uniform"                                # Zhang's rule: redrawn from all ten
+    n = res["control_train_examples"]
+    for c in res["controls"]:                                            # wrong with probability 0.9 p: 5 sigma
+        q = 0.9 * c["level"]
+        assert c["wrong_share"] == pytest.approx(q, abs=5 * (q * (1 - q) / n) ** 0.5 + 1e-12)
+    assert [k["inputs"] for k in res["input_kinds"]] == ["shuffled pixels", "random pixels", "gaussian inputs"]
+    assert len(res["input_controls"]) == 3 * len(res["control_seeds"])
+    assert all(c["wrong_share"] == 0 and c["label_agreement"] == 1 for c in res["input_controls"])   # true labels
+    for kind in res["input_kinds"]:
+        runs = [c["final_test_acc"] for c in res["input_controls"] if c["inputs"] == kind["inputs"]]
+        assert kind["final_test_acc"]["mean"] == pytest.approx(np.mean(runs)) and kind["n_seeds"] == len(runs)
     for level in res["control_levels"]:                         # mean and spread are those of its seeds' runs
         runs = [c["final_test_acc"] for c in res["controls"] if c["level"] == level["level"]]
         assert level["final_test_acc"]["mean"] == pytest.approx(np.mean(runs))
@@ -380,17 +389,33 @@ def test_interp_quick_endpoints_reproduce_the_trained_models(sensitivity_run, sh
             for key in ("train_loss", "train_acc", "test_loss", "test_acc"):
                 assert run[key][i0] == pytest.approx(run["model_1"][key], rel=1e-5)
                 assert run[key][i1] == pytest.approx(run["model_2"][key], rel=1e-5)
-            assert run["model_1"]["profile"][len(res["profile_steps"]) // 2] == pytest.approx(run["train_loss"][i0],
-                                                                                               rel=1e-5)   # t = 0
+            middle = len(res["profile_steps"]) // 2                     # t = 0: the endpoint itself
+            for label, i in (("model_1", i0), ("model_2", i1)):
+                end = run[label]
+                assert len(end["profiles"]) == res["directions"]
+                assert all(p[middle] == pytest.approx(run["train_loss"][i], rel=1e-5) for p in end["profiles"])
+                for side in ("t_plus", "t_minus"):                       # one distance per rise and direction
+                    assert len(end[side]) == len(res["rises"]) and len(end[side][0]) == res["directions"]
+                    by_height = [end[side][k] for k in np.argsort(res["rises"])]
+                    for low, high in zip(by_height, by_height[1:]):      # a higher threshold is reached later
+                        assert all(a is None or b is None or 0 < a <= b for a, b in zip(low, high))
 
 
 def test_sensitivity_quick(sensitivity_run):
     from common import approaches
-    _pngs_ok(sensitivity_run, ["hw1_3_sensitivity_vs_approach.png", "hw1_3_sensitivity_vs_gap.png"])
-    models = _results(sensitivity_run, "hw1_3_sensitivity")["results"]["models"]
-    assert sorted(m["approach"] for m in models) == sorted(approaches.APPROACHES)
-    assert all(m["loss_gradient"] > 0 and m["jacobian_frobenius"] > 0 for m in models)
-    assert all(m["generalization_gap"] == m["test_loss"] - m["train_loss"] for m in models)
+    _pngs_ok(sensitivity_run, ["hw1_3_sensitivity_vs_approach.png", "hw1_3_sensitivity_vs_gap.png",
+                               "hw1_3_sensitivity_training.png"])
+    res = _results(sensitivity_run, "hw1_3_sensitivity")["results"]
+    for which, chosen in res["sets"].items():
+        models = chosen["models"]
+        assert sorted(m["approach"] for m in models) == sorted(approaches.SETS[which]["approaches"])
+        assert all(m["loss_gradient"] > 0 and m["jacobian_frobenius"] > 0 for m in models)
+        assert all(m["generalization_gap"] == m["test_loss"] - m["train_loss"] for m in models)
+        for m in models:                         # the history ends at the final model, at the target or the cap
+            history = m["history"]
+            assert history["examples"][-1] == m["examples"] and history["lr"][-1] == pytest.approx(m["lr_end"])
+            assert history["train_loss"][-1] == pytest.approx(m["train_loss"], rel=1e-4)
+            assert (m["stop"] == "target") == (m["train_loss"] <= chosen["target_loss"])
 
 
 def test_sharpness_quick(sensitivity_run, shared_fake_data_dir, tmp_path):
@@ -399,6 +424,42 @@ def test_sharpness_quick(sensitivity_run, shared_fake_data_dir, tmp_path):
     res = _results(str(tmp_path), "hw1_3_sharpness")["results"]
     assert len(res["models"]) == 10
     for m in res["models"]:
-        assert m["keskar_0.001"] > m["keskar_0.0001"] > 0
+        assert m["loss"] == pytest.approx(m["train_loss"], rel=1e-4)          # measured on the set it trained on
         for eps in res["epsilons"]:
-            assert m[f"keskar_{eps:g}"] >= m[f"corner_{eps:g}"] and len(m[f"starts_{eps:g}"]) == 3
+            assert m[f"keskar_{eps:g}"] >= m[f"corner_{eps:g}"] > 0
+            assert 0 < m[f"first_order_{eps:g}"] <= m[f"keskar_{eps:g}"] * 1.001
+        assert m["keskar_0.001"] > m["keskar_0.0005"]
+        assert m["top_eigenvalue"] > 0 and m["trace_se"] > 0
+        assert m["adaptive"] >= m["adaptive_first_step"] > 0
+    dinh = {d["scale"]: d for d in res["dinh"]}
+    for d in dinh.values():                                 # the same function, the same adaptive sharpness
+        assert d["loss"] == pytest.approx(dinh[1.0]["loss"], rel=1e-5)
+        assert d["adaptive"] == pytest.approx(dinh[1.0]["adaptive"], rel=1e-4)
+    assert dinh[0.1]["top_eigenvalue"] > 2 * dinh[1.0]["top_eigenvalue"]
+    assert sorted(res["seconds"]) == sorted([f"dinh a={a:g}" for a in dinh if a != 1.0] +
+                                            [f"{m['approach']} {m['seed']}" for m in res["models"]])
+
+
+def test_keskar_quick(shared_fake_data_dir, tmp_path):
+    proc = _run_twice("hw1_3_keskar.py", str(tmp_path), "--data-dir", shared_fake_data_dir)
+    assert proc.returncode == 0, proc.stderr
+    _pngs_ok(str(tmp_path), ["hw1_3_keskar_sharpness.png", "hw1_3_keskar_training.png"])
+    res = _results(str(tmp_path), "hw1_3_keskar")["results"]
+    assert res["batches"]["large"] == round(0.1 * res["train_examples"])      # 10% of the training set
+    assert sorted((r["size"], r["seed"]) for r in res["runs"]) == sorted(
+        (size, s) for size in ("small", "large") for s in res["seeds"])
+    for r in res["runs"]:
+        history = r["history"]
+        assert r["train_loss"] == history["train_loss"][-1] and r["epochs"] <= res["stop_rule"]["max_epochs"]
+        assert history["examples"][-1] == r["epochs"] * res["train_examples"]      # every example once an epoch
+        assert r["stop"] in ("accuracy", "no improvement", "cap")
+        for eps in res["epsilons"]:
+            assert r[f"keskar_{eps:g}"] >= r[f"corner_{eps:g}"] > 0
+        for c in r["checkpoints"]:                          # the first measurement at or below each level
+            assert all(c["train_loss"] <= level for level in c["levels"])
+            earlier = [loss for e, loss in zip(history["examples"], history["train_loss"]) if e < c["examples"]]
+            assert all(loss > level for loss in earlier for level in c["levels"])
+    proc = run_script("hw1_3_keskar.py", "--quick", "--width", "8", "--data-dir", shared_fake_data_dir,
+                      "--out-dir", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr                # another width: its own results, named by it
+    assert _results(str(tmp_path), "hw1_3_keskar_w8")["results"]["width"] == 8

@@ -3,7 +3,7 @@ it, the rendered section follows, and the counts and helpers agree with hand-com
 import numpy as np
 import pytest
 
-from common.claims import ReportError
+from common.claims import ReportError, all_claims, count, fix, sci, times
 from findings import hw1_1_simulate as sim
 from tests.findings_data import committed, findings_of, section
 
@@ -35,16 +35,42 @@ def scale(R, fn, name, factor):
     set_losses(R, fn, name, [factor * x for x in losses(R, fn, name)])
 
 
+def set_all(R, fn, values):
+    """Replace the final losses of every net on fn: values maps net -> losses."""
+    for name, v in values.items():
+        set_losses(R, fn, name, v)
+
+
+def span_of(values):
+    """'[min, max]' of losses as the report writes a seed range, by hand."""
+    return f"[{sci(min(values))}, {sci(max(values))}]"
+
+
+# a square-wave shallow net whose seeds span [0.10, 0.16] (median 0.12), for tests that place the deeper nets
+SQ_SHALLOW = [0.10, 0.11, 0.12, 0.13, 0.16]
+
+
 # ---------------------------------------------------------------------------- committed results
 def test_the_committed_results_render():
     R, C, _, _ = committed()
     found, text = run(R, C)
     assert "evenly spaced points of [-1, 1];" in text           # the history of the point count is gone
     assert "1,000" not in text
-    assert "no net ends below every other net on every seed of a function" in text
-    assert "deep [1.8e-5, 3.7e-3]: 4 of 5 seeds above the shallow net's worst, 1 below its best" in text
-    assert ("the seed ranges separate in two pairs: on sinc5 the shallow net ends below the medium and deeper nets"
-            in text)
+    # every claim the section prints reads as its current outcome (the square wave's three clauses only
+    # when depth does not pay off there); the checks are not printed
+    conditional = {"square.shallow_wins", "square.overlap", "square.median"}
+    for name, c in all_claims(found):
+        if name.startswith("checks.") or (name in conditional and found["square"]["depth_pays"].holds):
+            continue
+        assert str(c) in text, name
+    for t in (found["final_table"], found["sweep"]["table"]):
+        for row in t["rows"]:
+            assert "| " + " | ".join(map(str, row)) + " |" in text
+    # the separated pairs counted by hand from the committed losses
+    separated = sum(max(losses(R, fn, a)) < min(losses(R, fn, b)) or max(losses(R, fn, b)) < min(losses(R, fn, a))
+                    for fn in ("sinc5", "sgn_sin5", "chirp") for i, a in enumerate(NETS) for b in NETS[i + 1:])
+    assert found["pairs"]["separated"] == separated
+    assert f"the seed ranges separate in {count(separated, 'pair')}" in text
 
 
 def test_public_helpers_by_hand():
@@ -119,13 +145,19 @@ def test_chosen_rates_inside_a_wider_grid_are_said_to_be_inside():
 
 def test_no_close_runner_up_drops_the_clause():
     R, C, _, _ = committed()
-    found, text = run(R, C)
-    assert found["sweep"]["close"].holds and "for the shallow net the two are within 25%" in text
-    for entry in R["hw1_1_simulate_tune"]["architectures"].values():
+    arch = R["hw1_1_simulate_tune"]["architectures"]
+    for entry in arch.values():                           # no runner-up within a factor 2 of the chosen rate
         best = min(r["score"] for r in entry["rates"])
         for r in entry["rates"]:
             if r["lr"] != entry["chosen_lr"]:
                 r["score"] = max(r["score"], 2 * best)
+    shallow = arch[SHALLOW]                               # but the shallow net's runner-up within 10%
+    best = min(r["score"] for r in shallow["rates"])
+    next(r for r in shallow["rates"] if r["lr"] != shallow["chosen_lr"])["score"] = 1.1 * best
+    found, text = run(R, C)
+    assert found["sweep"]["close"].holds and "; for the shallow net the two are within 25%." in text
+    assert "1.1x (shallow)" in text
+    next(r for r in shallow["rates"] if r["lr"] != shallow["chosen_lr"])["score"] = 2 * best
     found, text = run(R, C)
     assert not found["sweep"]["close"].holds and "within 25%" not in text
 
@@ -133,12 +165,20 @@ def test_no_close_runner_up_drops_the_clause():
 # ---------------------------------------------------------------------------- final losses
 def test_a_net_below_every_other_on_every_seed_is_bold():
     R, C, _, _ = committed()
-    assert not findings_of(NAME, R, C)["separated_best"].holds
-    scale(R, "sinc5", SHALLOW, 1e-3)
+    same = [1e-3, 2e-3, 3e-3, 4e-3, 5e-3]
+    for fn in ("sinc5", "sgn_sin5", "chirp"):             # every net alike: no range separates
+        set_all(R, fn, {n: same for n in NETS})
+    found, text = run(R, C)
+    assert not found["separated_best"].holds
+    assert " (no net ends below every other net on every seed of a function)" in text
+    assert not any("**" in cell for row in found["final_table"]["rows"] for cell in row)
+    set_losses(R, "sinc5", SHALLOW, [1e-6, 2e-6, 3e-6, 4e-6, 5e-6])
     found, text = run(R, C)
     assert found["separated_best"].holds
     assert "in bold, a net that ends below every other net on every seed" in text
-    assert "| sinc5 | **" in text
+    assert f"| sinc5 | **{sci(3e-6)} [{sci(1e-6)}, {sci(5e-6)}]** | {sci(3e-3)} [{sci(1e-3)}, {sci(5e-3)}] |" in text
+    bold = {row[0]: [cell for cell in row if "**" in cell] for row in found["final_table"]["rows"]}
+    assert bold == {"sinc5": [f"**{sci(3e-6)} [{sci(1e-6)}, {sci(5e-6)}]**"], "sgn_sin5": [], "chirp": []}
 
 
 def test_a_median_seed_that_is_not_the_median_is_said():
@@ -173,8 +213,11 @@ def test_the_shallow_net_below_a_deeper_one_on_every_seed_is_said():
 
 def test_no_overlap_with_the_shallow_range_drops_the_overlap_clause():
     R, C, _, _ = committed()
+    set_all(R, "sgn_sin5", {SHALLOW: SQ_SHALLOW, MEDIUM: [0.05, 0.115, 0.3, 0.4, 0.5],
+                            DEEP: [0.05, 0.14, 0.3, 0.4, 0.5], DEEPER: [0.01, 0.2, 0.3, 0.4, 0.5]})
     found, text = run(R, C)
-    assert found["square"]["overlap"].holds and "overlap its range [9.4e-2, 1.6e-1]" in text
+    assert found["square"]["overlap"].holds
+    assert f"; the ranges of the medium, deep and deeper nets overlap its range {span_of(SQ_SHALLOW)}" in text
     for n in NETS[1:]:
         scale(R, "sgn_sin5", n, 100)
     found, text = run(R, C)
@@ -184,21 +227,32 @@ def test_no_overlap_with_the_shallow_range_drops_the_overlap_clause():
 
 def test_a_deeper_net_with_the_lowest_median_is_said():
     R, C, _, _ = committed()
-    assert not findings_of(NAME, R, C)["square"]["median"].holds
-    scale(R, "sgn_sin5", DEEP, 0.5)                       # median 1.0e-1 < shallow's 1.2e-1, ranges overlap
+    above = [0.05, 0.15, 0.3, 0.4, 0.5]                   # medians 0.3, above the shallow net's 0.12
+    set_all(R, "sgn_sin5", {SHALLOW: SQ_SHALLOW, MEDIUM: above, DEEP: above, DEEPER: above})
+    found, text = run(R, C)
+    assert not found["square"]["median"].holds
+    assert f", and its median is the lowest ({sci(0.12)})." in text
+    set_losses(R, "sgn_sin5", DEEP, [0.05, 0.06, 0.07, 0.2, 0.3])     # median 0.07 < 0.12, ranges overlap
     found, text = run(R, C)
     assert found["square"]["median"].holds
-    assert ", although the deep net has the lowest median (1.0e-1" in text
+    assert (f", although the deep net has the lowest median ({sci(0.07)}, {times(0.12, 0.07)}x below the shallow "
+            f"net's {sci(0.12)})") in text
     assert "its median is the lowest" not in text
 
 
 def test_deeper_seeds_on_both_sides_of_the_shallow_range_only():
     R, C, _, _ = committed()
+    both = [0.01, 0.02, 0.5, 0.6, 0.7]                    # 2 below the shallow net's 0.10, 3 above its 0.16
+    inside = [0.01, 0.12, 0.5, 0.6, 0.7]                  # 1 below, 1 inside, 3 above
+    set_all(R, "sgn_sin5", {SHALLOW: SQ_SHALLOW, MEDIUM: inside, DEEP: both, DEEPER: both})
     found, text = run(R, C)
     assert not found["square"]["both_sides"].holds
-    assert "medium 1/3, deep 2/3 and deeper 2/3, of 5" in text              # hand count from the table
-    for n in NETS[1:]:
-        set_losses(R, "sgn_sin5", n, [0.01, 0.02, 0.5, 0.6, 0.7])         # 2 below 9.4e-2, 3 above 1.6e-1
+    below, above = sum(v < min(SQ_SHALLOW) for v in inside), sum(v > max(SQ_SHALLOW) for v in inside)
+    assert (below, above) == (1, 3)
+    assert (f"Seeds of the deeper nets below the shallow net's best seed / above its worst: medium {below}/{above}, "
+            f"deep 2/3 and deeper 2/3, of 5; the shallow net's own seeds lie within a factor "
+            f"{fix(max(SQ_SHALLOW) / min(SQ_SHALLOW), 1)} of each other.") in text
+    set_losses(R, "sgn_sin5", MEDIUM, both)
     found, text = run(R, C)
     assert found["square"]["both_sides"].holds
     assert "Every deeper net has seeds on both sides of the shallow net's range and none inside it" in text
@@ -221,12 +275,22 @@ def test_perfect_signs_everywhere_are_said():
 # ---------------------------------------------------------------------------- sinc5, chirp, pairs
 def test_a_best_net_on_every_seed_of_sinc5():
     R, C, _, _ = committed()
-    assert not findings_of(NAME, R, C)["sinc5"].holds
-    scale(R, "sinc5", SHALLOW, 0.1)                       # max 3.3e-6 < deep's best 1.8e-5
+    shallow, medium = [1e-5, 2e-5, 3e-5, 4e-5, 5e-5], [1.5e-5, 6e-5, 7e-5, 8e-5, 9e-5]
+    set_all(R, "sinc5", {SHALLOW: shallow, MEDIUM: medium,
+                         DEEP: [1e-3, 2e-3, 3e-3, 4e-3, 5e-3], DEEPER: [2e-3, 3e-3, 4e-3, 5e-3, 6e-3]})
+    found, text = run(R, C)
+    assert not found["sinc5"].holds                       # the medium net's best seed lies inside the shallow range
+    above, below = sum(v > max(shallow) for v in medium), sum(v < min(shallow) for v in medium)
+    assert (above, below) == (4, 0)
+    assert (f"On the smooth sinc5 the wide shallow net has the lowest median ({sci(3e-5)}, {times(7e-5, 3e-5)}x below "
+            "the next median, the medium net's) and every one of its seeds ends below every seed of the deep and "
+            f"deeper nets, but its range {span_of(shallow)} overlaps that of the medium net (medium {span_of(medium)}: "
+            f"{above} of 5 seeds above the shallow net's worst, {below} below its best).") in text
+    set_losses(R, "sinc5", SHALLOW, [x / 10 for x in shallow])      # worst 5e-6 < the medium net's best 1.5e-5
     found, text = run(R, C)
     assert found["sinc5"].holds
-    assert ("On the smooth sinc5 the wide shallow net is the best on every seed: its worst seed (3.3e-6) ends below "
-            "the best seed of every other net (the closest, the deep net's, 1.8e-5)") in text
+    assert (f"On the smooth sinc5 the wide shallow net is the best on every seed: its worst seed ({sci(5e-6)}) ends "
+            f"below the best seed of every other net (the closest, the medium net's, {sci(1.5e-5)}).") in text
 
 
 def test_a_best_net_on_every_seed_of_the_chirp():

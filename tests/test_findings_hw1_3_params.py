@@ -3,9 +3,10 @@ section then says the other phrasing (or fails to render, for the statements it 
 when true)."""
 import functools
 
+import numpy as np
 import pytest
 
-from common.claims import ReportError
+from common.claims import ReportError, all_claims, cap, count, fix, pct
 from findings.hw1_3_params import shape_of
 from tests.findings_data import committed, findings_of, section
 
@@ -60,14 +61,47 @@ def comments(text):
     return text.split("**Comments.**")[1]
 
 
+def separate(a, b):
+    """By hand: the seed ranges of a and b do not overlap."""
+    return min(a) > max(b) or min(b) > max(a)
+
+
+def above_every(a, b):
+    """By hand: how many values of a exceed every value of b."""
+    return sum(x > max(b) for x in a)
+
+
+def signed_range(values):
+    """'−0.002 to 0.043', as the section writes a range of gaps."""
+    return f"{fix(min(values))} to {fix(max(values))}".replace("-", "−")
+
+
 # ---------------------------------------------------------------------------- the committed results
 def test_the_committed_results_render():
+    from common.models import count_params, mlp
     R, C, P, T = committed()
     found, text = found_and_text(R, C, P, T)
-    assert "Twelve MLPs 784-w-w-10" in text
-    assert "s1 of w = 2 ends at 11.35% test accuracy" in text
-    assert "but its seeds overlap those of the runner-up, w = 256 (98.02%)" in text
-    assert found["acc_trend"]["separated_steps"] == 7
+    # every claim is printed in the phrasing of its current outcome
+    claims = all_claims(found)
+    assert {name for name, _ in claims} >= {"shape", "complete", "collapsed", "best", "best_vs_runner_up",
+                                            "lowest_test_vs_runner_up", "gap_halves", "no_classical_overfit",
+                                            "widest_vs_next", "top_ranked", "acc_trend.direction"}
+    for name, c in claims:
+        assert str(c) in text, name
+    # the shape, by hand: the parameter counts of 784-w-...-w-10 MLPs of some depth
+    models = R[SOURCE]["models"]
+    depths = [d for d in range(1, 5) if all(m["params"] == count_params(mlp(784, [m["width"]] * d, 10))
+                                            for m in models)]
+    assert len(depths) == 1
+    assert f"{cap(count(len(models), 'MLP'))} {'-'.join(['784', *['w'] * depths[0], '10'])}" in text
+    # the collapsed seeds, by hand: test accuracy under 1.5 / 10
+    collapsed = [(m["width"], r["seed"], r["test_acc"]) for m in models for r in m["runs"] if r["test_acc"] < 0.15]
+    assert found["collapsed"].holds == bool(collapsed)
+    for width, seed, acc in collapsed:
+        assert f"{seed} of w = {width} ends at {pct(acc, 2)} test accuracy" in text
+    # the separated steps of test accuracy, by hand
+    acc = values(R, "test_acc")
+    assert found["acc_trend"]["separated_steps"] == sum(separate(a, b) for a, b in zip(acc, acc[1:]))
     assert "the largest net has the best test accuracy" not in text
 
 
@@ -98,13 +132,22 @@ def test_test_accuracy_that_falls_with_width_is_said():
 
 def test_test_accuracy_that_does_not_rise_at_every_step():
     R, C, P, T = committed()
-    assert original()["acc_trend"]["monotone"].outcome == "every"
-    acc = values(R, "test_acc")
-    set_width(R, 128, "test_acc", acc[10])
-    set_width(R, 256, "test_acc", acc[9])
+    ws = widths(R)
+    # the measured seeds, the widths' sets ordered by their mean: the mean rises at every step
+    rising = sorted(values(R, "test_acc"), key=np.mean)
+    assert all(np.mean(a) < np.mean(b) for a, b in zip(rising, rising[1:]))
+    set_all(R, "test_acc", rising)
+    found, text = found_and_text(R, C, P, T)
+    assert found["acc_trend"]["direction"].outcome == "rises"
+    assert found["acc_trend"]["monotone"].outcome == "every"
+    assert f"the mean rises at every one of the {count(len(ws) - 1)} steps" in text
+    assert "though not at every step" not in comments(text).split("The highest mean")[0]
+    # swap the two widths before the widest: the mean falls at that one step only
+    set_width(R, ws[-3], "test_acc", rising[-2])
+    set_width(R, ws[-2], "test_acc", rising[-3])
     found, text = found_and_text(R, C, P, T)
     assert found["acc_trend"]["monotone"].outcome == "not_every"
-    assert "though not at every step: the mean does not rise at w = 128 → 256" in text
+    assert f"though not at every step: the mean does not rise at w = {ws[-3]} → {ws[-2]}," in text
 
 
 @pytest.mark.parametrize("seeds, outcome, phrase", [
@@ -166,11 +209,24 @@ def test_a_best_width_whose_wider_nets_overlap_it():
 
 def test_a_best_width_separated_from_the_runner_up():
     R, C, P, T = committed()
-    assert not original()["best_vs_runner_up"].holds
-    set_width(R, 512, "test_acc", [0.985, 0.986, 0.987])
+    ws = widths(R)
+    best, runner = ws[-1], ws[-2]
+    for w, vs in zip(ws[:-2], values(R, "test_acc")[:-2]):      # every other width below both
+        set_width(R, w, "test_acc", [min(v, 0.97) for v in vs])
+    runner_acc, best_acc = [0.979, 0.981, 0.983], [0.980, 0.982, 0.984]     # the best mean, seeds overlapping
+    set_width(R, runner, "test_acc", runner_acc)
+    set_width(R, best, "test_acc", best_acc)
+    found, text = found_and_text(R, C, P, T)
+    assert found["best"].outcome == "widest" and not found["best_vs_runner_up"].holds
+    assert (f"but its seeds overlap those of the runner-up, w = {runner} ({pct(np.mean(runner_acc), 2)}): "
+            f"w = {best} has {above_every(best_acc, runner_acc)} of its 3 seeds above every w = {runner} seed and "
+            f"w = {runner} {above_every(runner_acc, best_acc)} of its 3 above every w = {best} seed") in text
+    assert "the seeds do not rank them" in text
+    set_width(R, best, "test_acc", [0.985, 0.986, 0.987])
     found, text = found_and_text(R, C, P, T)
     assert found["best_vs_runner_up"].holds
-    assert "and every one of its seeds lies above every seed of the runner-up, w = 256 (98.02%" in text
+    assert (f"and every one of its seeds lies above every seed of the runner-up, w = {runner} "
+            f"({pct(np.mean(runner_acc), 2)}; permutation p = ") in text
     assert "the seeds do not rank them" not in text
 
 
@@ -222,12 +278,24 @@ def test_a_training_loss_that_falls_at_every_step_with_separated_seeds():
 
 def test_a_lowest_test_loss_separated_from_the_runner_up():
     R, C, P, T = committed()
-    assert not original()["lowest_test_vs_runner_up"].holds
-    set_width(R, 256, "test_loss", [0.05, 0.051, 0.052])
+    for w, vs in zip(widths(R), values(R, "test_loss")):           # every width above the two below
+        set_width(R, w, "test_loss", [max(v, 0.1) for v in vs])
+    lowest = [0.05, 0.051, 0.052]
+    set_width(R, 256, "test_loss", lowest)
+    runner = [0.0505, 0.06, 0.07]                                   # overlapping the lowest
+    set_width(R, 128, "test_loss", runner)
+    found, text = found_and_text(R, C, P, T)
+    assert not found["lowest_test_vs_runner_up"].holds
+    assert (f"The test loss has its lowest mean at w=256 ({fix(np.mean(lowest))}), its seeds overlapping those of "
+            f"the runner-up, w = 128 ({fix(np.mean(runner))}; w = 128 has {above_every(runner, lowest)} of its 3 "
+            f"seeds above every w = 256 seed, w = 256 {above_every(lowest, runner)} of its 3 above every w = 128 "
+            "seed)") in text
+    runner = [0.06, 0.061, 0.062]                                   # every seed above every seed of the lowest
+    set_width(R, 128, "test_loss", runner)
     found, text = found_and_text(R, C, P, T)
     assert found["lowest_test_vs_runner_up"].holds
-    assert "The test loss has its lowest mean at w=256 (0.051), every seed of it below every seed of the " \
-           "runner-up, w = 128 (0.086)" in text
+    assert (f"The test loss has its lowest mean at w=256 ({fix(np.mean(lowest))}), every seed of it below every "
+            f"seed of the runner-up, w = 128 ({fix(np.mean(runner))})") in text
 
 
 def set_gaps(R, gaps):
@@ -258,36 +326,78 @@ def test_a_gap_that_grows_at_every_step_with_separated_seeds():
            " step" in gap.replace("\n", " ")
 
 
+def gap_halves(R):
+    """By hand: the per-seed gaps (test − train) of the smaller and the larger half of the widths."""
+    gaps = [[te - tr for te, tr in zip(tes, trs)] for tes, trs in zip(values(R, "test_loss"), values(R, "train_loss"))]
+    half = len(gaps) // 2
+    return [g for gs in gaps[:half] for g in gs], [g for gs in gaps[half:] for g in gs], half, len(gaps) - half
+
+
 def test_gaps_of_the_two_halves_that_overlap():
     R, C, P, T = committed()
-    assert original()["gap_halves"].holds
-    set_width(R, 2, "test_loss", [r["train_loss"] + 0.1 for r in model(R, 2)["runs"]])
+    n = len(widths(R))
+    set_gaps(R, [[0.002 * i, 0.0005 + 0.002 * i, 0.001 + 0.002 * i] if i < n // 2 else
+                 [0.04 + 0.005 * i, 0.041 + 0.005 * i, 0.042 + 0.005 * i] for i in range(n)])
+    small, big, n_small, n_big = gap_halves(R)
+    assert min(big) > max(small)
+    found, text = found_and_text(R, C, P, T)
+    assert found["gap_halves"].holds
+    assert (f"every seed of the {count(n_big)} largest widths has a larger gap ({signed_range(big)}) than every "
+            f"seed of the {count(n_small)} smallest ({signed_range(small)})") in text
+    set_width(R, widths(R)[0], "test_loss", [r["train_loss"] + 0.1 for r in model(R, widths(R)[0])["runs"]])
+    small, big, n_small, n_big = gap_halves(R)
     found, text = found_and_text(R, C, P, T)
     assert not found["gap_halves"].holds
-    assert "the gaps of the six largest widths (0.044 to 0.077) and of the six smallest (−0.002 to 0.100) overlap" \
-           in text
+    assert (f"the gaps of the {count(n_big)} largest widths ({signed_range(big)}) and of the {count(n_small)} "
+            f"smallest ({signed_range(small)}) overlap: {above_every(big, small)} of the {len(big)} seeds of the "
+            "largest are above every seed of the smallest") in text
 
 
-@pytest.mark.parametrize("train, test, outcome, phrase", [
-    ([0.02, 0.021, 0.022], [0.1, 0.101, 0.102], "both_separated",
-     "The largest net (w = 512) ends worse than w = 256 in both train and test loss (0.021 / 0.101 vs 0.011 / "
-     "0.082, means; every seed of it above every seed of w = 256 in both)"),
-    ([0.02, 0.021, 0.022], None, "one_separated", "but its seeds separate in only one of the two (w = 512 has "
-     "3 of its 3 seeds above every w = 256 seed in training loss and 1 of 3 in test loss)"),
-    ([0.001, 0.002, 0.003], [0.05, 0.051, 0.052], "not_worse", None),
+def widest_vs_next_text(R, C, outcome):
+    """By hand: the sentence on the largest net against the next narrower one, for this outcome."""
+    ww, nw = widths(R)[-1], widths(R)[-2]
+    train_w, test_w = [r["train_loss"] for r in model(R, ww)["runs"]], [r["test_loss"] for r in model(R, ww)["runs"]]
+    train_n, test_n = [r["train_loss"] for r in model(R, nw)["runs"]], [r["test_loss"] for r in model(R, nw)["runs"]]
+    means = (f"{fix(np.mean(train_w))} / {fix(np.mean(test_w))} vs {fix(np.mean(train_n))} / "
+             f"{fix(np.mean(test_n))}, means")
+    counts = (f"w = {ww} has {above_every(train_w, train_n)} of its {len(train_w)} seeds above every w = {nw} seed in "
+              f"training loss and {above_every(test_w, test_n)} of {len(test_w)} in test loss")
+    return {"both_separated": f"The largest net (w = {ww}) ends worse than w = {nw} in both train and test loss "
+                              f"({means}; every seed of it above every seed of w = {nw} in both)",
+            "one_separated": f"The largest net (w = {ww}) ends with higher mean train and test losses than w = {nw} "
+                             f"({means}) after the same {C[SOURCE]['epochs']} epochs, but its seeds separate in only one "
+                             f"of the two ({counts})",
+            "overlapping": f"The largest net (w = {ww}) ends with higher mean train and test losses than w = {nw} "
+                           f"({means}) after the same {C[SOURCE]['epochs']} epochs, but the seeds overlap in both "
+                           f"({counts})"}.get(outcome)
+
+
+@pytest.mark.parametrize("train, test, outcome", [
+    ([0.02, 0.021, 0.022], [0.1, 0.101, 0.102], "both_separated"),
+    ([0.02, 0.021, 0.022], None, "one_separated"),
+    (None, [0.1, 0.101, 0.102], "one_separated"),
+    ([0.001, 0.002, 0.003], [0.05, 0.051, 0.052], "not_worse"),
 ])
-def test_the_largest_net_against_the_next(train, test, outcome, phrase):
+def test_the_largest_net_against_the_next(train, test, outcome):
     R, C, P, T = committed()
-    assert original()["widest_vs_next"].outcome == "overlapping"
-    set_width(R, 512, "train_loss", train)
+    ww, nw = widths(R)[-1], widths(R)[-2]
+    set_width(R, nw, "train_loss", [0.010, 0.011, 0.012])
+    set_width(R, nw, "test_loss", [0.080, 0.081, 0.082])
+    set_width(R, ww, "train_loss", [0.0115, 0.013, 0.014])        # higher means, overlapping seeds in both
+    set_width(R, ww, "test_loss", [0.0815, 0.083, 0.084])
+    found, text = found_and_text(R, C, P, T)
+    assert found["widest_vs_next"].outcome == "overlapping"
+    assert widest_vs_next_text(R, C, "overlapping") in text
+    if train:
+        set_width(R, ww, "train_loss", train)
     if test:
-        set_width(R, 512, "test_loss", test)
+        set_width(R, ww, "test_loss", test)
     found, text = found_and_text(R, C, P, T)
     assert found["widest_vs_next"].outcome == outcome
-    if phrase:
-        assert phrase in text
+    if outcome != "not_worse":
+        assert widest_vs_next_text(R, C, outcome) in text
     else:
-        assert "The largest net (w = 512) ends" not in text
+        assert f"The largest net (w = {ww}) ends" not in text
 
 
 # ---------------------------------------------------------------------------- the shape, on hand-built nets

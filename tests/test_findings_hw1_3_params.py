@@ -365,8 +365,8 @@ def widest_vs_next_text(R, C, outcome):
     return {"both_separated": f"The largest net (w = {ww}) ends worse than w = {nw} in both train and test loss "
                               f"({means}; every seed of it above every seed of w = {nw} in both)",
             "one_separated": f"The largest net (w = {ww}) ends with higher mean train and test losses than w = {nw} "
-                             f"({means}) after the same {C[SOURCE]['epochs']} epochs, but its seeds separate in only one "
-                             f"of the two ({counts})",
+                             f"({means}) after the same {C[SOURCE]['epochs']} epochs, but its seeds separate in "
+                             f"only one of the two ({counts})",
             "overlapping": f"The largest net (w = {ww}) ends with higher mean train and test losses than w = {nw} "
                            f"({means}) after the same {C[SOURCE]['epochs']} epochs, but the seeds overlap in both "
                            f"({counts})"}.get(outcome)

@@ -171,6 +171,7 @@ def run(args):
 
 # ---------------------------------------------------------------------------- plot
 def plot(results, figures_dir):
+    import matplotlib.ticker
     n_seeds = len(results["seeds"])
     seeds = f"{n_seeds} seed{'s' if n_seeds > 1 else ''}"
     models = [{**row, **{f"curvature_part_{eps:g}": row[f"keskar_{eps:g}"] - row[f"first_order_{eps:g}"]
@@ -230,6 +231,7 @@ def plot(results, figures_dir):
         plots.scatter_by_approach(ax, models, key, "generalization_gap")
         ax.set(xscale="log", xlabel=label, ylabel="test loss − train loss",
                title="Sharpness vs generalization gap (every seed)")
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.legend(fontsize=6, ncol=2)
     plots.save(fig, figures_dir, f"{SCRIPT}_dinh_and_gap")
 

@@ -46,6 +46,13 @@ def test_committed_results_render_the_section():
     assert found["width"] == k["width"] and found["n_seeds"] == len(k["seeds"])
     assert f"at width **{k['width']}**" in text and "205.14 ± 69.52" in text and "99.66%" in text
     assert len(found["along_table"]["rows"]) >= 2
+    # the outcomes of the committed results (each is driven both ways by the tests below)
+    assert found["stopped"].holds and found["curvature"].holds and found["as_keskar"].outcome is True
+    assert [c["seeds"].outcome for c in found["comparisons"]] == ["large above", "large above"]
+    assert [c["ratio_size"].outcome for c in found["comparisons"]] == ["smaller", "similar"]
+    assert found["same_loss"].outcome == "large above" and found["accuracy_order"].outcome == "overlap"
+    assert found["test_gap"].outcome == "small above"
+    assert found["phi_along"].outcome == found["eig_along"].outcome == "alike, then apart"
 
 
 def test_numbers_by_hand():
@@ -80,8 +87,8 @@ def test_large_above_small_overlap_and_the_reverse():
     set_phi(k, "large", "0.0005", spread(n, 1.0))
     found, text = found_and_text(R, C, P, T)
     assert [c["seeds"].outcome for c in found["comparisons"]] == ["large above", "small above"]
-    assert "At ε = 0.001, every large-batch seed above every small-batch seed of φ" in text
-    assert "At ε = 0.0005, every small-batch seed above every large-batch seed of φ" in text
+    assert "At ε = 0.001, φ: every large-batch seed above every small-batch seed;" in text
+    assert "At ε = 0.0005, φ: every small-batch seed above every large-batch seed;" in text
     set_phi(k, "large", "0.001", [0.5] + spread(n - 1, 100.0))
     found, text = found_and_text(R, C, P, T)
     assert found["comparisons"][0]["seeds"].outcome == "overlap"
@@ -152,18 +159,23 @@ def test_training_accuracy_order_and_the_generalization_gap():
     set_values(k, "small", "test_acc", spread(n, 0.980, 0.0001))
     set_values(k, "large", "test_acc", spread(n, 0.975, 0.0001))
     found, text = found_and_text(R, C, P, T)
-    assert found["accuracy_order"].holds and found["test_gap"].outcome == "small above"
-    assert "as in their Table 2, the large batch ends at the higher mean training accuracy" in text
+    assert found["accuracy_order"].outcome == "large above" and found["test_gap"].outcome == "small above"
+    assert "the large batch ends at the higher training accuracy (every large-batch seed above every small-batch " \
+           "seed), as in their Table 2 (theirs: SB 99.66%, LB 99.92%)" in text
     assert "the small batch tests better, as Keskar et al. report" in text
     set_values(k, "large", "train_acc", [0.9990] * n)
     set_values(k, "large", "test_acc", spread(n, 0.985, 0.0001))
     found, text = found_and_text(R, C, P, T)
-    assert not found["accuracy_order"].holds and found["test_gap"].outcome == "large above"
-    assert "unlike their Table 2, the small batch ends at the higher mean training accuracy" in text
+    assert found["accuracy_order"].outcome == "small above" and found["test_gap"].outcome == "large above"
+    assert "the small batch ends at the higher training accuracy (every small-batch seed above every large-batch " \
+           "seed), unlike their Table 2" in text
     assert "the large batch tests better, unlike Keskar et al." in text
+    set_values(k, "large", "train_acc", [0.9991] * n)
     set_values(k, "large", "test_acc", spread(n, 0.9801, 0.0001))
     found, text = found_and_text(R, C, P, T)
-    assert found["test_gap"].outcome == "overlap" and "the test accuracies do not separate" in text
+    assert found["accuracy_order"].outcome == "overlap" and found["test_gap"].outcome == "overlap"
+    assert "the training accuracies of the two batch sizes overlap (the seeds overlap" in text
+    assert "the test accuracies do not separate" in text
 
 
 def _checkpoints(k, small, large, eig=None):
@@ -188,11 +200,13 @@ def test_along_training_alike_then_apart_throughout_at_the_end_only_and_not():
     levels = _checkpoints(k, [2.0, 2.0], [2.0, 10.0])            # alike at the first level, apart at the second
     found, text = found_and_text(R, C, P, T)
     assert found["phi_along"].outcome == "alike, then apart" and found["eig_along"].outcome == "alike, then apart"
+    assert found["as_keskar"].outcome is True and "as Keskar et al. observe: small- and large-batch sharpness" in text
     assert (f"φ (ε = 0.001) of every large-batch seed lies above every small-batch seed from the checkpoint at loss "
             f"≤ {levels[1]:g} on, not at the checkpoint at loss ≤ {levels[0]:g}") in text
     _checkpoints(k, [2.0, 2.0], [5.0, 10.0])
     found, text = found_and_text(R, C, P, T)
     assert found["phi_along"].outcome == "apart throughout" and "at every checkpoint" in text
+    assert found["as_keskar"].outcome is False and "here φ does not follow that pattern" in text
     _checkpoints(k, [2.0, 2.0], [2.0, 2.0])
     found, text = found_and_text(R, C, P, T)
     assert found["phi_along"].outcome == "only at the end" and "only at the final models, not at" in text

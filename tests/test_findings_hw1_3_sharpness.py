@@ -57,6 +57,20 @@ def test_committed_results_render_the_section():
     assert found["n_models"] == len(sh["models"]) and found["train_examples"] == sh["train_examples"]
     assert "φ = first-order part + the rest" in text and found["eps0"] in text
     assert len(found["table"]["rows"]) == found["n_approaches"]
+    # the outcomes of the committed results (each is driven both ways by the tests below)
+    assert found["corner_near"].holds and found["share_claim"].outcome == "split"
+    assert found["first_trend"].outcome == "falls, not at every step"
+    assert [t["trend"].outcome for t in found["curvature_trends"]] == ["rises, not at every step", "rises"]
+    assert found["parts_opposite"].outcome == "opposite"
+    assert [t["trend"].outcome for t in found["phi_trends"]] == ["rises, not at every step", "no trend"]
+    assert found["eig_trend"].outcome == "rises, not at every step" and found["trace_trend"].outcome == "rises"
+    assert found["adaptive_trend"].outcome == "rises, not at every step"
+    assert [r["seeds"].outcome for r in found["ratios"]] == ["overlap", "overlap"]
+    assert {o for _, o in found["related_between"].evidence["found"]} == {"falls"}
+    assert {o for _, o in found["related_within"].evidence["found"]} == {"rises"}
+    assert [m.outcome for m in found["dinh_measures"]] == ["sharper", "sharper", "both", "both"]
+    assert found["dinh_both"].outcome == "sharper and flatter"
+    assert found["dinh_loss"].holds and found["adaptive_invariant"].holds
 
 
 def test_numbers_by_hand():

@@ -14,6 +14,7 @@ def findings(R, C, P, T):
         "commits": commits,
         "machines": machines,
         "total_minutes": T.get("total", float("nan")) / 60,
+        "duration": _duration(T.get("total", float("nan"))),
         "timing_cpu": T.get("cpu", "CPU not recorded"),
         "resumed": choose(_resumed(T.get("computed")), {
             "all": "every script computed its results in that run",
@@ -37,3 +38,13 @@ def _resumed(computed):
         return "all"
     done = [bool(v) for v in computed.values()]
     return "all" if all(done) else "none" if not any(done) else "some"
+
+
+def _duration(seconds):
+    """'57 s', '1 minute', '32 minutes'."""
+    if not seconds == seconds:                       # nan: no timings recorded
+        return "an unrecorded time"
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    minutes = round(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"

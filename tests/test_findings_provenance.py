@@ -30,6 +30,8 @@ def test_a_resumed_run_is_not_called_the_time_of_the_whole():
     T["computed"]["b.py"] = []                                  # b reused what an interrupted run stored
     text = section("provenance", findings_of("provenance", R, C, P, T))
     assert "10 minutes on x (it reused what an earlier, interrupted run had stored" in text
+    T["total"] = 57
+    assert "took 57 s on x" in section("provenance", findings_of("provenance", R, C, P, T))
     T["computed"]["a.py"] = []                                  # nothing computed: only redrawn
     text = section("provenance", findings_of("provenance", R, C, P, T))
     assert "every result was already stored by earlier runs of the same code" in text

@@ -35,3 +35,12 @@ def test_a_resumed_run_is_not_called_the_time_of_the_whole():
     T["computed"]["a.py"] = []                                  # nothing computed: only redrawn
     text = section("provenance", findings_of("provenance", R, C, P, T))
     assert "every result was already stored by earlier runs of the same code" in text
+
+
+def test_results_from_two_machines_are_said():
+    R, C, P, T = committed()
+    assert findings_of("provenance", R, C, P, T)["one_machine"].holds
+    P["hw1_2_pca"]["cpu"] = "Another CPU"
+    found = findings_of("provenance", R, C, P, T)
+    text = section("provenance", found)
+    assert not found["one_machine"].holds and "Machines: " in text and "Another CPU" in text

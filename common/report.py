@@ -248,7 +248,7 @@ def main(argv=None):
     else:
         try:
             with open(report_path) as f:
-                problems = check(f.read(), expected, args.root, ids) + stale_results(results_dir, args.root)
+                problems = check(f.read(), expected, args.root, ids) + stale_results(results_dir)
         except OSError as error:
             problems = [f"cannot read {report_path}: {error}"]
     for problem in problems:

@@ -54,3 +54,15 @@ def test_keep_freed_memory_keeps_large_blocks_in_the_heap(heap):
     assert accounting("default") == ["True", "False"]
     # kept: the block comes from the heap and stays there, free for the next tensor
     assert accounting("keep") == ["False", "True"]
+
+
+def test_atomic_writes_get_the_permissions_a_plain_write_gets(tmp_path):
+    import os
+
+    from common.files import atomic_write_bytes
+    plain = tmp_path / "plain.txt"
+    plain.write_bytes(b"x")
+    atomic_write_bytes(str(tmp_path / "atomic.txt"), b"y")
+    assert (tmp_path / "atomic.txt").read_bytes() == b"y"
+    assert os.stat(tmp_path / "atomic.txt").st_mode & 0o777 == os.stat(plain).st_mode & 0o777
+    assert not list(tmp_path.glob(".*.tmp"))

@@ -30,9 +30,10 @@ where phi (eps = 1e-3), its first-order part and the top eigenvalue are measured
 Cost at width 64 (AMD kind, measured): 650-660 s of CPU in all (a small-batch run 113-123 s of one
 core, a large-batch run 88-117 s; about half of it the checkpoints), so about 5.5 minutes on 2 free
 cores (the runs side by side); 9.6 minutes of wall time with other runs loading the machine (load
-average 2-6), 21 minutes at 6-12. 1.8 GB of memory per process at width 64. Width 512 (--width 512)
-is outside the budget: about 8x the compute per evaluation and about 8x the activations' memory in
-the Hessian-vector products; run it with --workers 1 where memory is short.
+average 2-6), 21 minutes at 6-12. Memory: 1.8 GB per process at width 64, 5.1 GB at width 512
+(measured, one measurement of the final model). Width 512 (--width 512) is outside the budget: one
+measurement of an F1-512 model (a gradient, 2 Lanczos steps, 1 L-BFGS-B iteration) took 197 s of
+one core, so the six runs take roughly 2 hours on 2 cores.
 """
 import math
 import time

@@ -27,8 +27,13 @@ Along training (Keskar et al. observe that SB and LB sharpness are alike early a
 loss falls): the full training loss is also measured after 1/8, 1/4 and 1/2 of the first epoch, and
 the first measurement at or below each of the training losses 1, 0.1 and 0.03 is a checkpoint
 where phi (eps = 1e-3), its first-order part and the top eigenvalue are measured.
-About 5 minutes on 2 CPU cores at width 64 (the runs side by side in two processes); --width 512
-about an hour.
+Cost at width 64 (AMD kind, measured): 650-660 s of CPU in all (a small-batch run 113-123 s of one
+core, a large-batch run 88-117 s; about half of it the checkpoints), so about 5.5 minutes on 2 free
+cores (the runs side by side); 9.6 minutes of wall time with other runs loading the machine (load
+average 2-6), 21 minutes at 6-12. Memory: 1.8 GB per process at width 64, 5.1 GB at width 512
+(measured, one measurement of the final model). Width 512 (--width 512) is outside the budget: one
+measurement of an F1-512 model (a gradient, 2 Lanczos steps, 1 L-BFGS-B iteration) took 197 s of
+one core, so the six runs take roughly 2 hours on 2 cores.
 """
 import math
 import time

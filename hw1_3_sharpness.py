@@ -27,6 +27,9 @@ loss, far above float32's resolution; float64 costs 4x):
 Models are trained once and cached (results/cache/hw1_3_approaches-*.pt), shared with
 hw1_3_interp.py and hw1_3_sensitivity.py. Keskar's own protocol (his network F1, batch 256 against
 6,000) is replicated in hw1_3_keskar.py.
+Cost once the models exist (AMD kind, measured): 700-720 s of CPU in all, about 12 s of one core per
+model and 15-24 s per rescaled model, so about 6 minutes on 2 free cores (the jobs side by side);
+9.6 minutes of wall time with other runs loading the machine (load average 2-6), 22 minutes at 6-12.
 """
 import time
 

@@ -172,6 +172,12 @@ def test_the_two_parts_opposite_together_or_unresolved():
     _parts(sh, 1, 1)
     found, text = found_and_text(R, C, P, T)
     assert found["parts_opposite"].outcome == "together" and "The two parts move the same way" in text
+    assert found["phi_trends"][0]["trend"].outcome == "rises"          # phi = the two parts, both rising
+    assert "φ itself, at ε = 0.001: it rises with the batch size at every step" in text
+    _parts(sh, -1, -1)
+    found, text = found_and_text(R, C, P, T)
+    assert found["phi_trends"][0]["trend"].outcome == "falls"
+    assert "φ itself, at ε = 0.001: it falls as the batch size rises, at every step" in text
     R, C, P, T, sh = results()
     _parts(sh, 0, 1)                                # the first-order part flat: no trend
     for name in batches(sh):

@@ -36,6 +36,7 @@ BAD = [
     ("hw1_3_sharpness.py", ["--threads", "0"], "--threads"),
     ("hw1_3_sharpness.py", ["--threads", str(cli.MAX_THREADS + 1)], "--threads"),
     ("hw1_3_sharpness.py", ["--no-such-flag"], "--no-such-flag"),
+    ("hw1_3_keskar.py", ["--width", "0"], "--width"),
 ]
 
 

@@ -16,13 +16,16 @@ def _results(out_dir, name):
         return json.load(f)
 
 
-def _run_twice(script, out_dir, *args, timeout=300):
+NO_FUTURE_WARNING = {"PYTHONWARNINGS": "error::FutureWarning"}   # a deprecated call of ours fails the run
+
+
+def _run_twice(script, out_dir, *args, timeout=300, env=None):
     """Run a --quick script twice at once (2 cores), same arguments and seed, into out_dir and
     out_dir/again; assert both succeed and write identical results (provenance aside).
     Returns the first run's CompletedProcess: the per-script tests check its outputs."""
     import subprocess
     outs = (out_dir, os.path.join(out_dir, "again"))
-    procs = [start_script(script, "--quick", *args, "--out-dir", out) for out in outs]
+    procs = [start_script(script, "--quick", *args, "--out-dir", out, env=env) for out in outs]
     done = []
     for proc in procs:
         out, err = proc.communicate(timeout=timeout)
@@ -120,7 +123,8 @@ def test_corrupt_results_are_recomputed(tmp_path):
 
 def test_mnist_quick_on_fake_data(fake_data_dir, tmp_path):
     out = str(tmp_path)
-    proc = run_script("hw1_1_mnist.py", "--quick", "--data-dir", fake_data_dir, "--out-dir", out)
+    proc = run_script("hw1_1_mnist.py", "--quick", "--data-dir", fake_data_dir, "--out-dir", out,
+                      env=NO_FUTURE_WARNING)
     assert proc.returncode == 0, proc.stderr
     _pngs_ok(out, ["hw1_1_mnist_mnist_loss.png", "hw1_1_mnist_mnist_acc.png"])
     res = _results(out, "hw1_1_mnist_mnist")["results"]
@@ -225,7 +229,7 @@ def test_minratio_quick_against_an_independent_recomputation(tmp_path):
     the script uses): loss, gradient norm, spectrum, shares and outcome agree."""
     import torch
     from torch.func import functional_call, grad, hessian
-    proc = _run_twice("hw1_2_minratio.py", str(tmp_path))
+    proc = _run_twice("hw1_2_minratio.py", str(tmp_path), env=NO_FUTURE_WARNING)
     assert proc.returncode == 0, proc.stderr
     _pngs_ok(str(tmp_path), [f"hw1_2_minratio_{k}.png" for k in ("ratio_vs_loss", "index_vs_loss", "outcomes",
                                                                  "tolerance")])
@@ -300,7 +304,8 @@ def test_surface_training_cache_loads_weights_only_and_survives_corruption(fake_
 
     import torch
     out = str(tmp_path)
-    first = run_script("hw1_2_surface.py", "--quick", "--data-dir", fake_data_dir, "--out-dir", out)
+    first = run_script("hw1_2_surface.py", "--quick", "--data-dir", fake_data_dir, "--out-dir", out,
+                       env=NO_FUTURE_WARNING)
     assert first.returncode == 0, first.stderr
     (cache,) = glob.glob(os.path.join(out, "results", "quick", "cache", "hw1_2_surface-*.pt"))
     saved = torch.load(cache, weights_only=True)                        # no pickled code inside
@@ -319,6 +324,8 @@ def test_surface_training_cache_loads_weights_only_and_survives_corruption(fake_
 def test_random_labels_quick(fake_data_dir, tmp_path):
     proc = _run_twice("hw1_3_random_labels.py", str(tmp_path), "--data-dir", fake_data_dir)
     assert proc.returncode == 0, proc.stderr
+    epochs = [line for line in proc.stdout.splitlines() if "random labels: epoch" in line]   # piped: a line
+    assert len(epochs) == 3 and all(line.startswith("[") and " s] " in line for line in epochs)  # per epoch
     _pngs_ok(str(tmp_path), ["hw1_3_random_labels_loss.png", "hw1_3_random_labels_acc.png",
                              "hw1_3_random_labels_controls.png"])
     res = _results(str(tmp_path), "hw1_3_random_labels")["results"]

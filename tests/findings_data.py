@@ -36,3 +36,20 @@ def section(name, found):
     """report/<name>.md rendered over one module's findings (raises ReportError when a claim
     without a phrasing for its outcome is printed)."""
     return report.render(RESULTS, main=f"{name}.md", found={name: found})
+
+
+def rendered(name, R, C, P=None, T=None):
+    """(findings, rendered section) of one module over (possibly changed) results."""
+    found = findings_of(name, R, C, P, T)
+    return found, section(name, found)
+
+
+def fails_to_render(name, R, C, P=None, T=None):
+    """The findings of one module, after checking that a claim without a phrasing fails the render."""
+    import pytest
+
+    from common.claims import ReportError
+    found = findings_of(name, R, C, P, T)
+    with pytest.raises(ReportError, match="claim no longer holds"):
+        section(name, found)
+    return found

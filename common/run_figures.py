@@ -1,6 +1,7 @@
 """Run every script in turn (make figures / make quick), print each one's wall time and the total,
 and write them to results/timings.json ({"scripts": {command: seconds}, "total": seconds, "computed":
-{command: [results files it computed; empty when everything was reused]}, "cpu", "cores"});
+{command: [results files it computed; empty when everything was reused]}, "computing_seconds":
+{command: seconds of the latest run in which it computed, kept across reusing runs}, "cpu", "cores"});
 at report settings, then rewrite REPORT.md from the new results (python -m common.report).
 Before anything runs, every dataset the scripts need must be there (or download): a missing one
 is one line and exit 1, not a failure minutes into the run.
@@ -13,6 +14,9 @@ is one line and exit 1, not a failure minutes into the run.
     python -m common.run_figures --side-by-side 3   # up to 3 scripts at once (default: cores // 2;
                                            # one ordered log either way)
     python -m common.run_figures --plot-only   # redraw every figure from results/ (no timings written)
+    python -m common.run_figures --expect 4 8  # what make figures should take on 4 and 8 cores: this
+                                           # scheduler replayed on the per-script wall times of the last
+                                           # full run (results/timings.json), each script on its 2 cores
 """
 import json
 import os
@@ -26,8 +30,8 @@ from common.data import ensure_files, resolve_data_dir
 from common.files import atomic_write_bytes
 from common.results import cpu_model
 
-COMMANDS = [                      # the report's figures, in report order (but hw1_3_sensitivity, which
-                                  # measures every shared model, first: it trains them all in one pool)
+COMMANDS = [                      # the report's figures, in report order (the log's order; side by side,
+                                  # scripts start by the longest chain first: start_order)
     ["hw1_1_simulate.py"],
     ["hw1_1_mnist.py", "--dataset", "mnist"],
     ["hw1_1_mnist.py", "--dataset", "fashion-mnist"],
@@ -86,15 +90,33 @@ def clean(out_dir, quick):
     print(f"removed the stored results and caches under {folder}")
 
 
-def run_side_by_side(commands, extra, slots):
+def start_order(commands, seconds=None, after=None):
+    """The indices of the commands in the order a free slot takes them: by the longest chain of
+    scripts that must run one after the other from each (its own time plus that of the scripts
+    that need it, AFTER), longest first, with `seconds` ({name: s}) from the last full run; command
+    order where a time is missing (no full run yet) and for ties. The log stays in command order."""
+    after = AFTER if after is None else after
+    names = [" ".join(c) for c in commands]
+    if not seconds or any(n not in seconds for n in names):
+        return list(range(len(names)))
+
+    def chain(i):
+        needing = [j for j in range(i + 1, len(commands)) if after.get(commands[j][0]) == commands[i][0]]
+        return seconds[names[i]] + max((chain(j) for j in needing), default=0.0)
+    return sorted(range(len(names)), key=lambda i: (-chain(i), i))
+
+
+def run_side_by_side(commands, extra, slots, order=None):
     """Run the commands, up to `slots` at once, each only after the command it needs (AFTER) has
-    ended, and print one ordered log: the output of the first unfinished command live, the others'
-    kept and printed in command order when their turn comes. Returns ({name: seconds}, the name of
-    a failed command or None); after a failure nothing new starts and the others are ended."""
+    ended, a free slot taking the next ready one in `order` (indices; default command order), and
+    print one ordered log: the output of the first unfinished command live, the others' kept and
+    printed in command order when their turn comes. Returns ({name: seconds}, the name of a failed
+    command or None); after a failure nothing new starts and the others are ended."""
     import threading
     names = [" ".join(c) for c in commands]
     outputs, procs, readers, seconds = {i: [] for i in range(len(names))}, {}, {}, {}
-    pending, shown, printed, headed, failed = list(range(len(names))), 0, 0, False, None
+    pending = list(order) if order is not None else list(range(len(names)))
+    shown, printed, headed, failed = 0, 0, False, None
 
     def read(i):
         for line in procs[i].stdout:
@@ -123,8 +145,11 @@ def run_side_by_side(commands, extra, slots):
                     seconds[i] = round(time.perf_counter() - procs[i].started, 1)
                     if procs[i].returncode != 0 and failed is None:
                         failed = i
-            if shown not in procs:                           # not started: only after a failure
-                break
+            if shown not in procs:                           # not started yet (another went first),
+                if failed is not None:                       # or never: after a failure
+                    break
+                time.sleep(0.1)
+                continue
             if not headed:
                 print(f"\n=== {names[shown]} {' '.join(extra)}", flush=True)
                 headed = True
@@ -146,6 +171,61 @@ def run_side_by_side(commands, extra, slots):
     return {names[i]: t for i, t in seconds.items()}, (names[failed] if failed is not None else None)
 
 
+def expected_wall(seconds, slots, commands=COMMANDS, after=None, order=None):
+    """The wall time of run_side_by_side on `slots` slots when script i takes seconds[name_i]: the
+    same rules replayed as events (a free slot takes the next ready command in `order`, default
+    command order; at most `slots` at once; a script only after the one it needs (AFTER) has
+    ended). Returns (total seconds, {name: (start, end)})."""
+    after = AFTER if after is None else after
+    names = [" ".join(c) for c in commands]
+    pending = list(order) if order is not None else list(range(len(names)))
+    running, spans, now = {}, {}, 0.0
+    while pending or running:
+        for i in list(pending):
+            if len(running) >= slots:
+                break
+            needed = after.get(commands[i][0])
+            if all(j in spans and spans[j][1] <= now for j in range(i) if commands[j][0] == needed):
+                spans[i] = (now, now + seconds[names[i]])
+                running[i] = spans[i][1]
+                pending.remove(i)
+        now = min(running.values())                  # the next script to end
+        running = {i: end for i, end in running.items() if end > now}
+    return max(end for _, end in spans.values()), {names[i]: span for i, span in spans.items()}
+
+
+def print_expectations(cores, folder):
+    """Print, for each core count, the wall time make figures should take there: every script's
+    wall time from the latest run in which it computed (computing_seconds), replayed by
+    expected_wall with cores // CORES_PER_SCRIPT slots in start_order."""
+    seconds = computing_seconds(folder)
+    missing = [" ".join(c) for c in COMMANDS if " ".join(c) not in seconds]
+    if missing:
+        raise HW1Error(f"no computing run timed in {folder}/timings.json for: {', '.join(missing)} (run make figures)")
+    seconds = {" ".join(c): seconds[" ".join(c)] for c in COMMANDS}
+    print(f"each script's wall time in the latest run that computed it (in all {sum(seconds.values()):.0f} s "
+          f"one after another, as on {CORES_PER_SCRIPT} cores); each script keeps {CORES_PER_SCRIPT} cores")
+    for n in cores:
+        slots = max(1, n // CORES_PER_SCRIPT)
+        total, _ = expected_wall(seconds, slots, order=start_order(COMMANDS, seconds))
+        print(f"{n:3d} cores: {slots} scripts side by side, expected {total:7.0f} s ({total / 60:.1f} min; "
+              f"longest script {max(seconds.values()):.0f} s)")
+
+
+def computing_seconds(folder):
+    """{command: wall seconds of the latest run in which it computed} from folder/timings.json
+    ("computing_seconds", kept across runs that reuse), {} when there is none or it is unreadable."""
+    try:
+        with open(os.path.join(folder, "timings.json")) as f:
+            record = json.load(f)
+        kept = record.get("computing_seconds")
+        if kept is None:                              # a record from before the field: its computing scripts
+            kept = {name: t for name, t in record["scripts"].items() if record["computed"].get(name)}
+        return {name: float(t) for name, t in kept.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
 def run_ids(folder):
     """{results name: run id} of folder/*.json (run ids change when a script computes anew)."""
     import glob
@@ -160,6 +240,20 @@ def run_ids(folder):
 
 
 def main(extra):
+    if "--expect" in extra:
+        try:
+            cores = [int(a) for a in extra[extra.index("--expect") + 1:]]
+            if not cores or min(cores) < 1:
+                raise ValueError
+        except ValueError:
+            print("run_figures: error: --expect takes core counts >= 1, e.g. --expect 4 8", file=sys.stderr)
+            sys.exit(2)
+        try:
+            print_expectations(cores, os.path.join(report.ROOT, "results"))
+        except (OSError, ValueError, HW1Error) as error:
+            print(f"run_figures: error: {error}", file=sys.stderr)
+            sys.exit(1)
+        return
     quick = "--quick" in extra
     if "--force" in extra:                            # recompute everything once (not once per script:
         extra = [a for a in extra if a != "--force"]  # the shared HW1-3 models are trained by the first
@@ -180,7 +274,8 @@ def main(extra):
     if slots > 1 and len(commands) > 1:
         before = run_ids(results_folder)
         print(f"running up to {slots} scripts side by side ({os.cpu_count()} cores, {CORES_PER_SCRIPT} per script)")
-        timings, failed = run_side_by_side(commands, extra, slots)
+        order = start_order(commands, computing_seconds(results_folder))     # the longest chain first
+        timings, failed = run_side_by_side(commands, extra, slots, order)
         after = run_ids(results_folder)
         for command in commands:
             name = " ".join(command)
@@ -211,7 +306,10 @@ def main(extra):
     print(f"{total:8.1f} s  total")
     if "--plot-only" not in extra:                    # redrawing is not a timing of the experiments
         path = os.path.join(option(extra, "--out-dir", "."), "results", "quick" if quick else "", "timings.json")
-        record = {"scripts": timings, "total": total, "computed": computed, "cpu": cpu_model(), "cores": os.cpu_count()}
+        kept = computing_seconds(results_folder)
+        kept.update({name: t for name, t in timings.items() if computed[name]})
+        record = {"scripts": timings, "total": total, "computed": computed, "computing_seconds": kept,
+                  "cpu": cpu_model(), "cores": os.cpu_count()}
         atomic_write_bytes(path, (json.dumps(record, indent=1) + "\n").encode())
     if not quick:                                     # REPORT.md quotes the new results
         sys.exit(report.main(["--root", option(extra, "--out-dir", report.ROOT)]))

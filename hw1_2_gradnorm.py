@@ -7,7 +7,7 @@ Two runs, one figure each (two panels sharing the iteration axis, both log scale
     lr 3e-3 (cosine decay), 5000 iterations on 1000 points.
 The gradient norm is the 2-norm over all parameters, sqrt(sum_i |dL/dtheta_i|^2), taken after
 the backward pass and before the optimizer step. The two runs go side by side in two processes.
-About 15 s on 2 CPU cores.
+About 12 s on 2 CPU cores.
 """
 
 import torch

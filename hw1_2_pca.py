@@ -5,7 +5,7 @@ A DNN 784-32-32-10 (26,506 params) trained 8 times on MNIST (seeds 0-7; Adam lr 
 training loss and accuracy on the full training set. One PCA (scikit-learn) is fitted on the
 snapshots of all 8 runs together, so the trajectories share axes: once on layer 1 (its weight
 and bias) and once on the whole model (parameters flattened in named_parameters() order). The
-runs go side by side in two processes. About 2-3 minutes on 2 CPU cores.
+runs go side by side in two processes. About 45 s on 2 CPU cores.
 """
 
 import numpy as np

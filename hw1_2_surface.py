@@ -15,7 +15,7 @@ the initialization), since the random plane's a, b are in filter-normalized unit
 plane's in Euclidean units. Grid points are evaluated in chunks of 32 parameter sets at once
 (torch.func.vmap). The trained weights and trajectory are cached under results/cache/, so a rerun
 with another --grid does not retrain. Figures: contour and 3-D surface for each plane, and the
-equal-distance comparison. About 30-60 s on 2 CPU cores.
+equal-distance comparison. About 20-30 s on 2 CPU cores.
 """
 
 import numpy as np

@@ -20,7 +20,7 @@ the width of the direction is the sum of the two sides. The same widths at rises
 show whether the comparison depends on the height. Each endpoint's training loss along the
 directions for t in [-1, 1] is kept for the figure (and reused by the scan). Models are trained
 once and cached (results/cache/), shared with hw1_3_sensitivity.py and
-hw1_3_sharpness.py. About 2 minutes on 2 CPU cores once they exist.
+hw1_3_sharpness.py. About 70 s on 2 CPU cores once they exist.
 """
 import numpy as np
 import torch

@@ -115,18 +115,30 @@ def compare(a, b):
             "p": p, "a_mean": float(a.mean()), "b_mean": float(b.mean()), "n_a": int(a.size), "n_b": int(b.size)}
 
 
-def level_trend(levels, values):
+def level_trend(levels, values, paired=False):
     """A quantity measured over seeds at ordered levels (batch sizes, widths, corruption shares).
     levels: (K,) numbers; values: K sequences of per-seed values. Spearman of level against the
     level means (ties averaged) with a bootstrap interval that resamples the seeds within each
     level; each successive step's direction of the means and whether its seeds separate.
     {"rho", "low", "high", "monotone": "rises" | "falls" | None (the means at every step),
-    "steps": [{"from", "to", "direction", "separated"}], "separated_steps", "levels"}."""
+    "steps": [{"from", "to", "direction", "separated"}], "separated_steps", "levels"}.
+    paired=True: seed s of every level is one unit followed across the levels (it shares an
+    initialization), so values must hold the same seeds in the same order at every level; the
+    interval resamples whole seeds (a resampled seed brings its value at every level), and the
+    result also holds "seed_rhos": each seed's own Spearman of level against its values (nan where
+    that seed's values are constant)."""
     levels = np.asarray(levels, dtype=float)
     values = [np.asarray(v, dtype=float) for v in values]
     means = np.array([v.mean() for v in values])
     rng = np.random.default_rng(0)
-    resampled = np.stack([v[rng.integers(0, v.size, (RESAMPLES, v.size))].mean(1) for v in values], axis=1)  # (B, K)
+    if paired:
+        if len({v.size for v in values}) != 1:
+            raise ValueError("level_trend(paired=True) needs the same seeds at every level")
+        table = np.stack(values)                                              # (K, S)
+        picks = rng.integers(0, table.shape[1], (RESAMPLES, table.shape[1]))  # (B, S): whole seeds
+        resampled = table[:, picks].mean(2).T                                 # (B, K)
+    else:
+        resampled = np.stack([v[rng.integers(0, v.size, (RESAMPLES, v.size))].mean(1) for v in values], axis=1)  # (B, K)
     boot = _rowwise_spearman(np.broadcast_to(levels, resampled.shape), resampled)
     low, high = _interval(boot)
     steps = []
@@ -137,5 +149,8 @@ def level_trend(levels, values):
                       "separated": c["separated"]})
     directions = {s["direction"] for s in steps}
     monotone = "rises" if directions == {"up"} else "falls" if directions == {"down"} else None
-    return {"rho": spearman(levels, means), "low": low, "high": high, "monotone": monotone,
-            "steps": steps, "separated_steps": sum(s["separated"] for s in steps), "levels": len(values)}
+    found = {"rho": spearman(levels, means), "low": low, "high": high, "monotone": monotone,
+             "steps": steps, "separated_steps": sum(s["separated"] for s in steps), "levels": len(values)}
+    if paired:
+        found["seed_rhos"] = [spearman(levels, table[:, s]) for s in range(table.shape[1])]
+    return found

@@ -4,11 +4,11 @@ loss history (hw1_3_sensitivity measures every model; its config holds the train
 
 Concludes, for the main set (all training images; shared by the interpolation, sensitivity and
 sharpness sections): whether every model ended at the common target loss within the stated
-tolerance (the criterion in examples: Keskar et al. 2017 train "until no improvement", here every
-model to one loss) or hit the cap; in which approaches the learning rate had to be decayed because
+tolerance (the criterion in examples: Keskar et al. 2017 train "without any budget or limits, until
+the loss function ceased to improve", as Hoffer et al. 2017 quote them; here every model to one loss) or hit the cap; in which approaches the learning rate had to be decayed because
 progress stalled, and whether those are the smallest batches and largest rates; how the epochs
 to the target grow with the batch size (a trend over the batch sizes with an interval from
-resampling seeds) and the largest batch against the smallest seed by seed; that no final model is
+resampling whole seeds, and each seed's own trend) and the largest batch against the smallest seed by seed; that no final model is
 a critical point (the cutoff of the critical-point section, common/critical.py). For the fitted
 set (the first 4,096 training images, a low target loss): whether every model reached its target
 and how close to 100% training accuracy (Novak et al. 2018 compare models that fit their training
@@ -96,19 +96,82 @@ def relation(found, part, measure_of, obj):
     }, rho=rho, low=low, high=high, part=part, groups=found["groups"], seeds=found["seeds"])
 
 
+def between_relation(x, y, names, measure_of, obj):
+    """The between-approach claim of inference.grouped_spearman (Spearman over the approach means, interval
+    from resampling the seeds) with each seed's own Spearman over the approaches (seed s of every approach
+    shares one initialization, so each seed alone is one comparison of the approaches): rises (falls) only
+    when the interval is above (below) 0 and every seed's own rho has that sign; "seeds disagree" when
+    the interval excludes 0 but a seed goes the other way; otherwise not clearly related. Names the
+    estimate sitting at an end of its interval (other than +-1): a percentile interval over a few seeds
+    is rough."""
+    found = grouped(x, y, names)
+    seeds = list(next(iter(x.values())))
+    per_seed = [inference.spearman([x[n][s] for n in names], [y[n][s] for n in names]) for s in seeds]
+    rho, low, high = found["between"], found["between_low"], found["between_high"]
+    if math.isfinite(low) and math.isfinite(high):
+        stat = (f"ρ = {fix(rho, 2)} over the approach means, 95% interval {fix(low, 2)} to {fix(high, 2)} from "
+                f"resampling the {count(found['seeds'])} seeds; each seed alone: ρ {_rhos_text(per_seed)}")
+    else:
+        stat = (f"ρ = {fix(rho, 2)} over the approach means; no interval: most resamples of the "
+                f"{count(found['seeds'])} seeds leave no spread to rank; each seed alone: ρ {_rhos_text(per_seed)}")
+    edge = (math.isfinite(low) and math.isfinite(high)
+            and any(abs(rho - end) < 0.005 and abs(end) < 0.995 for end in (low, high)))
+    if edge:
+        stat += (f"; the estimate sits at an end of its interval, as a percentile interval over "
+                 f"{count(found['seeds'])} seeds is rough")
+    if not (math.isfinite(low) and math.isfinite(high)) or not math.isfinite(rho):
+        outcome = "no interval"
+    elif low > 0 and all(math.isfinite(r) and r > 0 for r in per_seed):
+        outcome = "rises"
+    elif high < 0 and all(math.isfinite(r) and r < 0 for r in per_seed):
+        outcome = "falls"
+    elif low > 0 or high < 0:
+        outcome = "seeds disagree"
+    else:
+        outcome = "unclear"
+    return choose(outcome, {
+        "rises": f"{measure_of} rises with {obj} ({stat})",
+        "falls": f"{measure_of} falls as {obj} rises ({stat})",
+        "seeds disagree": f"{measure_of} is not clearly related to {obj} ({stat}: the interval excludes 0, but not "
+                          f"every seed alone goes that way)",
+        "unclear": f"{measure_of} is not clearly related to {obj} ({stat}; the interval includes 0)",
+        "no interval": f"{measure_of} is not clearly related to {obj} ({stat})",
+    }, rho=rho, low=low, high=high, per_seed=per_seed, edge=edge, groups=found["groups"], seeds=found["seeds"])
+
+
 def grouped(x, y, names):
     """inference.grouped_spearman over the approaches `names` of two {approach: {seed: value}}."""
     return inference.grouped_spearman({n: x[n] for n in names}, {n: y[n] for n in names})
 
 
-def trend(levels, values, level_text, knob, subject="it"):
+def _rhos_text(rhos):
+    return ", ".join("constant" if not math.isfinite(r) else fix(r, 2) for r in rhos)
+
+
+def trend(levels, values, level_text, knob, subject="it", paired=False, value_text=None):
     """The claim of a quantity over ordered levels (inference.level_trend): rises or falls (the interval
     of Spearman's rho over the level means excludes 0), at every step of the means or not, and how
-    many steps separate the seeds. level_text formats one level; knob names the levels."""
-    t = inference.level_trend(levels, values)
+    many steps separate the seeds. level_text formats one level; knob names the levels.
+
+    paired=True (seed s of every level shares one initialization, so a seed is a unit followed across
+    the levels: values hold the seeds in the same order at every level): the interval resamples whole
+    seeds, and an overall direction is stated only when the interval excludes 0, every seed's own rho
+    over the levels has that sign and no step against it separates the seeds; otherwise the trend is
+    not resolved ("no trend": the interval includes 0; "seeds disagree": a seed goes the other way) or
+    not monotone ("bent": a separated step goes against it), and the claim describes the shape instead
+    (where the mean is highest and lowest, which steps separate the seeds, the ends).
+    value_text formats one mean (default: 3 decimals)."""
+    t = inference.level_trend(levels, values, paired=paired)
     steps, n = t["steps"], len(t["steps"])
-    stat = (f"ρ = {fix(t['rho'], 2)} over the {t['levels']} means, 95% interval {fix(t['low'], 2)} to "
-            f"{fix(t['high'], 2)} from resampling the seeds")
+    value_text = value_text or (lambda v: fix(v, 3))
+    if paired:
+        rhos = t["seed_rhos"]
+        stat = (f"ρ = {fix(t['rho'], 2)} over the {t['levels']} means, 95% interval {fix(t['low'], 2)} to "
+                f"{fix(t['high'], 2)} from resampling whole seeds; each seed's own ρ over the levels: "
+                f"{_rhos_text(rhos)}")
+    else:
+        stat = (f"ρ = {fix(t['rho'], 2)} over the {t['levels']} means, 95% interval {fix(t['low'], 2)} to "
+                f"{fix(t['high'], 2)} from resampling the seeds")
     k = t["separated_steps"]
     sep = ("no step separates the seeds" if k == 0 else "every step separates the seeds" if k == n
            else f"{count(k)} of the {count(n)} steps {'separates' if k == 1 else 'separate'} the seeds")
@@ -125,13 +188,29 @@ def trend(levels, values, level_text, knob, subject="it"):
         return " and ".join(parts)
     ups = sum(s["direction"] == "up" for s in steps)
     downs = sum(s["direction"] == "down" for s in steps)
-    if t["low"] > 0:
+    if paired:
+        rhos = t["seed_rhos"]
+        all_up = all(math.isfinite(r) and r > 0 for r in rhos)
+        all_down = all(math.isfinite(r) and r < 0 for r in rhos)
+        against_up = any(s["separated"] and s["direction"] == "down" for s in steps)
+        against_down = any(s["separated"] and s["direction"] == "up" for s in steps)
+        if t["low"] > 0 and all_up and not against_up:
+            outcome = "rises" if t["monotone"] == "rises" else "rises, not at every step"
+        elif t["high"] < 0 and all_down and not against_down:
+            outcome = "falls" if t["monotone"] == "falls" else "falls, not at every step"
+        elif (t["low"] > 0 and all_up) or (t["high"] < 0 and all_down):
+            outcome = "bent"
+        elif t["low"] > 0 or t["high"] < 0:
+            outcome = "seeds disagree"
+        else:
+            outcome = "no trend"
+    elif t["low"] > 0:
         outcome = "rises" if t["monotone"] == "rises" else "rises, not at every step"
     elif t["high"] < 0:
         outcome = "falls" if t["monotone"] == "falls" else "falls, not at every step"
     else:
         outcome = "no trend"
-    return choose(outcome, {
+    phrasings = {
         "rises": f"{subject} rises with {knob} at every step ({stat}); {sep}",
         "rises, not at every step": f"{subject} rises with {knob} overall ({stat}) but not at every step: it "
                                     f"{moves('down')}; {sep}",
@@ -140,8 +219,34 @@ def trend(levels, values, level_text, knob, subject="it"):
                                     f"it {moves('up')}; {sep}",
         "no trend": f"{subject} shows no clear trend with {knob} ({stat}, which includes 0): the mean rises at "
                     f"{count(ups)} and falls at {count(downs)} of the {count(n)} steps; {sep}",
-    }, rho=t["rho"], low=t["low"], high=t["high"], monotone=t["monotone"], separated_steps=t["separated_steps"],
-        steps=[(s["from"], s["to"], s["direction"], s["separated"]) for s in steps])
+    }
+    evidence = {}
+    if paired:
+        means = [float(np.mean(v)) for v in values]
+        top, bottom = int(np.argmax(means)), int(np.argmin(means))
+        shape = (f"its mean is highest at {level_text(levels[top])} ({value_text(means[top])}) and lowest at "
+                 f"{level_text(levels[bottom])} ({value_text(means[bottom])}), means "
+                 f"{', '.join(value_text(m) for m in means)} in order")
+        split = [f"{level_text(s['from'])} → {level_text(s['to'])} ({'up' if s['direction'] == 'up' else 'down'})"
+                 for s in steps if s["separated"]]
+        separated = ("no step separates the seeds" if not split else
+                     f"the seeds separate only at {listing(split)}" if len(split) < n else
+                     "every step separates the seeds")
+        ends = inference.compare(values[-1], values[0])
+        ends_text = (f"at {level_text(levels[0])} and at {level_text(levels[-1])} "
+                     f"{'separate' if ends['separated'] else 'overlap'}")
+        phrasings["no trend"] = (f"{subject} shows no resolved trend with {knob}: {shape}; {separated}, and the "
+                                 f"seeds {ends_text} ({stat}; the interval includes 0)")
+        phrasings["seeds disagree"] = (f"{subject} shows no resolved trend with {knob}: {shape}; {separated}, and "
+                                       f"the seeds {ends_text} ({stat}: the interval excludes 0, but not every "
+                                       f"seed goes that way)")
+        phrasings["bent"] = (f"{subject} is not monotone in {knob}: {shape}; {separated}, so the seeds separate at a "
+                             f"step against the sign of ρ and no overall direction is stated; the seeds {ends_text} "
+                             f"({stat})")
+        evidence = {"paired": True, "seed_rhos": t["seed_rhos"], "means": means, "ends_separated": ends["separated"]}
+    return choose(outcome, phrasings, rho=t["rho"], low=t["low"], high=t["high"], monotone=t["monotone"],
+                  separated_steps=t["separated_steps"],
+                  steps=[(s["from"], s["to"], s["direction"], s["separated"]) for s in steps], **evidence)
 
 
 def sets_of(R, C, source="hw1_3_sensitivity"):
@@ -253,7 +358,8 @@ def findings(R, C, P, T):
     # epochs to the target over the batch sizes; the largest batch against the smallest, seed by seed
     epochs = by_approach(models, "epochs", names, seeds, "hw1_3_sensitivity")
     epochs_trend = trend([ap[n][0] for n in bs], [seed_values(epochs, n) for n in bs], lambda x: f"{x:g}",
-                         "the batch size", "the number of epochs to the target")
+                         "the batch size", "the number of epochs to the target", paired=True,
+                         value_text=lambda v: fix(v, 1))
     c = inference.compare(seed_values(epochs, large_b), seed_values(epochs, small_b))
     epochs_ends = claim(c["separated"] and c["larger"] == "a",
                         f"every seed of batch {ap[large_b][0]} needs more epochs than every seed of batch "

@@ -17,6 +17,7 @@ Concludes, per pair and with counts of seeds:
     interval that resamples the seeds (the independent units: the directions of one seed probe the
     same two models; inference.bootstrap_interval). The same comparison at the other rises says
     whether it depends on the height;
+  - which ends stopped at the training cap instead of the target loss (named: unlike ends);
   - whether the earlier reading (the loss at t = +-1, far above the models' loss) orders the two
     models the same way, and whether the raw line and the widths pick the same model.
 """
@@ -182,6 +183,15 @@ def _pair(name, pair, ip):
                       "one does not confirm the other.",
     }, raw=raw, widths=main["outcome"])
 
+    # which ends stopped at the cap rather than at the target loss (unlike ends: named)
+    capped = [f"{ends[i]} {r['seed']}, at training loss {fix(r[f'model_{i}']['train_loss'], 4)} against the target "
+              f"{fix(r[f'model_{i}']['target_loss'], 2)}," for r in runs for i in (1, 2)
+              if r[f"model_{i}"]["stop"] != "target"]
+    capped_claim = claim(not capped, "Every model of this pair stopped at the target loss.",
+                         f"Not every end stopped at the target: {listing(capped)} stopped at the training cap, so "
+                         f"{'that end differs' if len(capped) == 1 else 'those ends differ'} from the others in loss "
+                         f"as well as in approach.", capped=capped)
+
     rows = [[f"{m1} → {m2}", r["seed"],
              f"{fix(r['model_1']['weight_norm'], 1)} / {fix(r['model_2']['weight_norm'], 1)}",
              fix(r["distance"], 1), f"{fix(r['model_1']['train_loss'], 4)} / {fix(r['model_2']['train_loss'], 4)}",
@@ -192,7 +202,7 @@ def _pair(name, pair, ip):
             "norm_1": float(np.mean([r["model_1"]["weight_norm"] for r in runs])),
             "norm_2": float(np.mean([r["model_2"]["weight_norm"] for r in runs])),
             "barrier": barrier, "raw_end": raw_end, "widths": main["claim"], "height": height,
-            "edge_reading": edge_reading, "views": views_claim,
+            "edge_reading": edge_reading, "views": views_claim, "capped": capped_claim,
             "width_1": spread(main["w1"]), "width_2": spread(main["w2"]), "censored": censored, "rows": rows}
 
 
@@ -217,6 +227,11 @@ def findings(R, C, P, T):
         "directions": ip["directions"], "rise": rise, "other_rises": listing([fix(r, 2) for r in ip["rises"][1:]]),
         "step": ip["step"], "refinements": ip["refinements"], "t_max": ip["t_max"],
         "end_losses": span(losses, lambda x: fix(x, 4)),
+        "capped": claim(not any(p["capped"].evidence["capped"] for p in pairs),
+                        "every one of them stopped at the target",
+                        f"{listing([c for p in pairs for c in p['capped'].evidence['capped']])} stopped at the "
+                        f"training cap, not at the target; the others at the target",
+                        capped=[c for p in pairs for c in p["capped"].evidence["capped"]]),
         "threshold_factor": span([1 + rise / loss for loss in losses], lambda x: fix(x, 2)),
         "censored": claim(censored == 0, "every side of every direction reaches the threshold within "
                                          f"|t| ≤ {fix(ip['t_max'], 0)}",

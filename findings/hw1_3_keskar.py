@@ -7,23 +7,26 @@ phi (Metric 2.1, A = I, on the full training set, batch normalization in eval mo
 against the small batch at eps = 1e-3 and 5e-4, with how far the seeds separate
 (inference.compare), printed beside their Table 3 (F1: SB 1.23 +- 0.83 vs LB 205.14 +- 69.52 at
 1e-3; 0.61 +- 0.27 vs 42.90 +- 17.14 at 5e-4) and Table 2 (training accuracy SB 99.66%, LB 99.92%):
-whether our ratio of the means is within a factor of three of theirs and where our means fall
+how many times smaller or larger our ratio of the means is than theirs, whether every pairing of seeds
+falls short of it, how much the unequal final losses inflate it (the ratio at the checkpoint of nearest
+equal loss), and where our means fall
 against their mean +- std; how much of phi the first-order part is at these fitted points; whether
 both batch sizes ended at the same training loss (a confound Keskar et al. share); the generalization
 gap they report (LB tests worse); and along training, at the checkpoints of equal training loss,
-from which loss on phi and the top Hessian eigenvalue of every large-batch seed lie above every
-small-batch seed (Keskar et al. observe that the two are alike early and separate as the loss falls).
+at each checkpoint whether every small-batch seed is above, the seeds overlap, or every large-batch seed
+is above (phi and the top Hessian eigenvalue), against Keskar et al.'s observation that the two are alike
+early and separate as the loss falls.
 """
 import math
 
 import numpy as np
 
 from common import inference
-from common.claims import ReportError, choose, claim, fix, listing, mean_pm, pct, times
+from common.claims import ReportError, choose, claim, fix, listing, mean_pm, pct, span, times
 
 SOURCES = ["hw1_3_keskar"]
 SIZES = ("small", "large")
-FACTOR = 3.0                      # a ratio within this factor of Keskar et al.'s is "of their size"
+PAPER_SEEDS = 5                   # Keskar et al. 2017 ran 5 trials per configuration (hw1_3_keskar.py)
 
 
 def _eps(e):
@@ -38,15 +41,17 @@ def _acc_pm(values):
     return f"{pct(np.mean(values), 2)} ± {pct(np.std(values, ddof=1), 2)}"
 
 
-def _separation(small, large):
-    """The claim of one comparison of large- against small-batch values over the seeds."""
+def _separation(small, large, bare=False):
+    """The claim of one comparison of large- against small-batch values over the seeds (bare: the
+    overlap's counts without parentheses, for use inside parentheses)."""
     c = inference.compare(large, small)
     outcome = "overlap" if not c["separated"] else "large above" if c["larger"] == "a" else "small above"
     return choose(outcome, {
         "large above": "every large-batch seed above every small-batch seed",
         "small above": "every small-batch seed above every large-batch seed",
-        "overlap": f"the seeds overlap ({c['a_above_b']} of {len(large)} large-batch seeds above every small-batch "
-                   f"seed, {c['b_above_a']} of {len(small)} small-batch seeds above every large-batch seed)",
+        "overlap": f"the seeds overlap{', ' if bare else ' ('}{c['a_above_b']} of {len(large)} large-batch seeds above "
+                   f"every small-batch seed, {c['b_above_a']} of {len(small)} small-batch seeds above every large-batch "
+                   f"seed{'' if bare else ')'}",
     }, **c)
 
 
@@ -113,8 +118,11 @@ def findings(R, C, P, T):
         ours_ratio = float(np.mean(values("large", key)) / np.mean(values("small", key)))
         his_ratio = his["large"][0] / his["small"][0]
         factor = ours_ratio / his_ratio
-        size_outcome = ("similar" if abs(math.log(factor)) <= math.log(FACTOR) else
-                        "smaller" if factor < 1 else "larger")
+        size_outcome = "smaller" if factor < 1 else "larger" if factor > 1 else "equal"
+        pairs = [lv / sv for lv in values("large", key) for sv in values("small", key)]
+        pairs_text = f"x{times(min(pairs), 1)} to x{times(max(pairs), 1)}"
+        pair_outcome = ("all short" if max(pairs) < his_ratio else "all beyond" if min(pairs) > his_ratio
+                        else "straddle")
         where = {}
         for size in SIZES:
             mean, (his_mean, his_std) = float(np.mean(values(size, key))), his[size]
@@ -129,10 +137,15 @@ def findings(R, C, P, T):
             "eps": _eps(e), "ratio": ours_ratio, "his_ratio": his_ratio,
             "seeds": _separation(values("small", key), values("large", key)),
             "ratio_size": choose(size_outcome, {
-                "similar": f"within a factor of {FACTOR:g} of theirs ({theirs})",
+                "equal": f"theirs ({theirs})",
                 "smaller": f"x{times(his_ratio, ours_ratio)} smaller than theirs ({theirs})",
                 "larger": f"x{times(ours_ratio, his_ratio)} larger than theirs ({theirs})",
             }, ours=ours_ratio, theirs=his_ratio, factor=factor),
+            "pairs": choose(pair_outcome, {
+                "all short": f"every pairing of a large- with a small-batch seed falls short of theirs ({pairs_text})",
+                "all beyond": f"every pairing of a large- with a small-batch seed exceeds theirs ({pairs_text})",
+                "straddle": f"the pairings of a large- with a small-batch seed range over theirs ({pairs_text})",
+            }, pairs=pairs, theirs=his_ratio),
             "small_place": where["small"], "large_place": where["large"]})
 
     # what phi is at these points
@@ -154,20 +167,44 @@ def findings(R, C, P, T):
         "overlap": f"The final training losses of the two batch sizes overlap ({final_loss})",
     }, **final_loss.evidence)
     accuracy = _separation(values("small", "train_acc"), values("large", "train_acc"))
+    acc_means = (f"{pct(np.mean(values('small', 'train_acc')), 2)} vs "
+                 f"{pct(np.mean(values('large', 'train_acc')), 2)}")
+    acc_counts = (f"{accuracy.evidence['b_above_a']} of {len(seeds)} small-batch seeds above every large-batch seed, "
+                  f"{accuracy.evidence['a_above_b']} of {len(seeds)} the other way")
     theirs = f"theirs: SB {pct(table['train_acc']['small'], 2)}, LB {pct(table['train_acc']['large'], 2)}"
     accuracy_order = choose(accuracy.outcome, {
         "large above": f"the large batch ends at the higher training accuracy ({accuracy}), as in their Table 2 "
                        f"({theirs})",
         "small above": f"the small batch ends at the higher training accuracy ({accuracy}), unlike their Table 2 "
                        f"({theirs})",
-        "overlap": f"the training accuracies of the two batch sizes overlap ({accuracy}; {theirs})",
+        "overlap": f"the training accuracies overlap ({acc_means}; {acc_counts}; {theirs})",
     }, **accuracy.evidence)
     test = _separation(values("small", "test_acc"), values("large", "test_acc"))
+    acc_text = f"SB {pct(np.mean(values('small', 'test_acc')), 2)}, LB {pct(np.mean(values('large', 'test_acc')), 2)}"
     test_gap = choose(test.outcome, {
-        "small above": f"the small batch tests better, as Keskar et al. report: {test}",
-        "large above": f"the large batch tests better, unlike Keskar et al.: {test}",
-        "overlap": f"the test accuracies do not separate: {test}",
+        "small above": f"by test accuracy the small batch tests better, as Keskar et al. report ({acc_text}; {test})",
+        "large above": f"by test accuracy the large batch tests better, unlike Keskar et al. ({acc_text}; {test})",
+        "overlap": f"the test accuracies do not separate ({acc_text}; {test})",
     }, **test.evidence)
+    test_loss = _separation(values("small", "test_loss"), values("large", "test_loss"), bare=True)
+    loss_text = f"SB {fix(np.mean(values('small', 'test_loss')), 4)}, LB {fix(np.mean(values('large', 'test_loss')), 4)}"
+    test_loss_claim = choose(test_loss.outcome, {
+        "overlap": f"by test loss the two do not separate ({loss_text}; {test_loss})",
+        "large above": f"by test loss the small batch tests better ({loss_text}; {test_loss})",
+        "small above": f"by test loss the large batch tests better ({loss_text}; {test_loss})",
+    }, **test_loss.evidence)
+    gaps = {size: [r["test_loss"] - r["train_loss"] for r in of[size]] for size in SIZES}
+    gap = _separation(gaps["small"], gaps["large"], bare=True)
+    gap_text = f"SB {fix(np.mean(gaps['small']), 3)}, LB {fix(np.mean(gaps['large']), 3)}"
+    loss_note = (f", though it ended at a x{ratio('train_loss')} higher training loss"
+                 if final_loss.outcome == "large above" else "")
+    gap_claim = choose(gap.outcome, {
+        "small above": f"the test − train loss gap (the gap of the section above) is smaller for the large batch "
+                       f"({gap_text}; {gap}){loss_note}",
+        "large above": f"the test − train loss gap (the gap of the section above) is smaller for the small batch "
+                       f"({gap_text}; {gap})",
+        "overlap": f"the test − train loss gaps do not separate ({gap_text}; {gap})",
+    }, **gap.evidence)
 
     # along training: the checkpoints at equal training loss
     def at_level(size, level, key):
@@ -197,44 +234,113 @@ def findings(R, C, P, T):
                         _pm(values("large", f"keskar_{_eps(e0)}"), 2), f"x{ratio(f'keskar_{_eps(e0)}')}",
                         _pm(values("small", "top_eigenvalue"), 1), _pm(values("large", "top_eigenvalue"), 1)]]}
 
+    phi_key = f"keskar_{_eps(e0)}"
+    SIDE = {"small above": "every small-batch seed above every large-batch seed",
+            "overlap": "the seeds overlap",
+            "large above": "every large-batch seed above every small-batch seed"}
+
     def separation_along(key, what):
-        final_key = f"keskar_{_eps(e0)}" if key == "phi" else "top_eigenvalue"
+        """Three outcomes at each checkpoint (small above / overlap / large above), and the pattern."""
+        final_key = phi_key if key == "phi" else "top_eigenvalue"
+        value_key = phi_key if key == "phi" else "top_eigenvalue"
         final = _separation(values("small", final_key), values("large", final_key))
         outcomes = [a[key].outcome for a in along] + [final.outcome]
         labels = [f"the checkpoint at loss ≤ {a['level']:g}" for a in along] + ["the final models"]
-        apart = [o == "large above" for o in outcomes]
-        first_apart = next((i for i, a in enumerate(apart) if all(apart[i:])), None)
-        if first_apart == 0:
+        ratios = [float(np.mean(at_level("large", a["level"], value_key)) /
+                        np.mean(at_level("small", a["level"], value_key))) for a in along]
+        ratios.append(float(np.mean(values("large", final_key)) / np.mean(values("small", final_key))))
+        groups = []
+        for label, o, q in zip(labels, outcomes, ratios):
+            if groups and groups[-1][0] == o:
+                groups[-1][1].append(label)
+                groups[-1][2].append(q)
+            else:
+                groups.append((o, [label], [q]))
+        detail = "; ".join(f"at {listing(labs)}, {SIDE[o]} (LB / SB {', '.join('x' + times(q, 1) for q in qs)})"
+                           for o, labs, qs in groups)
+        large_from = next((i for i in range(len(outcomes)) if all(o == "large above" for o in outcomes[i:])), None)
+        if large_from == 0:
             outcome = "apart throughout"
-        elif first_apart is None:
+        elif large_from is None:
             outcome = "not apart at the end"
+        elif "small above" in outcomes[:large_from]:
+            outcome = "crossed"
         else:
-            outcome = "only at the end" if first_apart == len(labels) - 1 else "alike, then apart"
-        above = f"{what} of every large-batch seed lies above every small-batch seed"
-        start = first_apart or 0
+            outcome = "alike, then apart"
         return choose(outcome, {
-            "alike, then apart": f"{above} from {labels[start]} on, not at {listing(labels[:start])}",
-            "only at the end": f"{above} only at the final models, not at {listing(labels[:-1])}",
-            "apart throughout": f"{above} at every checkpoint ({listing(labels)})",
-            "not apart at the end": f"{what} of the two batch sizes does not separate from some checkpoint to the end "
-                                    f"(not at {listing([lab for lab, a in zip(labels, apart) if not a])})",
-        }, outcomes=outcomes, labels=labels)
+            "crossed": f"{what}: {detail}. The small batch is the sharper early on, the large batch from "
+                       f"{labels[large_from or 0]} on: the two cross as the loss falls",
+            "alike, then apart": f"{what}: {detail}. The seeds do not separate early and separate, the large batch "
+                                 f"above, from {labels[large_from or 0]} on",
+            "apart throughout": f"{what}: {detail}. The large batch is above at every checkpoint",
+            "not apart at the end": f"{what}: {detail}. The large batch is not above on every seed at the end",
+        }, outcomes=outcomes, labels=labels, ratios=ratios)
     if not along:
         raise ReportError("results/hw1_3_keskar.json holds no checkpoint that every run reached: rerun it")
     phi_along = separation_along("phi", f"φ (ε = {_eps(e0)})")
     eig_along = separation_along("eig", "λ_max")
-    as_keskar = choose(phi_along.outcome == "alike, then apart", {
-        True: "as Keskar et al. observe: small- and large-batch sharpness are alike early in training and separate as "
-              "the loss falls",
-        False: "Keskar et al. observe that small- and large-batch sharpness are alike early in training and separate "
-               "as the loss falls; here φ does not follow that pattern over these checkpoints",
-    }, along=phi_along.outcome)
 
+    # each batch size's phi over the checkpoints and at the end (means)
+    def path(size):
+        means = [float(np.mean(at_level(size, a["level"], phi_key))) for a in along] + \
+                [float(np.mean(values(size, phi_key)))]
+        return means, " → ".join(fix(m, 1) for m in means)
+    (small_path, small_text), (large_path, large_text) = path("small"), path("large")
+    small_falls, large_rises = small_path[-1] < small_path[0], large_path[-1] > large_path[0]
+    pattern = ("alike, then apart" if phi_along.outcome == "alike, then apart" else
+               "second half" if phi_along.outcome == "crossed" and small_falls and large_rises else "other")
+    as_keskar = choose(pattern, {
+        "alike, then apart": "as Keskar et al. observe: small- and large-batch sharpness are alike early in training "
+                             f"and separate as the loss falls (φ: SB {small_text}, LB {large_text})",
+        "second half": "Keskar et al. observe that small- and large-batch sharpness are alike early in training and "
+                       "separate as the loss falls. The second half holds here: as the loss falls, large-batch φ rises "
+                       f"({large_text}) while small-batch φ falls ({small_text}). The first half does not: early on "
+                       "the two are not alike, the small batch is the sharper",
+        "other": "Keskar et al. observe that small- and large-batch sharpness are alike early in training and separate "
+                 f"as the loss falls; here φ does not follow that pattern over these checkpoints (φ: SB {small_text}, "
+                 f"LB {large_text})",
+    }, along=phi_along.outcome, small=small_path, large=large_path)
+
+    # the first checkpoint: the losses it is reached at, and how much of phi is first-order there
+    first_level = along[0]["level"]
+    first_loss = {size: at_level(size, first_level, "train_loss") for size in SIZES}
+    first_shares = [f / p for size in SIZES for f, p in zip(at_level(size, first_level, f"first_order_{_eps(e0)}"),
+                                                            at_level(size, first_level, phi_key))]
+    first_point = claim(max(first_shares) <= 0.5,
+                        f"at the checkpoint at loss ≤ {first_level:g} φ is mostly curvature (its first-order part "
+                        f"{span(first_shares, lambda x: pct(x, 0))})",
+                        f"at the checkpoint at loss ≤ {first_level:g} φ is largely first-order on some runs (its "
+                        f"first-order part {span(first_shares, lambda x: pct(x, 0))}), so there it compares gradients "
+                        "more than curvature",
+                        shares=first_shares)
+    first_losses = (f"the checkpoint at loss ≤ {first_level:g} is reached at SB {span(first_loss['small'], lambda x: fix(x, 2))}, "
+                    f"LB {span(first_loss['large'], lambda x: fix(x, 2))}")
+
+    # the checkpoint where the two batch sizes' mean training losses are nearest: phi's ratio there
+    def mean_loss(size, level):
+        return float(np.mean(at_level(size, level, "train_loss")))
+    nearest = min(along, key=lambda a: abs(math.log(mean_loss("large", a["level"]) / mean_loss("small", a["level"]))))
+    near_ratio = float(np.mean(at_level("large", nearest["level"], phi_key)) /
+                       np.mean(at_level("small", nearest["level"], phi_key)))
+    final_ratio = float(np.mean(values("large", phi_key)) / np.mean(values("small", phi_key)))
+    all_short = all(c["ratio_size"].outcome == "smaller" for c in comparisons)
+    near_text = (f"at the checkpoint of nearest equal loss (≤ {nearest['level']:g}: SB {fix(mean_loss('small', nearest['level']), 4)}, "
+                 f"LB {fix(mean_loss('large', nearest['level']), 4)}) LB / SB φ at ε = {_eps(e0)} is x{times(near_ratio, 1)}, "
+                 f"against x{times(final_ratio, 1)} at the end")
+    loss_inflates = choose(
+        ("short, inflated" if all_short else "inflated") if final_loss.outcome == "large above" and near_ratio < final_ratio
+        else "not inflated", {
+            "short, inflated": f"Both our ratios are below theirs, although the small batch was trained to a "
+                               f"x{ratio('train_loss')} lower loss, which inflates ours: {near_text}",
+            "inflated": f"The small batch was trained to a x{ratio('train_loss')} lower loss, which inflates our "
+                        f"ratios: {near_text}",
+            "not inflated": f"The ratio at the end is not inflated by the end losses: {near_text}",
+        }, near=near_ratio, final=final_ratio, final_loss=final_loss.outcome, all_short=all_short)
     seconds = {size: float(np.mean([r["seconds"]["cpu"] for r in of[size]])) for size in SIZES}
     return {
         "width": k["width"], "paper_width": k["paper_width"], "params": k["params"], "depth": k["depth"],
         "train_examples": k["train_examples"], "small": batches["small"], "large": batches["large"],
-        "lr": k["lr"], "n_seeds": len(seeds), "epsilons": [_eps(e) for e in eps_list], "eps0": _eps(e0),
+        "lr": k["lr"], "n_seeds": len(seeds), "paper_seeds": PAPER_SEEDS, "epsilons": [_eps(e) for e in eps_list], "eps0": _eps(e0),
         "keskar_iters": k["keskar_iters"], "lanczos_steps": k["lanczos_steps"], "target_acc": target,
         "patience": k["stop_rule"]["patience"], "improvement": k["stop_rule"]["improvement"],
         "max_epochs": k["stop_rule"]["max_epochs"], "batch_norm": k["batch_norm"],
@@ -244,5 +350,7 @@ def findings(R, C, P, T):
         "table": {"header": header, "rows": rows}, "comparisons": comparisons,
         "curvature": curvature, "same_loss": same_loss, "accuracy_order": accuracy_order, "test_gap": test_gap,
         "along_table": along_table, "phi_along": phi_along, "eig_along": eig_along, "as_keskar": as_keskar,
+        "test_loss": test_loss_claim, "loss_gap": gap_claim, "first_point": first_point,
+        "first_losses": first_losses, "loss_inflates": loss_inflates,
         "cpu_seconds_small": seconds["small"], "cpu_seconds_large": seconds["large"],
     }

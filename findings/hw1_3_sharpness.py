@@ -90,8 +90,9 @@ def findings(R, C, P, T):
     n_runs = len(gain)
     no_gain = sum(g <= 1e-6 for g in gain)
     corner_near = claim(max(gain) <= NEAR_CORNER,
-                        f"the sign-gradient corner, the maximizer of the linearized loss, is within "
-                        f"{pct(NEAR_CORNER, 0)} of the maximum found for every model",
+                        "the maximum found stays near the corner it starts from, the maximizer of the linearized "
+                        "loss. There are no random starts and scipy's termination status is not recorded, so φ is a "
+                        "lower bound on the maximum, and a zero gain does not show that the corner is a local maximum",
                         f"for some models the maximum found is well beyond the sign-gradient corner (by up to "
                         f"{pct(max(gain), 0)}): the linearized maximizer is not the maximizer there",
                         largest=max(gain), limit=NEAR_CORNER)
@@ -139,8 +140,8 @@ def findings(R, C, P, T):
     opposite = choose(
         "opposite" if first_way and curvature_way and first_way != curvature_way else
         "together" if first_way and first_way == curvature_way else "unresolved", {
-            "opposite": "The two parts move in opposite directions over the batch sizes, so φ's own trend is what "
-                        "is left of their difference, not a measure of either",
+            "opposite": "The two parts move in opposite directions over the batch sizes, so φ's trend is the net "
+                        "of two opposing trends, not a measure of either",
             "together": "The two parts move the same way over the batch sizes, and φ with them",
             "unresolved": "At least one of the two parts shows no clear trend over the batch sizes",
         }, first=first_trend.outcome, curvature=curvature_trends[0]["trend"].outcome)
@@ -164,6 +165,24 @@ def findings(R, C, P, T):
                            "overlap": f"seeds overlap ({c['a_above_b']} of {S} seeds of batch {ap[large_b][0]} "
                                       f"above every seed of batch {ap[small_b][0]}, {c['b_above_a']} of {S} the "
                                       f"other way)"}, eps=e, **c)})
+
+    curvature_ratios = []
+    for label, table in (("λ_max", eig), ("tr H", trace), (f"φ − first-order part (ε = {_eps(e0)})", curvature[e0])):
+        large, small = seed_values(table, large_b), seed_values(table, small_b)
+        c = inference.compare(large, small)
+        outcome = "overlap" if not c["separated"] else "large above" if c["larger"] == "a" else "small above"
+        curvature_ratios.append((label, float(np.mean(large) / np.mean(small)), outcome, c))
+    curvature_outcomes = {o for _, _, o, _ in curvature_ratios}
+    ratio_list = listing([f"{label} x{fix(q, 2)}" for label, q, _, _ in curvature_ratios])
+    largest_curvature = choose(
+        curvature_outcomes.pop() if len(curvature_outcomes) == 1 else "mixed", {
+            "large above": f"the curvature measures separate every seed, batch {ap[large_b][0]} above: {ratio_list}",
+            "small above": f"the curvature measures separate every seed, batch {ap[small_b][0]} above: {ratio_list}",
+            "overlap": f"the curvature measures do not separate the seeds either: {ratio_list}",
+            "mixed": "the curvature measures disagree: " + listing(
+                [f"{label} x{fix(q, 2)} ({'seeds overlap' if o == 'overlap' else o.replace('large', f'batch {ap[large_b][0]}').replace('small', f'batch {ap[small_b][0]}')})"
+                 for label, q, o, _ in curvature_ratios]),
+        }, ratios=[(label, q, o) for label, q, o, _ in curvature_ratios])
 
     # against the generalization gap: between and within approaches
     def interval(g, part):
@@ -189,10 +208,59 @@ def findings(R, C, P, T):
                      found=found, rho={label: c.evidence["rho"] for label, c in parts[part]})
     related_between, related_within = related("between"), related("within")
 
+    # the confounds of those relations: the gradient norm within approaches, the learning-rate arm between
+    grad_g = grouped(grad, gap, names)
+    sharp_within = {label: g["within"] for label, g in measured}
+    top_label = max(sharp_within, key=lambda label: sharp_within[label])
+    top_name = top_label.split(" (")[0]
+    grad_stat = f"ρ = {fix(grad_g['within'], 2)}, interval {fix(grad_g['within_low'], 2)} to {fix(grad_g['within_high'], 2)}"
+    grad_within = claim(grad_g["within"] > max(sharp_within.values()) and grad_g["within_low"] > 0,
+                        f"‖∇L‖ itself rises with the gap within approaches ({grad_stat}), more than any sharpness "
+                        f"measure does (the largest: {top_name}, {fix(sharp_within[top_label], 2)})",
+                        f"within approaches, ‖∇L‖ is related to the gap with {grad_stat}, not more than every "
+                        f"sharpness measure (the largest: {top_name}, {fix(sharp_within[top_label], 2)})",
+                        grad=grad_g["within"], sharpest=sharp_within[top_label])
+    by_label = {label: c.outcome for label, c in parts["within"]}
+    first_label, curvature_label = f"its first-order part (ε = {_eps(e0)})", f"φ − first-order part (ε = {_eps(e0)})"
+    within_parts = choose(
+        "first only" if by_label[first_label] == "rises" and by_label[curvature_label] not in ("rises", "falls")
+        and by_label["tr H"] not in ("rises", "falls") else "curvature too", {
+            "first only": "φ's within relation goes with its first-order part; its curvature part (φ − first-order) "
+                          "and tr H are not clearly related, so it is no evidence that curvature goes with the gap",
+            "curvature too": "the curvature part of φ or tr H is related to the gap within approaches as well",
+        }, outcomes=by_label)
+    falling = [label for label, c in parts["between"] if c.outcome == "falls"]
+    rising = [label for label, c in parts["between"] if c.outcome == "rises"]
+    sign_between = choose("smaller gap" if falling and not rising else "larger gap" if rising and not falling
+                          else "none" if not falling and not rising else "mixed", {
+        "smaller gap": "between approaches, the sharper approaches have the smaller gap, the opposite of Keskar et "
+                       "al.'s reading",
+        "larger gap": "between approaches, the sharper approaches have the larger gap, as in Keskar et al.'s reading",
+        "none": "between approaches, no measure relates to the gap either way",
+        "mixed": "between approaches, the measures disagree on the direction",
+    }, falling=falling, rising=rising)
+    batch_only = [(label, grouped(table, gap, bs)) for label, table in (("λ_max", eig), ("tr H", trace))]
+    batch_claims = [relation(g, "between", label, "the gap") for label, g in batch_only]
+    kept = sum(c.outcome in ("rises", "falls") for c in batch_claims)
+    batch_text = "; ".join(str(c) for c in batch_claims)
+    lr_arm = choose("none" if kept == 0 else "all" if kept == len(batch_claims) else "some", {
+        "none": f"over the batch sizes alone, without the learning-rate arm, {batch_text}: the relation of the "
+                f"curvature measures between approaches rests on the learning-rate runs",
+        "some": f"over the batch sizes alone, without the learning-rate arm, {batch_text}: the learning-rate runs "
+                f"carry part of the relation",
+        "all": f"over the batch sizes alone, without the learning-rate arm, {batch_text}: the relation does not rest "
+               f"on the learning-rate runs",
+    }, outcomes=[c.outcome for c in batch_claims])
+    adaptive_between = dict(parts["between"])[f"adaptive sharpness (ρ = {sh['adaptive_rho']:g})"]
+
     # Dinh et al.: the same function, another sharpness
     losses = {fix(d["loss"], 5) for d in dinh}
-    dinh_loss = claim(len(losses) == 1, f"not at all ({fix(d_id['loss'], 5)} for every a)",
-                      f"only slightly ({span([d['loss'] for d in dinh], lambda x: fix(x, 5))})", losses=sorted(losses))
+    loss_change = max(abs(d["loss"] / d_id["loss"] - 1) for d in dinh)
+    dinh_loss = claim(len(losses) == 1 and loss_change < 1e-6,
+                      f"only within float32 rounding ({fix(d_id['loss'], 5)} for every a, relative change at most "
+                      f"{sci(loss_change, 1) if loss_change > 0 else '0'})",
+                      f"only slightly ({span([d['loss'] for d in dinh], lambda x: fix(x, 5))})", losses=sorted(losses),
+                      change=loss_change)
     measures = [_dinh_direction("λ_max", dinh, "top_eigenvalue", lambda x: fix(x, 1)),
                 _dinh_direction("the trace", dinh, "trace", lambda x: fix(x, 0))]
     measures += [_dinh_direction(f"φ (ε = {_eps(e)})", dinh, f"keskar_{_eps(e)}", lambda x: fix(x, 2))
@@ -200,16 +268,26 @@ def findings(R, C, P, T):
     outcomes = {m.outcome for m in measures}
     both = ("sharper and flatter" if outcomes & {"both", "flatter"} else "sharper" if outcomes == {"sharper"}
             else "unchanged")
+    flatter_at = sorted({d["scale"] for d in dinh for e in eps_list
+                         if d["scale"] != 1.0 and d[f"keskar_{_eps(e)}"] < d_id[f"keskar_{_eps(e)}"]})
+    k0 = f"keskar_{_eps(e0)}"
+    parts_fall = [d["scale"] for d in dinh if d["scale"] in flatter_at
+                  and d[f"first_order_{_eps(e0)}"] < d_id[f"first_order_{_eps(e0)}"]
+                  and d[k0] - d[f"first_order_{_eps(e0)}"] < d_id[k0] - d_id[f"first_order_{_eps(e0)}"]]
+    both_parts = (" (at ε = " + _eps(e0) + ", its first-order part and its curvature part both fall)"
+                  if flatter_at and parts_fall == flatter_at else "")
     dinh_both = choose(both, {
-        "sharper and flatter": "Rescaling alone makes the same function sharper, and by φ also flatter: the "
-                               "parametrization moves these measures either way while the function stays put",
+        "sharper and flatter": f"Rescaling alone makes the same function sharper, and by φ less sharp at a = "
+                               f"{listing([_eps(a) for a in flatter_at])}{both_parts}: the parametrization moves "
+                               f"these measures either way while the function stays put",
         "sharper": "Rescaling alone makes the same function sharper by every one of these measures, at every a ≠ 1",
         "unchanged": "Rescaling leaves some of these measures unchanged",
     }, outcomes=sorted(outcomes))
     changes = [abs(d["adaptive"] / d_id["adaptive"] - 1) for d in dinh]
     invariant = claim(max(changes) <= INVARIANCE_TOLERANCE,
                       f"stays at {fix(d_id['adaptive'], 4)} at every a (largest relative change "
-                      f"{sci(max(changes), 1) if max(changes) > 0 else '0'}: float32 rounding)",
+                      f"{sci(max(changes), 1) if max(changes) > 0 else '0'}: float32 rounding); this checks the "
+                      f"implementation, it is not a finding",
                       f"changes with a (by up to {pct(max(changes), 2)}, beyond float32 rounding): the rescaling "
                       f"is not invariant for it here",
                       largest=max(changes), tolerance=INVARIANCE_TOLERANCE)
@@ -225,7 +303,7 @@ def findings(R, C, P, T):
         "never_below_corner": never_below, "gain_low": max(0.0, min(gain)), "gain_high": max(gain),
         "no_gain": no_gain, "n_maximizations": n_runs, "corner_near": corner_near,
         "table": {"header": header, "rows": rows},
-        "grad_range": span([m["grad_norm_measured"] for m in models], lambda x: fix(x, 2)),
+        "grad_range": span([m["grad_norm_measured"] for m in models], lambda x: f"{x:.2g}"),
         "share_claim": share_claim,
         "share_small": float(np.mean(seed_values(share[e0], small_b))),
         "share_large": float(np.mean(seed_values(share[e0], large_b))),
@@ -234,7 +312,9 @@ def findings(R, C, P, T):
         "adaptive_trend": adaptive_trend, "grad_trend": grad_trend,
         "large_batch": ap[large_b][0], "small_batch": ap[small_b][0],
         "loss_large": mean_pm(seed_values(loss, large_b)), "loss_small": mean_pm(seed_values(loss, small_b)),
-        "ratios": ratios,
+        "ratios": ratios, "largest_curvature": largest_curvature,
+        "grad_within": grad_within, "within_parts": within_parts, "sign_between": sign_between, "lr_arm": lr_arm,
+        "adaptive_between": adaptive_between,
         "gap_table": gap_table, "related_between": related_between, "related_within": related_within,
         "dinh_table": {"header": ["a", "max output change (relative)", "training loss", "λ_max", "tr H"] +
                                  [f"φ, ε={_eps(e)}" for e in eps_list] + [f"adaptive, ρ={sh['adaptive_rho']:g}"],

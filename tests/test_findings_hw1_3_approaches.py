@@ -38,7 +38,13 @@ def test_committed_results_render_the_section():
     assert "the number of epochs to the target rises with the batch size at every step" in text
     assert "every seed of batch 8192 needs more epochs than every seed of batch 16" in text
     assert "None of these points is a critical point" in text
-    assert "the same approaches but batch 8192 (9 approaches × 5 seeds)" in text
+    assert "the same approaches except batch 8192 (9 approaches × 5 seeds)" in text
+    assert "without any budget or limits, until the loss function ceased to improve" in " ".join(text.split())
+    assert "until no improvement" not in text
+    series = R[SOURCE]["batch_series"]                   # each seed's own rho, by scipy, seed by seed
+    batches = [C[SOURCE]["approaches"][n][0] for n in series]
+    per_seed = [sps.spearmanr(batches, [models_of(R, n)[k]["epochs"] for n in series]).statistic for k in range(5)]
+    assert found["epochs_trend"].evidence["seed_rhos"] == pytest.approx(per_seed)
     assert "batch 4096 is the full batch there" in text
     assert "39 of the 45 fitted-set models classify all 4,096 training images right, the others all but" in text
 
@@ -202,3 +208,43 @@ def test_trend_says_monotone_or_not_and_the_separated_steps():
     assert sps.spearmanr([1, 2, 3, 4], [1.1, 3.1, 2.1, 4.1]).statistic == pytest.approx(bent.evidence["rho"])
     level = A.trend([1, 2, 3, 4], [[1, 1.1, 1.2], [2, 2.1, 2.2], [2, 2.1, 2.2], [4, 4.1, 4.2]], str, "k")
     assert level.outcome == "rises, not at every step" and "it is flat from 2.0 to 3.0 (seeds overlap)" in str(level)
+
+
+def test_paired_trend_states_a_direction_only_when_every_seed_goes_that_way():
+    # seed s is the same unit at every level (the k-th value of each list); four seeds rise, one falls
+    rising = [[1.0, 1.1, 1.2, 1.3, 4.0], [2.0, 2.1, 2.2, 2.3, 3.0], [3.0, 3.1, 3.2, 3.3, 2.0], [4.0, 4.1, 4.2, 4.3, 1.0]]
+    found = A.trend([1, 2, 3, 4], rising, str, "k", "q", paired=True)
+    per_seed = [sps.spearmanr([1, 2, 3, 4], [row[k] for row in rising]).statistic for k in range(5)]
+    assert found.evidence["seed_rhos"] == pytest.approx(per_seed) and per_seed[4] == pytest.approx(-1.0)
+    assert found.evidence["rho"] == pytest.approx(1.0)
+    assert found.outcome in ("seeds disagree", "no trend")          # never "rises"
+    text = str(found)
+    assert "q shows no resolved trend with k: its mean is highest at 4 (" in text and "rises with k" not in text
+    assert "-1.00" in text and "the seeds at 1 and at 4 overlap" in text
+    # the same without the contrary seed: the direction is stated
+    agreeing = [row[:4] for row in rising]
+    assert A.trend([1, 2, 3, 4], agreeing, str, "k", "q", paired=True).outcome == "rises"
+    # every seed rises overall but a separated step goes down: not monotone, no overall direction
+    bent = [[1.0, 1.1, 1.2], [3.0, 3.1, 3.2], [2.0, 2.1, 2.2], [4.0, 4.1, 4.2]]
+    found = A.trend([1, 2, 3, 4], bent, str, "k", "q", paired=True)
+    assert found.outcome == "bent" and min(found.evidence["seed_rhos"]) > 0 and found.evidence["low"] > 0
+    assert "every step separates the seeds, so the seeds separate at a step against the sign of ρ" in str(found)
+    bent[3] = [2.15, 3.3, 3.4]                                     # the last step no longer separates
+    found = A.trend([1, 2, 3, 4], bent, str, "k", "q", paired=True)
+    assert found.outcome == "bent" and "the seeds separate only at 1.0 → 2.0 (up) and 2.0 → 3.0 (down)" in str(found)
+    # unpaired (the default, used by other sections) keeps the old rule
+    assert A.trend([1, 2, 3, 4], bent, str, "k").outcome == "rises, not at every step"
+
+
+def test_between_relation_needs_every_seed_alone():
+    names, seeds = [f"g{i}" for i in range(6)], ["s0", "s1", "s2", "s3", "s4"]
+    x = {n: {s: float(i) + 0.01 * k for k, s in enumerate(seeds)} for i, n in enumerate(names)}
+    y = {n: {s: (float(i) if s != "s4" else -float(i)) + 0.01 * k for k, s in enumerate(seeds)}
+         for i, n in enumerate(names)}                             # s4 alone goes the other way
+    found = A.between_relation(x, y, names, "m", "o")
+    per_seed = [sps.spearmanr([x[n][s] for n in names], [y[n][s] for n in names]).statistic for s in seeds]
+    assert found.evidence["per_seed"] == pytest.approx(per_seed) and per_seed[4] == pytest.approx(-1.0)
+    assert found.outcome in ("seeds disagree", "unclear") and "m is not clearly related to o" in str(found)
+    y_all = {n: {s: float(i) + 0.01 * k for k, s in enumerate(seeds)} for i, n in enumerate(names)}
+    agree = A.between_relation(x, y_all, names, "m", "o")
+    assert agree.outcome == "rises" and "each seed alone: ρ 1.00, 1.00, 1.00, 1.00, 1.00" in str(agree)

@@ -287,3 +287,19 @@ def test_an_earlier_reading_without_an_ordering_of_the_widths_becomes_agreement(
     found, text = found_and_text(R, C, P, T)
     assert found["pairs"][1]["edge_reading"].outcome == "agree"
     assert "is lower at batch 64 for every seed too" in text and "do not make" not in text
+
+
+def test_the_capped_end_is_named_and_its_absence_said():
+    R, C, P, T = committed()
+    found, text = found_and_text(R, C, P, T)
+    batch, lr = found["pairs"]
+    capped = [(r["seed"], r["model_2"]["train_loss"]) for r in runs(R, "lr") if r["model_2"]["stop"] == "cap"]
+    assert [s for s, _ in capped] == ["s0"] and not lr["capped"].holds and batch["capped"].holds
+    assert ("Not every end stopped at the target: lr 1e-2 s0, at training loss 0.0544 against the target 0.05, "
+            "stopped at the training cap") in text
+    assert "(lr 1e-2 s0, at training loss 0.0544 against the target 0.05, stopped at the training cap" in text
+    for r in runs(R, "lr"):
+        r["model_2"]["stop"] = "target"
+    found, text = found_and_text(R, C, P, T)
+    assert found["capped"].holds and all(p["capped"].holds for p in found["pairs"])
+    assert "stopped at the training cap" not in text and "every one of them stopped at the target" in text

@@ -47,12 +47,15 @@ def test_committed_results_render_the_section():
     assert f"at width **{k['width']}**" in text and "205.14 ± 69.52" in text and "99.66%" in text
     assert len(found["along_table"]["rows"]) >= 2
     # the outcomes of the committed results (each is driven both ways by the tests below)
-    assert found["stopped"].holds and found["curvature"].holds and found["as_keskar"].outcome is True
+    assert found["stopped"].holds and found["curvature"].holds and found["as_keskar"].outcome == "second half"
     assert [c["seeds"].outcome for c in found["comparisons"]] == ["large above", "large above"]
-    assert [c["ratio_size"].outcome for c in found["comparisons"]] == ["smaller", "similar"]
+    assert [c["ratio_size"].outcome for c in found["comparisons"]] == ["smaller", "smaller"]
+    assert [c["pairs"].outcome for c in found["comparisons"]] == ["all short", "all short"]
+    assert found["loss_inflates"].outcome == "short, inflated" and not found["first_point"].holds
+    assert found["test_loss"].outcome == "overlap" and found["loss_gap"].outcome == "small above"
     assert found["same_loss"].outcome == "large above" and found["accuracy_order"].outcome == "overlap"
     assert found["test_gap"].outcome == "small above"
-    assert found["phi_along"].outcome == found["eig_along"].outcome == "alike, then apart"
+    assert found["phi_along"].outcome == found["eig_along"].outcome == "crossed"
 
 
 def test_numbers_by_hand():
@@ -95,7 +98,7 @@ def test_large_above_small_overlap_and_the_reverse():
     assert f"the seeds overlap ({n - 1} of {n} large-batch seeds above every small-batch seed, 0 of {n}" in text
 
 
-@pytest.mark.parametrize("large, outcome, words", [(100.0, "similar", "is within a factor of 3 of theirs (x167)"),
+@pytest.mark.parametrize("large, outcome, words", [(167.0, "larger", "is x1.0 larger than theirs (x167)"),
                                                    (10.0, "smaller", "is x17 smaller than theirs (x167)"),
                                                    (1000.0, "larger", "is x6.0 larger than theirs (x167)")])
 def test_the_ratio_against_theirs(large, outcome, words):
@@ -174,7 +177,7 @@ def test_training_accuracy_order_and_the_generalization_gap():
     set_values(k, "large", "test_acc", spread(n, 0.9801, 0.0001))
     found, text = found_and_text(R, C, P, T)
     assert found["accuracy_order"].outcome == "overlap" and found["test_gap"].outcome == "overlap"
-    assert "the training accuracies of the two batch sizes overlap (the seeds overlap" in text
+    assert "the training accuracies overlap (99.91% vs 99.91%; 0 of 3 small-batch seeds above every large-batch seed" in text
     assert "the test accuracies do not separate" in text
 
 
@@ -186,6 +189,7 @@ def _checkpoints(k, small, large, eig=None):
         for j, r in enumerate(runs(k, size)):
             r["checkpoints"] = [{"examples": 1000 * (i + 1), "epochs": 0.1 * (i + 1), "train_loss": level,
                                  "train_acc": 0.9, "levels": [level], "keskar_0.001": table[i] + 0.01 * j,
+                                 "first_order_0.001": 0.1 * (table[i] + 0.01 * j),
                                  "top_eigenvalue": (eig or table)[i] + 0.01 * j} for i, level in enumerate(levels)]
     return levels
 
@@ -200,21 +204,24 @@ def test_along_training_alike_then_apart_throughout_at_the_end_only_and_not():
     levels = _checkpoints(k, [2.0, 2.0], [2.0, 10.0])            # alike at the first level, apart at the second
     found, text = found_and_text(R, C, P, T)
     assert found["phi_along"].outcome == "alike, then apart" and found["eig_along"].outcome == "alike, then apart"
-    assert found["as_keskar"].outcome is True and "as Keskar et al. observe: small- and large-batch sharpness" in text
-    assert (f"φ (ε = 0.001) of every large-batch seed lies above every small-batch seed from the checkpoint at loss "
-            f"≤ {levels[1]:g} on, not at the checkpoint at loss ≤ {levels[0]:g}") in text
+    assert found["as_keskar"].outcome == "alike, then apart"
+    assert "As Keskar et al. observe: small- and large-batch sharpness" in text
+    assert (f"φ (ε = 0.001): at the checkpoint at loss ≤ {levels[0]:g}, the seeds overlap (LB / SB x1.0); at the "
+            f"checkpoint at loss ≤ {levels[1]:g} and the final models, every large-batch seed above every small-batch "
+            f"seed") in text
     _checkpoints(k, [2.0, 2.0], [5.0, 10.0])
     found, text = found_and_text(R, C, P, T)
     assert found["phi_along"].outcome == "apart throughout" and "at every checkpoint" in text
-    assert found["as_keskar"].outcome is False and "here φ does not follow that pattern" in text
+    assert found["as_keskar"].outcome == "other" and "here φ does not follow that pattern" in text
     _checkpoints(k, [2.0, 2.0], [2.0, 2.0])
     found, text = found_and_text(R, C, P, T)
-    assert found["phi_along"].outcome == "only at the end" and "only at the final models, not at" in text
+    assert found["phi_along"].outcome == "alike, then apart"      # overlapping until the final models
+    assert "separate, the large batch above, from the final models on" in text
     set_phi(k, "large", "0.001", spread(n, 1.0))                   # the final models overlap too
     found, text = found_and_text(R, C, P, T)
     assert found["phi_along"].outcome == "not apart at the end"
-    assert "does not separate from some checkpoint to the end" in text
-    assert found["eig_along"].outcome == "only at the end"         # lambda_max kept apart at the end
+    assert "The large batch is not above on every seed at the end" in text
+    assert found["eig_along"].outcome == "alike, then apart"       # lambda_max kept apart at the end
 
 
 def test_a_missing_seed_or_no_common_checkpoint_fails_the_findings():
@@ -226,3 +233,73 @@ def test_a_missing_seed_or_no_common_checkpoint_fails_the_findings():
     runs(k, "small")[0]["checkpoints"] = []
     with pytest.raises(ReportError, match="no checkpoint that every run reached"):
         findings_of(NAME, R, C, P, T)
+
+
+def test_along_training_each_checkpoint_three_ways_and_the_crossing():
+    """small above at the first checkpoint, overlap at the second, large above at the end: "crossed";
+    Keskar's second half (LB rises, SB falls) holds; with SB not falling it does not."""
+    R, C, P, T, k = results()
+    n = len(k["seeds"])
+    set_phi(k, "small", "0.001", spread(n, 1.0))
+    set_phi(k, "large", "0.001", spread(n, 50.0))
+    set_values(k, "small", "top_eigenvalue", spread(n, 1.0))
+    set_values(k, "large", "top_eigenvalue", spread(n, 50.0))
+    levels = _checkpoints(k, [30.0, 20.0], [10.0, 20.0])
+    found, text = found_and_text(R, C, P, T)
+    assert found["phi_along"].evidence["outcomes"] == ["small above", "overlap", "large above"]
+    assert found["phi_along"].outcome == "crossed" and found["as_keskar"].outcome == "second half"
+    assert (f"at the checkpoint at loss ≤ {levels[0]:g}, every small-batch seed above every large-batch seed (LB / SB "
+            f"x0.3); at the checkpoint at loss ≤ {levels[1]:g}, the seeds overlap") in text
+    assert "the two cross as the loss falls" in text and "The first half does not" in text
+    set_phi(k, "small", "0.001", spread(n, 40.0))          # SB ends above where it began: not the second half
+    set_phi(k, "large", "0.001", spread(n, 50.0))
+    found, text = found_and_text(R, C, P, T)
+    assert found["phi_along"].outcome == "crossed" and found["as_keskar"].outcome == "other"
+    _checkpoints(k, [30.0, 20.0], [10.0, 30.0])            # large above from the second checkpoint on
+    set_phi(k, "small", "0.001", spread(n, 1.0))
+    found, text = found_and_text(R, C, P, T)
+    assert found["phi_along"].evidence["outcomes"] == ["small above", "large above", "large above"]
+
+
+def test_first_checkpoint_share_and_the_equal_loss_ratio():
+    R, C, P, T, k = results()
+    for r in k["runs"]:
+        for c in r["checkpoints"]:
+            c["first_order_0.001"] = 0.2 * c["keskar_0.001"]
+    found, text = found_and_text(R, C, P, T)
+    assert found["first_point"].holds and "φ is mostly curvature (its first-order part 20%)" in text
+    # the final ratio no larger than at the checkpoint of nearest equal loss: not inflated
+    n = len(k["seeds"])
+    set_phi(k, "small", "0.001", [100.0] * n)
+    set_phi(k, "large", "0.001", [101.0] * n)
+    found, text = found_and_text(R, C, P, T)
+    assert found["loss_inflates"].outcome == "not inflated"
+    assert "The ratio at the end is not inflated by the end losses: at the checkpoint of nearest equal loss" in text
+
+
+def test_test_loss_and_loss_gap_either_way():
+    R, C, P, T, k = results()
+    n = len(k["seeds"])
+    set_values(k, "small", "train_loss", [0.001] * n)
+    set_values(k, "large", "train_loss", [0.001] * n)
+    set_values(k, "small", "test_loss", spread(n, 0.05, 0.001))
+    set_values(k, "large", "test_loss", spread(n, 0.10, 0.001))
+    found, text = found_and_text(R, C, P, T)
+    assert found["test_loss"].outcome == "large above" and "By test loss the small batch tests better" in text
+    assert found["loss_gap"].outcome == "large above" and "is smaller for the small batch" in text
+    set_values(k, "large", "test_loss", spread(n, 0.01, 0.001))
+    found, text = found_and_text(R, C, P, T)
+    assert found["test_loss"].outcome == "small above" and "By test loss the large batch tests better" in text
+    assert found["loss_gap"].outcome == "small above" and "is smaller for the large batch" in text
+
+
+def test_seed_pairings_against_their_ratio():
+    R, C, P, T, k = results()
+    n = len(k["seeds"])
+    set_phi(k, "small", "0.001", [1.0] * n)
+    set_phi(k, "large", "0.001", [100.0, 170.0, 200.0][:n])
+    found, text = found_and_text(R, C, P, T)
+    assert found["comparisons"][0]["pairs"].outcome == "straddle" and "range over theirs (x100 to x200)" in text
+    set_phi(k, "large", "0.001", [300.0] * n)
+    found, text = found_and_text(R, C, P, T)
+    assert found["comparisons"][0]["pairs"].outcome == "all beyond" and "exceeds theirs" in text

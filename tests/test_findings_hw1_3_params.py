@@ -69,9 +69,20 @@ def above_every(a, b):
     return sum(x > max(b) for x in a)
 
 
-def signed_range(values):
+def signed_range(values, decimals=3):
     """'−0.002 to 0.043', as the section writes a range of gaps."""
-    return f"{fix(min(values))} to {fix(max(values))}".replace("-", "−")
+    return f"{fix(min(values), decimals)} to {fix(max(values), decimals)}".replace("-", "−")
+
+
+def decimals_apart(values):
+    """By hand: the fewest decimals, 3 to 5, at which the distinct values all print differently."""
+    return next((d for d in (3, 4, 5) if len({fix(v, d) for v in set(values)}) == len(set(values))), 5)
+
+
+def pair(a, b):
+    """By hand: 'a vs b' with enough decimals to tell them apart."""
+    d = decimals_apart([a, b])
+    return f"{fix(a, d)} vs {fix(b, d)}"
 
 
 # ---------------------------------------------------------------------------- the committed results
@@ -83,6 +94,7 @@ def test_the_committed_results_render():
     claims = all_claims(found)
     assert {name for name, _ in claims} >= {"shape", "complete", "collapsed", "best", "best_vs_runner_up",
                                             "lowest_test_vs_runner_up", "gap_halves", "no_classical_overfit",
+                                            "gap_confound", "saturation", "loss_overfit", "overfit_verdict",
                                             "widest_vs_next", "top_ranked", "acc_trend.direction"}
     for name, c in claims:
         assert str(c) in text, name
@@ -286,8 +298,8 @@ def test_a_lowest_test_loss_separated_from_the_runner_up():
     assert not found["lowest_test_vs_runner_up"].holds
     assert (f"The test loss has its lowest mean at w=256 ({fix(np.mean(lowest))}), its seeds overlapping those of "
             f"the runner-up, w = 128 ({fix(np.mean(runner))}; w = 128 has {above_every(runner, lowest)} of its 3 "
-            f"seeds above every w = 256 seed, w = 256 {above_every(lowest, runner)} of its 3 above every w = 128 "
-            "seed)") in text
+            f"seeds with a higher (worse) test loss than every w = 256 seed, w = 256 {above_every(lowest, runner)} of "
+            "its 3 with a higher (worse) test loss than every w = 128 seed)") in text
     runner = [0.06, 0.061, 0.062]                                   # every seed above every seed of the lowest
     set_width(R, 128, "test_loss", runner)
     found, text = found_and_text(R, C, P, T)
@@ -340,15 +352,17 @@ def test_gaps_of_the_two_halves_that_overlap():
     assert min(big) > max(small)
     found, text = found_and_text(R, C, P, T)
     assert found["gap_halves"].holds
-    assert (f"every seed of the {count(n_big)} largest widths has a larger gap ({signed_range(big)}) than every "
-            f"seed of the {count(n_small)} smallest ({signed_range(small)})") in text
+    d = decimals_apart([min(small), max(small), min(big), max(big)])
+    assert (f"every seed of the {count(n_big)} largest widths has a larger gap ({signed_range(big, d)}) than every "
+            f"seed of the {count(n_small)} smallest ({signed_range(small, d)})") in text
     set_width(R, widths(R)[0], "test_loss", [r["train_loss"] + 0.1 for r in model(R, widths(R)[0])["runs"]])
     small, big, n_small, n_big = gap_halves(R)
     found, text = found_and_text(R, C, P, T)
     assert not found["gap_halves"].holds
-    assert (f"the gaps of the {count(n_big)} largest widths ({signed_range(big)}) and of the {count(n_small)} "
-            f"smallest ({signed_range(small)}) overlap: {above_every(big, small)} of the {len(big)} seeds of the "
-            "largest are above every seed of the smallest") in text
+    d = decimals_apart([min(small), max(small), min(big), max(big)])
+    assert (f"the gaps of the {count(n_big)} largest widths ({signed_range(big, d)}) and of the {count(n_small)} "
+            f"smallest ({signed_range(small, d)}) overlap: {above_every(big, small)} of the {len(big)} seeds of the "
+            "largest have a larger gap than every seed of the smallest") in text
 
 
 def widest_vs_next_text(R, C, outcome):
@@ -356,18 +370,19 @@ def widest_vs_next_text(R, C, outcome):
     ww, nw = widths(R)[-1], widths(R)[-2]
     train_w, test_w = [r["train_loss"] for r in model(R, ww)["runs"]], [r["test_loss"] for r in model(R, ww)["runs"]]
     train_n, test_n = [r["train_loss"] for r in model(R, nw)["runs"]], [r["test_loss"] for r in model(R, nw)["runs"]]
-    means = (f"{fix(np.mean(train_w))} / {fix(np.mean(test_w))} vs {fix(np.mean(train_n))} / "
-             f"{fix(np.mean(test_n))}, means")
-    counts = (f"w = {ww} has {above_every(train_w, train_n)} of its {len(train_w)} seeds above every w = {nw} seed in "
-              f"training loss and {above_every(test_w, test_n)} of {len(test_w)} in test loss")
+    means = (f"training loss {pair(np.mean(train_w), np.mean(train_n))}, test loss "
+             f"{pair(np.mean(test_w), np.mean(test_n))}, means")
+    counts = (f"w = {ww} has {above_every(train_w, train_n)} of its {len(train_w)} seeds with a higher (worse) "
+              f"training loss than every w = {nw} seed and {above_every(test_w, test_n)} of {len(test_w)} with a "
+              "higher (worse) test loss")
     return {"both_separated": f"The largest net (w = {ww}) ends worse than w = {nw} in both train and test loss "
-                              f"({means}; every seed of it above every seed of w = {nw} in both)",
-            "one_separated": f"The largest net (w = {ww}) ends with higher mean train and test losses than w = {nw} "
-                             f"({means}) after the same {C[SOURCE]['epochs']} epochs, but its seeds separate in "
-                             f"only one of the two ({counts})",
-            "overlapping": f"The largest net (w = {ww}) ends with higher mean train and test losses than w = {nw} "
-                           f"({means}) after the same {C[SOURCE]['epochs']} epochs, but the seeds overlap in both "
-                           f"({counts})"}.get(outcome)
+                              f"({means}; every seed of it higher (worse) than every seed of w = {nw} in both)",
+            "one_separated": f"The largest net (w = {ww}) ends with higher (worse) mean train and test losses than "
+                             f"w = {nw} ({means}) after the same {C[SOURCE]['epochs']} epochs, but its seeds "
+                             f"separate in only one of the two ({counts})",
+            "overlapping": f"The largest net (w = {ww}) ends at about the same losses as w = {nw} after the same "
+                           f"{C[SOURCE]['epochs']} epochs ({means}): the seeds overlap in both ({counts})"
+            }.get(outcome)
 
 
 @pytest.mark.parametrize("train, test, outcome", [
@@ -407,3 +422,107 @@ def test_the_shape_is_read_from_the_parameter_counts():
     assert shape_of(nets) == (784, 1, 10)
     nets[1]["params"] += 1
     assert shape_of(nets) is None
+
+
+# ---------------------------------------------------------------------------- review A3, A6, B4, B5
+def test_the_committed_verdict_on_classical_overfitting():
+    """A3: no overfitting in accuracy (no width above the largest; accuracy saturates), and the loss is
+    not resolved (the lowest mean test loss is at a smaller width whose seeds overlap the largest's)."""
+    R, C, P, T = committed()
+    found, text = found_and_text(R, C, P, T)
+    ws, acc, test = widths(R), values(R, "test_acc"), values(R, "test_loss")
+    assert found["no_classical_overfit"].holds
+    # by hand: the first width from which no two widths separate
+    start = min(i for i in range(len(ws)) if not any(separate(acc[a], acc[b]) for a in range(i, len(ws))
+                                                     for b in range(a + 1, len(ws))))
+    assert ws[start] == 128 and found["saturation"].evidence["plateau_from"] == 128
+    assert f"test accuracy saturates from w = {ws[start]} on: the seeds of every two widths from w = 128 to w = 512" \
+           " overlap (means " in text
+    low = int(np.argmin([np.mean(v) for v in test]))
+    assert ws[low] == 128 and not separate(test[low], test[-1])
+    assert found["loss_overfit"].outcome == "overlapping"
+    assert (f"In test loss the largest net is higher (worse) than w = 128, the width of the lowest mean "
+            f"({pair(np.mean(test[-1]), np.mean(test[low]))}, means)") in text
+    assert "but the seeds of the two overlap" in text
+    assert "So three seeds show no classical overfitting in test accuracy, as the slides expect, and do not " \
+           "resolve it in loss." in text
+    assert "do not overfit in the classical sense" not in text
+
+
+@pytest.mark.parametrize("widest_test, widest_train, outcome, phrase", [
+    ([0.095, 0.096, 0.097], None, "separated", "overfitting in test loss."),
+    ([0.095, 0.096, 0.097], [0.03, 0.031, 0.032], "worse_fit", "no overfitting in test loss either (a worse fit)."),
+    ([0.06, 0.061, 0.062], None, "widest", "none in test loss either."),
+])
+def test_the_loss_side_of_the_overfitting_verdict(widest_test, widest_train, outcome, phrase):
+    R, C, P, T = committed()
+    set_width(R, 512, "test_loss", widest_test)
+    if widest_train:
+        set_width(R, 512, "train_loss", widest_train)
+    found, text = found_and_text(R, C, P, T)
+    assert found["loss_overfit"].outcome == outcome
+    assert "do not resolve it in loss" not in text
+    assert f"So three seeds show no classical overfitting in test accuracy, as the slides expect, and {phrase}" in text
+    if outcome == "separated":
+        assert ("In test loss every seed of the largest net is higher (worse) than every seed of w = 128, the width "
+                "of the lowest mean") in text
+    if outcome == "worse_fit":
+        assert "but so is its mean training loss" in text and "it fits worse, it does not overfit" in text
+
+
+def test_accuracy_that_does_not_saturate():
+    R, C, P, T = committed()
+    set_width(R, 512, "test_acc", [0.985, 0.986, 0.987])        # above every seed of w = 256 (and of 128)
+    found, text = found_and_text(R, C, P, T)
+    assert not found["saturation"].holds
+    assert "; the seeds of the two largest widths, w = 256 and w = 512, separate in test accuracy." in text
+    assert "saturates from" not in text
+
+
+def test_the_gap_names_the_under_fitting_of_the_narrow_nets():
+    """A6: every width trains the same epochs, so the narrow nets end at far higher training losses."""
+    R, C, P, T = committed()
+    found, text = found_and_text(R, C, P, T)
+    train = values(R, "train_loss")
+    small, big = [t for v in train[:6] for t in v], [t for v in train[6:] for t in v]
+    assert min(small) > max(big) and found["gap_confound"].holds
+    means = [np.mean(v) for v in train]
+    lowest = min(means)
+    assert (f"(but every width trains the same 10 epochs, so the gap is compared at very different training losses: "
+            f"the narrow nets are under-fitted, every seed of the six smallest widths ends at a higher training loss "
+            f"than every seed of the six largest (means {fix(min(means[:6]))} to {fix(max(means[:6]))} against "
+            f"{fix(min(means[6:]))} to {fix(max(means[6:]))}, ") in text
+    assert max(means[:6]) / lowest > 100               # the ~100x of the review
+    # training losses of the two halves that overlap: the under-fitting is no longer said
+    set_all(R, "train_loss", [[0.05, 0.06, 0.07]] * len(widths(R)))
+    found, text = found_and_text(R, C, P, T)
+    assert not found["gap_confound"].holds
+    assert "under-fitted" not in text
+    assert ("(every width trains the same 10 epochs; the training losses of the six smallest widths (means 0.060 to "
+            "0.060) overlap those of the six largest (0.060 to 0.060))") in text
+
+
+def test_no_comparison_prints_two_different_numbers_alike():
+    """B4: the largest net against the next prints its test-loss means with enough digits (0.0881 vs
+    0.0880, not 0.088 vs 0.088), the gap ranges likewise (0.0433 vs 0.0425); B5: losses say 'higher (worse)'."""
+    R, C, P, T = committed()
+    found, text = found_and_text(R, C, P, T)
+    test = values(R, "test_loss")
+    a, b = np.mean(test[-1]), np.mean(test[-2])
+    assert fix(a) == fix(b) and fix(a, 4) != fix(b, 4)            # the committed case the review names
+    assert f"test loss {fix(a, 4)} vs {fix(b, 4)}, means" in text
+    assert "ends at about the same losses as w = 256" in text
+    assert "ends with higher mean train and test losses" not in text
+    assert "larger gap (0.0433 to 0.0844) than every seed of the six smallest (−0.0015 to 0.0425)" in text
+    loss_part = comments(text).split("The training loss")[1]                 # accuracy may say 'above'
+    assert "above every w =" not in loss_part
+    assert "w = 256 has 0 of its 3 seeds with a higher (worse) test loss than every w = 128 seed" in loss_part
+    # equal means print as such
+    set_width(R, 512, "test_loss", [0.0880, 0.0881, 0.0882])
+    set_width(R, 256, "test_loss", [0.0879, 0.0881, 0.0883])
+    set_width(R, 512, "train_loss", [0.0140, 0.0141, 0.0142])
+    found, text = found_and_text(R, C, P, T)
+    assert found["widest_vs_next"].outcome == "not_worse"     # equal means: not 'higher' in both
+    from findings.hw1_3_params import versus
+    assert versus(0.08810, 0.08810) == "0.088 vs 0.088 (equal at the printed precision)"
+    assert versus(0.088131, 0.087963) == "0.0881 vs 0.0880"

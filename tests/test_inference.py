@@ -79,3 +79,30 @@ def test_pooled_spearman_resamples_whole_units():
     assert found["rho"] == pytest.approx(stats.spearmanr(pooled_x, pooled_y).statistic)
     assert found["units"] == 8 and found["points"] == 40 and -1 <= found["low"] <= found["high"] <= 1
     assert np.isnan(inference.pooled_spearman(units[:2])["low"])                  # 2 units: no interval
+
+
+def test_level_trend_paired_resamples_whole_seeds_and_gives_each_seeds_own_rho():
+    levels = [1, 2, 3, 4]
+    # three seeds followed across four levels; seed 2 goes the other way (falls), the others rise
+    seeds = np.array([[1.0, 2.0, 3.0, 4.0], [1.5, 2.5, 2.4, 4.5], [4.0, 3.5, 3.0, 1.0]])      # (S, K)
+    values = seeds.T.tolist()                                                               # K lists of S
+    trend = inference.level_trend(levels, values, paired=True)
+    expected = [stats.spearmanr(levels, row).statistic for row in seeds]                    # independent: per seed
+    assert trend["seed_rhos"] == pytest.approx(expected) and trend["seed_rhos"][2] == pytest.approx(-1.0)
+    assert trend["rho"] == pytest.approx(stats.spearmanr(levels, seeds.mean(0)).statistic)
+    # the interval by hand: the same draws of whole seeds, scipy's Spearman on every resample
+    rng = np.random.default_rng(0)
+    picks = rng.integers(0, 3, (inference.RESAMPLES, 3))
+    boot = [stats.spearmanr(levels, seeds[p].mean(0)).statistic for p in picks]
+    boot = np.array([b for b in boot if np.isfinite(b)])
+    low, high = np.quantile(boot, [0.025, 0.975])
+    assert (trend["low"], trend["high"]) == pytest.approx((low, high))
+    # a resample of whole seeds can be all seed 2: the interval reaches -1, unlike a rising-only draw
+    assert trend["low"] == pytest.approx(-1.0)
+    # the default (unpaired) result is unchanged: no per-seed rhos, the same keys and numbers as before
+    unpaired = inference.level_trend(levels, values)
+    assert "seed_rhos" not in unpaired and unpaired["rho"] == trend["rho"] and unpaired["steps"] == trend["steps"]
+    with pytest.raises(ValueError):
+        inference.level_trend(levels, [[1, 2], [1, 2, 3], [1, 2], [1, 2]], paired=True)
+    constant = inference.level_trend([1, 2, 3], [[1, 1], [1, 2], [1, 3]], paired=True)
+    assert np.isnan(constant["seed_rhos"][0]) and constant["seed_rhos"][1] == pytest.approx(1.0)

@@ -138,7 +138,8 @@ def level_trend(levels, values, paired=False):
         picks = rng.integers(0, table.shape[1], (RESAMPLES, table.shape[1]))  # (B, S): whole seeds
         resampled = table[:, picks].mean(2).T                                 # (B, K)
     else:
-        resampled = np.stack([v[rng.integers(0, v.size, (RESAMPLES, v.size))].mean(1) for v in values], axis=1)  # (B, K)
+        resampled = np.stack([v[rng.integers(0, v.size, (RESAMPLES, v.size))].mean(1) for v in values],
+                             axis=1)                                          # (B, K)
     boot = _rowwise_spearman(np.broadcast_to(levels, resampled.shape), resampled)
     low, high = _interval(boot)
     steps = []

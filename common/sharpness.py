@@ -26,8 +26,9 @@ layers by a and 1/a) maps the ball at theta onto the ball at theta' and the loss
 so S is unchanged; phi's box (the "+1") and the Hessian's eigenvalues are not. `adaptive_sharpness`
 maximizes it by projected, normalized gradient ascent in the coordinates u = delta / |theta| (where
 the rescaling leaves every iterate unchanged): the first step goes to the maximizer of the
-linearized loss on the sphere, u = rho (g |theta|) / ||g |theta| ||_2, the later ones by later_step * rho
-(rho / 2 by default; the scripts pass their ADAPTIVE_LATER_STEP) along the normalized gradient, projected back onto the ball; the highest loss evaluated is kept
+linearized loss on the sphere, u = rho (g |theta|) / ||g |theta| ||_2, the later ones by
+later_step * rho (rho / 2 by default; the scripts pass their ADAPTIVE_LATER_STEP) along the
+normalized gradient, projected back onto the ball; the highest loss evaluated is kept
 (Andriushchenko et al. use Auto-PGD; this is the plain version with a few steps).
 """
 import copy

@@ -5,12 +5,14 @@ loss history (hw1_3_sensitivity measures every model; its config holds the train
 Concludes, for the main set (all training images; shared by the interpolation, sensitivity and
 sharpness sections): whether every model ended at the common target loss within the stated
 tolerance (the criterion in examples: Keskar et al. 2017 train "without any budget or limits, until
-the loss function ceased to improve", as Hoffer et al. 2017 quote them; here every model to one loss) or hit the cap; in which approaches the learning rate had to be decayed because
+the loss function ceased to improve", as Hoffer et al. 2017 quote them; here every model to one
+loss) or hit the cap; in which approaches the learning rate had to be decayed because
 progress stalled, and whether those are the smallest batches and largest rates; how the epochs
 to the target grow with the batch size (a trend over the batch sizes with an interval from
-resampling whole seeds, and each seed's own trend) and the largest batch against the smallest seed by seed; that no final model is
-a critical point (the cutoff of the critical-point section, common/critical.py). For the fitted
-set (the first 4,096 training images, a low target loss): whether every model reached its target
+resampling whole seeds, and each seed's own trend) and the largest batch against the smallest
+seed by seed; that no final model is a critical point (the cutoff of the critical-point section,
+common/critical.py). For the fitted set (the first 4,096 training images, a low target loss):
+whether every model reached its target
 and how close to 100% training accuracy (Novak et al. 2018 compare models that fit their training
 set). And what the training cost, as measured.
 

@@ -49,9 +49,9 @@ def _separation(small, large, bare=False):
     return choose(outcome, {
         "large above": "every large-batch seed above every small-batch seed",
         "small above": "every small-batch seed above every large-batch seed",
-        "overlap": f"the seeds overlap{', ' if bare else ' ('}{c['a_above_b']} of {len(large)} large-batch seeds above "
-                   f"every small-batch seed, {c['b_above_a']} of {len(small)} small-batch seeds above every large-batch "
-                   f"seed{'' if bare else ')'}",
+        "overlap": f"the seeds overlap{', ' if bare else ' ('}{c['a_above_b']} of {len(large)} large-batch seeds "
+                   f"above every small-batch seed, {c['b_above_a']} of {len(small)} small-batch seeds above every "
+                   f"large-batch seed{'' if bare else ')'}",
     }, **c)
 
 
@@ -187,7 +187,8 @@ def findings(R, C, P, T):
         "overlap": f"the test accuracies do not separate ({acc_text}; {test})",
     }, **test.evidence)
     test_loss = _separation(values("small", "test_loss"), values("large", "test_loss"), bare=True)
-    loss_text = f"SB {fix(np.mean(values('small', 'test_loss')), 4)}, LB {fix(np.mean(values('large', 'test_loss')), 4)}"
+    loss_text = (f"SB {fix(np.mean(values('small', 'test_loss')), 4)}, "
+                 f"LB {fix(np.mean(values('large', 'test_loss')), 4)}")
     test_loss_claim = choose(test_loss.outcome, {
         "overlap": f"by test loss the two do not separate ({loss_text}; {test_loss})",
         "large above": f"by test loss the small batch tests better ({loss_text}; {test_loss})",
@@ -313,7 +314,8 @@ def findings(R, C, P, T):
                         f"first-order part {span(first_shares, lambda x: pct(x, 0))}), so there it compares gradients "
                         "more than curvature",
                         shares=first_shares)
-    first_losses = (f"the checkpoint at loss ≤ {first_level:g} is reached at SB {span(first_loss['small'], lambda x: fix(x, 2))}, "
+    first_losses = (f"the checkpoint at loss ≤ {first_level:g} is reached at "
+                    f"SB {span(first_loss['small'], lambda x: fix(x, 2))}, "
                     f"LB {span(first_loss['large'], lambda x: fix(x, 2))}")
 
     # the checkpoint where the two batch sizes' mean training losses are nearest: phi's ratio there
@@ -324,12 +326,13 @@ def findings(R, C, P, T):
                        np.mean(at_level("small", nearest["level"], phi_key)))
     final_ratio = float(np.mean(values("large", phi_key)) / np.mean(values("small", phi_key)))
     all_short = all(c["ratio_size"].outcome == "smaller" for c in comparisons)
-    near_text = (f"at the checkpoint of nearest equal loss (≤ {nearest['level']:g}: SB {fix(mean_loss('small', nearest['level']), 4)}, "
-                 f"LB {fix(mean_loss('large', nearest['level']), 4)}) LB / SB φ at ε = {_eps(e0)} is x{times(near_ratio, 1)}, "
-                 f"against x{times(final_ratio, 1)} at the end")
+    near_text = (f"at the checkpoint of nearest equal loss (≤ {nearest['level']:g}: "
+                 f"SB {fix(mean_loss('small', nearest['level']), 4)}, "
+                 f"LB {fix(mean_loss('large', nearest['level']), 4)}) LB / SB φ at ε = {_eps(e0)} is "
+                 f"x{times(near_ratio, 1)}, against x{times(final_ratio, 1)} at the end")
     loss_inflates = choose(
-        ("short, inflated" if all_short else "inflated") if final_loss.outcome == "large above" and near_ratio < final_ratio
-        else "not inflated", {
+        ("short, inflated" if all_short else "inflated")
+        if final_loss.outcome == "large above" and near_ratio < final_ratio else "not inflated", {
             "short, inflated": f"Both our ratios are below theirs, although the small batch was trained to a "
                                f"x{ratio('train_loss')} lower loss, which inflates ours: {near_text}",
             "inflated": f"The small batch was trained to a x{ratio('train_loss')} lower loss, which inflates our "
@@ -340,7 +343,8 @@ def findings(R, C, P, T):
     return {
         "width": k["width"], "paper_width": k["paper_width"], "params": k["params"], "depth": k["depth"],
         "train_examples": k["train_examples"], "small": batches["small"], "large": batches["large"],
-        "lr": k["lr"], "n_seeds": len(seeds), "paper_seeds": PAPER_SEEDS, "epsilons": [_eps(e) for e in eps_list], "eps0": _eps(e0),
+        "lr": k["lr"], "n_seeds": len(seeds), "paper_seeds": PAPER_SEEDS, "epsilons": [_eps(e) for e in eps_list],
+        "eps0": _eps(e0),
         "keskar_iters": k["keskar_iters"], "lanczos_steps": k["lanczos_steps"], "target_acc": target,
         "patience": k["stop_rule"]["patience"], "improvement": k["stop_rule"]["improvement"],
         "max_epochs": k["stop_rule"]["max_epochs"], "batch_norm": k["batch_norm"],

@@ -21,9 +21,11 @@ generalization", Sec. 2 and Fig. 1) found, that
     Fig. 1b), and the one-cycle schedule's peak (warm-up share x planned epochs, from the config)
     is named with which runs are fitted before and after it (a confound of the epoch counts);
     the test accuracy on the true labels falls with the corruption. Each ordering over levels is
-    an inference.level_trend (Spearman rho of level against the mean over seeds, its interval
-    from resampling each level's seeds, the steps where the means move against the trend, and the
-    steps whose seeds separate);
+    an inference.level_trend(paired=True) (Spearman rho of level against the mean over seeds; seed s
+    shares one initialization across the levels, so its interval resamples whole seeds; each seed's
+    own rho over the levels; the steps where the means move against the trend, and the steps whose
+    seeds separate); a direction is stated only when the interval excludes 0, every seed alone goes
+    that way and no step against it separates the seeds;
   - the input controls of Zhang's Fig. 1a (shuffled pixels, random pixels, Gaussian inputs, true
     labels) are fitted too; each one's epochs are compared with the true labels' and the fully
     corrupted labels' seeds, and its test accuracy with the true labels' and with chance
@@ -49,6 +51,9 @@ SLOWER = 3                        # "much slower": every fully corrupted control
                                   # many times the epochs of every true-label control seed
 CONSTANT = "constant"             # the schedule of results whose config names none (TrainConfig's default:
                                   # hw1_3_params.py trains at a constant rate)
+MIN_TREND_SEEDS = 5               # paired: fewer seeds state an overall direction only when the first and
+                                  # last levels separate that way (3 seeds: 10 distinct whole-seed resamples,
+                                  # and all three go one way by chance a quarter of the time)
 DISPLAY = {"gaussian inputs": "Gaussian inputs"}     # input controls as the report names them
 
 
@@ -61,20 +66,42 @@ def tenths_course(values):
     return outcome, means
 
 
-def level_findings(levels, values, names, unit, verbs, prefix=""):
+def level_findings(levels, values, names, unit, verbs, prefix="", paired=False):
     """A quantity over ordered levels (corruption shares, widths), several seeds per level, as the
     report states it: inference.level_trend's rho and interval and three claims.
     levels: (K,); values: K lists of per-seed values; names: K labels of the levels ("20%", "4");
     unit: the levels' plural ("levels"); verbs: {"rises": ..., "falls": ..., "unclear": ...}, the
-    phrasings of the direction; prefix: before each step's name ("w = " gives "w = 2 → 4").
-    Returns {"rho", "low", "high", "steps", "separated_steps",
-    "direction": rises / falls (the interval clear of 0) / unclear,
+    phrasings of the direction (with paired=True also "seeds disagree" and "bent"); prefix: before
+    each step's name ("w = " gives "w = 2 → 4").
+    paired=True: seed s of every level shares one initialization, so a seed is a unit followed
+    across the levels (values must hold the same seeds in the same order at every level): the
+    interval resamples whole seeds (inference.level_trend(paired=True)), and a direction is stated
+    only when the interval excludes 0, every seed's own Spearman over the levels has that sign and
+    no step against it separates the seeds, and, with fewer than MIN_TREND_SEEDS seeds, only when the
+    seeds of the first and last levels separate that way ("few seeds" otherwise); else "seeds
+    disagree" (the interval excludes 0 but
+    a seed goes the other way or is constant), "bent" (a separated step goes against it) or
+    "unclear" (the interval includes 0), and the monotone claim describes the steps instead.
+    Returns {"rho", "low", "high", "steps", "separated_steps", "resampled" (how the interval was
+    drawn), "seed_rhos" (paired only, else None), "seeds_text" (each seed's own rho; paired only),
+    "direction": rises / falls / unclear (and seeds disagree / bent when paired),
     "monotone": every / not_every / unclear (the means at each step),
     "separation": all / some / none (the seeds of successive levels)}."""
-    trend = inference.level_trend(levels, values)
+    trend = inference.level_trend(levels, values, paired=paired)
     steps = trend["steps"]
     step_names = [f"{prefix}{names[i]} → {names[i + 1]}" for i in range(len(steps))]
     direction = "rises" if trend["low"] > 0 else "falls" if trend["high"] < 0 else "unclear"
+    seed_rhos = trend.get("seed_rhos")
+    if paired and direction != "unclear":
+        sign = 1 if direction == "rises" else -1
+        agree = all(np.isfinite(r) and sign * r > 0 for r in seed_rhos)
+        against_step = "down" if direction == "rises" else "up"
+        bent = any(s["separated"] and s["direction"] == against_step for s in steps)
+        direction = "seeds disagree" if not agree else "bent" if bent else direction
+        if direction in ("rises", "falls") and len(seed_rhos) < MIN_TREND_SEEDS:
+            ends = inference.compare(values[-1], values[0])          # the last level against the first
+            if not (ends["separated"] and ends["larger"] == ("a" if direction == "rises" else "b")):
+                direction = "few seeds"              # too few seeds, and the ends do not separate that way
     along = {"rises": "up", "falls": "down"}.get(direction)
     against = [n for n, s in zip(step_names, steps) if along and s["direction"] != along]
     ups = sum(s["direction"] == "up" for s in steps)
@@ -89,8 +116,15 @@ def level_findings(levels, values, names, unit, verbs, prefix=""):
     k, n = len(separated), len(steps)
     evidence = {"rho": trend["rho"], "low": trend["low"], "high": trend["high"],
                 "means": [float(np.mean(v)) for v in values], "steps": steps}
+    if paired:
+        evidence["seed_rhos"] = seed_rhos
+    seeds_text = ("each seed's own ρ over the " + unit + ": "
+                  + ", ".join("constant" if not np.isfinite(r) else fix(r, 2) for r in seed_rhos)
+                  if paired else "")
     return {
         "rho": trend["rho"], "low": trend["low"], "high": trend["high"], "steps": n, "separated_steps": k,
+        "resampled": "resampling whole seeds" if paired else "resampling each level's seeds",
+        "seed_rhos": seed_rhos, "seeds_text": seeds_text,
         "direction": choose(direction, verbs, **evidence),
         "monotone": choose(monotone, {
             "every": f"the mean {verb} at every one of the {count(n)} steps",
@@ -288,18 +322,27 @@ def headline_context(rl, rlc, reached, true_depth, pmc, true_train_min):
 def epochs_findings(levels, epochs, names, seeds):
     """The epochs to fit over the corruption levels (every seed fitted): the jump from the true
     labels (the first level) to every seed of every corrupted level, then the trend among the
-    corrupted levels alone (level_findings) and whether it resolves a gradual rise with the share
-    of noise (Zhang et al., Fig. 1b: a rise whose interval is clear of 0 and with a separated step)."""
+    corrupted levels alone (level_findings, paired: seed s shares one initialization across the
+    levels) and whether it resolves a gradual rise with the share of noise (Zhang et al., Fig. 1b: a
+    rise by level_findings' rule and with a separated step; a rise without one is an overall one)."""
     true, corrupted = epochs[0], [e for lv in epochs[1:] for e in lv]
     fmt = lambda v: fix(v, 0)                                                     # noqa: E731
     jump = ("jump" if min(corrupted) > max(true) else "drop" if max(corrupted) < min(true) else "overlap")
     evidence = {"true_epochs": list(true), "corrupted_epochs": corrupted}
     trend = level_findings(levels[1:], epochs[1:], names[1:], "corrupted levels",
                            {"rises": "rise with the corruption", "falls": "fall with the corruption",
-                            "unclear": "show no clear trend with the corruption"})
+                            "unclear": "show no clear trend with the corruption",
+                            "seeds disagree": "show no resolved trend with the corruption, as not every seed "
+                                              "goes the way of the means",
+                            "bent": "are not monotone in the corruption: a step against the sign of ρ separates "
+                                    "the seeds, so no overall direction is stated",
+                            "few seeds": f"show no resolved trend with the corruption: the means rise overall, but "
+                                         f"the seeds of the first and last corrupted levels overlap and "
+                                         f"{count(seeds)} seeds are too few to state a direction they do not "
+                                         f"show"}, paired=True)
     direction = trend["direction"].outcome
     gradual = ("rises" if direction == "rises" and trend["separated_steps"] > 0 else
-               "falls" if direction == "falls" else "unresolved")
+               "overall" if direction == "rises" else "falls" if direction == "falls" else "unresolved")
     return {
         "jump": choose(jump, {
             "jump": f"the epochs needed jump from the true labels to any corruption: {span(true, fmt)} at {names[0]} "
@@ -314,6 +357,9 @@ def epochs_findings(levels, epochs, names, seeds):
         "gradual": choose(gradual, {
             "rises": "so among the corrupted levels too the epochs rise with the share of noise, as in Zhang et "
                      "al.'s Fig. 1b",
+            "overall": f"so the rise is an overall one: no single step between corrupted levels separates the "
+                       f"{count(seeds)} seeds, and a step-by-step rise with the share of noise, as in Zhang et al.'s "
+                       f"Fig. 1b, is not resolved",
             "falls": "unlike the gradual slow-down with the share of noise in Zhang et al.'s Fig. 1b",
             "unresolved": f"so a gradual rise with the share of noise, as in Zhang et al.'s Fig. 1b, is not "
                           f"resolved by {count(seeds)} seeds"},
@@ -374,18 +420,37 @@ def findings(R, C, P, T):
     levels = [c["level"] for c in ctl]
     names = [pct(lv, 0) for lv in levels]
 
+    control_seeds = list(rl["control_seeds"])
+
     def per_seed(key):
-        return [[c[key] for c in rl["controls"] if c["level"] == lv] for lv in levels]
-    if any(len(v) == 0 for v in per_seed("final_test_acc")):
-        raise ReportError("a control level of hw1_3_random_labels has no runs")
+        """Per level, the values of the control seeds in the order of control_seeds: seed s shares one
+        initialization across the levels, so the trends follow each seed across them (paired)."""
+        return [[by_seed[lv][s][key] for s in control_seeds] for lv in levels]
+    by_seed = {}
+    for lv in levels:
+        runs = [c for c in rl["controls"] if c["level"] == lv]
+        if not runs:
+            raise ReportError("a control level of hw1_3_random_labels has no runs")
+        held = sorted(c["seed"] for c in runs)
+        if held != sorted(control_seeds):
+            raise ReportError(f"control level {pct(lv, 0)} of hw1_3_random_labels holds the seeds {held}, not each "
+                              f"of {control_seeds} once: rerun it")
+        by_seed[lv] = {c["seed"]: c for c in runs}
     unfitted = [pct(c["level"], 0) for c in ctl if c["n_fitted"] < c["n_seeds"]]
     epochs = per_seed("epoch_reached_target")
     fitted = not unfitted and all(e is not None for lv in epochs for e in lv)
     test = per_seed("final_test_acc")
     top_test = test[-1]
     verbs_test = {"rises": "rises with the corruption", "falls": "falls with the corruption",
-                  "unclear": "shows no clear trend with the corruption"}
-    test_trend = level_findings(levels, test, names, "levels", verbs_test)
+                  "unclear": "shows no clear trend with the corruption",
+                  "seeds disagree": "shows no resolved trend with the corruption, as not every seed goes the way "
+                                    "of the means",
+                  "bent": "is not monotone in the corruption: a step against the sign of ρ separates the seeds, so "
+                          "no overall direction is stated",
+                  "few seeds": "shows no resolved trend with the corruption: the seeds of the first and last levels "
+                               f"overlap, and {count(len(rl['control_seeds']))} seeds are too few to state an "
+                               "overall direction they do not show"}
+    test_trend = level_findings(levels, test, names, "levels", verbs_test, paired=True)
     epochs_found = epochs_findings(levels, epochs, names, len(rl["control_seeds"])) if fitted else None
     phase = (schedule_phase(rlc, schedule, epochs[0], [e for lv in epochs[1:] for e in lv]) if fitted
              else choose("none", {"none": ""}))

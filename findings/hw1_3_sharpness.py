@@ -5,8 +5,10 @@ Concludes, for the 784-32-10 models of common/approaches.py measured on the full
 what Keskar et al. 2017's phi (Metric 2.1, A = I) measures at these points, which are not critical:
 its first-order part 100 eps sum |g_i| (|theta_i| + 1) / (1 + L) (the linearized maximum over
 Keskar's box) against the rest, the curvature's part, per approach, and the trend of each part over
-the batch sizes (inference.level_trend: Spearman over the level means with an interval from
-resampling the seeds, per-step separation); the trends of curvature alone (the top Hessian
+the batch sizes (hw1_3_approaches.trend with paired=True, as seed s of every approach shares one
+initialization: Spearman over the level means with an interval from resampling whole seeds, each
+seed's own Spearman, per-step separation; a direction only when the interval excludes 0, every seed
+goes that way and no separated step goes against it); the trends of curvature alone (the top Hessian
 eigenvalue, the Hutchinson trace) and of the adaptive sharpness (Kwon et al. 2021; Andriushchenko et
 al. 2023); the largest batch against the smallest; each measure against the generalization gap
 between approaches (over the approach means) and within approaches apart (seed s of every approach
@@ -130,7 +132,10 @@ def findings(R, C, P, T):
     levels = [ap[n][0] for n in bs]
 
     def batch_trend(table, subject):
-        return trend(levels, [seed_values(table, n) for n in bs], lambda x: f"{x:g}", "the batch size", subject)
+        """Seed s of every approach shares one initialization (by_approach keeps the seeds in one order at
+        every batch size), so a seed is a unit followed across the batch sizes: paired."""
+        return trend(levels, [seed_values(table, n) for n in bs], lambda x: f"{x:g}", "the batch size", subject,
+                     paired=True)
     phi_trends = [{"eps": _eps(e), "trend": batch_trend(phi[e], "it")} for e in eps_list]
     first_trend = batch_trend(first[e0], "the first-order part")
     curvature_trends = [{"eps": _eps(e), "trend": batch_trend(curvature[e], "the rest")} for e in eps_list]
@@ -174,14 +179,19 @@ def findings(R, C, P, T):
         curvature_ratios.append((label, float(np.mean(large) / np.mean(small)), outcome, c))
     curvature_outcomes = {o for _, _, o, _ in curvature_ratios}
     ratio_list = listing([f"{label} x{fix(q, 2)}" for label, q, _, _ in curvature_ratios])
+
+    def side(o):
+        """An outcome of the largest-against-smallest comparison as the sentence names it."""
+        if o == "overlap":
+            return "seeds overlap"
+        return o.replace("large", f"batch {ap[large_b][0]}").replace("small", f"batch {ap[small_b][0]}")
     largest_curvature = choose(
         curvature_outcomes.pop() if len(curvature_outcomes) == 1 else "mixed", {
             "large above": f"the curvature measures separate every seed, batch {ap[large_b][0]} above: {ratio_list}",
             "small above": f"the curvature measures separate every seed, batch {ap[small_b][0]} above: {ratio_list}",
             "overlap": f"the curvature measures do not separate the seeds either: {ratio_list}",
             "mixed": "the curvature measures disagree: " + listing(
-                [f"{label} x{fix(q, 2)} ({'seeds overlap' if o == 'overlap' else o.replace('large', f'batch {ap[large_b][0]}').replace('small', f'batch {ap[small_b][0]}')})"
-                 for label, q, o, _ in curvature_ratios]),
+                [f"{label} x{fix(q, 2)} ({side(o)})" for label, q, o, _ in curvature_ratios]),
         }, ratios=[(label, q, o) for label, q, o, _ in curvature_ratios])
 
     # against the generalization gap: between and within approaches
@@ -213,7 +223,8 @@ def findings(R, C, P, T):
     sharp_within = {label: g["within"] for label, g in measured}
     top_label = max(sharp_within, key=lambda label: sharp_within[label])
     top_name = top_label.split(" (")[0]
-    grad_stat = f"ρ = {fix(grad_g['within'], 2)}, interval {fix(grad_g['within_low'], 2)} to {fix(grad_g['within_high'], 2)}"
+    grad_stat = (f"ρ = {fix(grad_g['within'], 2)}, interval {fix(grad_g['within_low'], 2)} to "
+                 f"{fix(grad_g['within_high'], 2)}")
     grad_within = claim(grad_g["within"] > max(sharp_within.values()) and grad_g["within_low"] > 0,
                         f"‖∇L‖ itself rises with the gap within approaches ({grad_stat}), more than any sharpness "
                         f"measure does (the largest: {top_name}, {fix(sharp_within[top_label], 2)})",

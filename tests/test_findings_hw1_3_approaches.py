@@ -212,7 +212,8 @@ def test_trend_says_monotone_or_not_and_the_separated_steps():
 
 def test_paired_trend_states_a_direction_only_when_every_seed_goes_that_way():
     # seed s is the same unit at every level (the k-th value of each list); four seeds rise, one falls
-    rising = [[1.0, 1.1, 1.2, 1.3, 4.0], [2.0, 2.1, 2.2, 2.3, 3.0], [3.0, 3.1, 3.2, 3.3, 2.0], [4.0, 4.1, 4.2, 4.3, 1.0]]
+    rising = [[1.0, 1.1, 1.2, 1.3, 4.0], [2.0, 2.1, 2.2, 2.3, 3.0], [3.0, 3.1, 3.2, 3.3, 2.0],
+              [4.0, 4.1, 4.2, 4.3, 1.0]]
     found = A.trend([1, 2, 3, 4], rising, str, "k", "q", paired=True)
     per_seed = [sps.spearmanr([1, 2, 3, 4], [row[k] for row in rising]).statistic for k in range(5)]
     assert found.evidence["seed_rhos"] == pytest.approx(per_seed) and per_seed[4] == pytest.approx(-1.0)

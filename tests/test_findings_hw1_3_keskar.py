@@ -177,7 +177,8 @@ def test_training_accuracy_order_and_the_generalization_gap():
     set_values(k, "large", "test_acc", spread(n, 0.9801, 0.0001))
     found, text = found_and_text(R, C, P, T)
     assert found["accuracy_order"].outcome == "overlap" and found["test_gap"].outcome == "overlap"
-    assert "the training accuracies overlap (99.91% vs 99.91%; 0 of 3 small-batch seeds above every large-batch seed" in text
+    assert ("the training accuracies overlap (99.91% vs 99.91%; 0 of 3 small-batch seeds above every large-batch "
+            "seed") in text
     assert "the test accuracies do not separate" in text
 
 

@@ -62,7 +62,10 @@ def test_committed_results_render_the_section():
     assert found["first_trend"].outcome == "falls, not at every step"
     assert [t["trend"].outcome for t in found["curvature_trends"]] == ["rises, not at every step", "rises"]
     assert found["parts_opposite"].outcome == "opposite"
-    assert [t["trend"].outcome for t in found["phi_trends"]] == ["rises, not at every step", "no trend"]
+    # phi at eps = 5e-4: its interval (whole seeds resampled) excludes 0, but one seed's own rho is 0
+    assert [t["trend"].outcome for t in found["phi_trends"]] == ["rises, not at every step", "seeds disagree"]
+    assert "at ε = 0.0005: it shows no resolved trend with the batch size: its mean is highest at 256" in text
+    assert all(t.evidence["paired"] for t in (found["first_trend"], found["eig_trend"], found["trace_trend"]))
     assert found["eig_trend"].outcome == "rises, not at every step" and found["trace_trend"].outcome == "rises"
     assert found["adaptive_trend"].outcome == "rises, not at every step"
     assert [r["seeds"].outcome for r in found["ratios"]] == ["overlap", "overlap"]
@@ -149,6 +152,53 @@ def test_trends_over_the_batch_sizes_rise_and_fall(finding, key):
         found, text = found_and_text(R, C, P, T)
         assert found[finding].outcome == outcome
         assert words in text and str(found[finding]) in text
+
+
+def _rising(sh, key, bases):
+    """key over the batch sizes: level i at bases[i], the seeds 0.1 apart (every seed follows the bases)."""
+    for name, base in zip(batches(sh), bases):
+        set_values(sh, name, key, [base + 0.1 * j for j in range(seeds(sh))])
+
+
+@pytest.mark.parametrize("finding, key", [("eig_trend", "top_eigenvalue"), ("trace_trend", "trace"),
+                                          ("adaptive_trend", "adaptive"), ("grad_trend", "grad_norm_measured")])
+def test_a_seed_going_the_other_way_leaves_the_trend_unresolved(finding, key):
+    """Seed s of every approach shares one initialization (paired): the means rise at every step, but the
+    last seed falls over the batch sizes, so no overall direction is stated."""
+    R, C, P, T, sh = results()
+    _rising(sh, key, [10.0 + i for i in range(len(batches(sh)))])
+    found, text = found_and_text(R, C, P, T)
+    assert found[finding].outcome == "rises"
+    for i, name in enumerate(batches(sh)):         # the last seed: from 30 down to 30 - 0.01 (K - 1)
+        last = max(models(sh, name), key=lambda m: m["seed"])
+        last[key] = 30.0 - 0.01 * i
+    found, text = found_and_text(R, C, P, T)
+    trend = found[finding]
+    assert trend.outcome == "seeds disagree" and trend.evidence["seed_rhos"][-1] == pytest.approx(-1)
+    assert str(trend) in text and "shows no resolved trend with the batch size" in str(trend)
+    assert "rises with the batch size" not in str(trend)
+    # the last seed constant instead: the interval still excludes 0, but that seed does not go its way
+    for name in batches(sh):
+        max(models(sh, name), key=lambda m: m["seed"])[key] = 30.0
+    found, text = found_and_text(R, C, P, T)
+    assert found[finding].outcome == "seeds disagree" and found[finding].evidence["low"] > 0
+    assert "the interval excludes 0, but not every seed goes that way" in text
+
+
+def test_a_separated_step_against_the_trend_bends_it():
+    """Every seed rises overall, but one step down separates the seeds: not monotone, no direction stated."""
+    R, C, P, T, sh = results()
+    bases = [10.0 + i for i in range(len(batches(sh)))]
+    bases[3], bases[4] = bases[4], bases[3] - 0.5          # the fourth step goes down, seeds separated
+    _rising(sh, "trace", bases)
+    found, text = found_and_text(R, C, P, T)
+    trend = found["trace_trend"]
+    assert trend.outcome == "bent" and trend.evidence["low"] > 0
+    assert all(r > 0 for r in trend.evidence["seed_rhos"])
+    assert ("down", True) in [(s[2], s[3]) for s in trend.evidence["steps"]]
+    assert "the Hessian trace is not monotone in the batch size: its mean is highest at" in text
+    assert "so the seeds separate at a step against the sign of ρ and no overall direction is stated" in text
+    assert "rises with the batch size" not in str(trend)
 
 
 def _parts(sh, first_sign, rest_sign):

@@ -503,7 +503,7 @@ def findings(R, C, P, T):
         "warmup_share": rlc["warmup_share"], "epochs": rlc["epochs"], "target_acc": rl["target_acc"],
         "control_train_examples": rl["control_train_examples"],
         "control_test_examples": rl["control_test_examples"],
-        "control_seeds": len(rl["control_seeds"]), "level_names": names,
+        "control_seeds": len(rl["control_seeds"]), "min_trend_seeds": MIN_TREND_SEEDS, "level_names": names,
         "corruption": corruption["rule"], "corruption_checked": corruption["rule_checked"],
         "minutes": rl["seconds"] / 60,
         "table": {"header": ["corruption probability p", "wrong labels (measured, mean)",

@@ -72,6 +72,7 @@ def test_the_committed_results_render():
             "are too few") in text
     assert "from resampling whole seeds; each seed's own ρ over the corrupted levels: 0.40, 0.20, 0.80)" in text
     assert "as in Zhang et al.'s Fig. 1b, is not resolved by three seeds" in text
+    assert "with fewer than five seeds only when the seeds of the first and last\nlevels also separate that way" in text
     assert "the epochs rise with the corruption" not in text
     assert found["test_trend"]["direction"].outcome == "falls"
     assert "each seed's own ρ over the levels: -1.00, -1.00, -1.00" in text

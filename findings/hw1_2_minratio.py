@@ -43,6 +43,7 @@ MOST = 0.5               # "most": more than this share
 SAMPLED_HIGH = 0.95      # "hardly sees the saddles": at least this share of higher neighbours at every confirmed saddle
 TOLERANCE_SHIFT = 0.1    # the median minimal ratio moves by more than this between the extreme tolerances
 LINEAR = 0.05            # the confirmation's ||g|| falls by a factor above this per iteration: a linear rate
+FULL_SLOPE = 0.5        # "falls at its full slope": ratio within [this, 1 / this] (common/critical.py FULL_SLOPE)
 FEW = 4                  # fewer distinct confirmed functions than this: too few for a trend
 START_KINDS = {"adam": "Adam snapshots", "perturbed": "perturbed snapshots", "random": "random initializations"}
 
@@ -150,8 +151,11 @@ def findings(R, C, P, T):
     loss_texts = [sci(loss, 3) + (f" (the loss of the embedded critical point of the {listing(k)} net)" if k else
                                   " (no known point at this loss)") for loss, k in zip(function_losses, known)]
     constant_index = [negatives(r, main) for r in constant]
-    ratios = [x for x in (last_ratio(r) for r in crit) if x is not None]
+    rated = [(x, id(r) in {id(c) for c in constant}) for x, r in ((last_ratio(r), r) for r in crit) if x is not None]
+    ratios = [x for x, _ in rated]
     rate = float(np.median(ratios)) if ratios else float("nan")
+    rate_spread = [float(np.percentile(ratios, 10)), float(np.percentile(ratios, 90))] if ratios else [math.nan] * 2
+    rate_constant = sum(c for _, c in rated)
     constant_kinds = {kind: sum(r["kind"] == kind for r in constant) for kind in START_KINDS}
     adam_functions = {r["function_class"] for r in crit if r["kind"] == "adam"}
     off_path_new = sorted({r["function_class"] for r in crit if r["kind"] != "adam"} - adam_functions)
@@ -165,7 +169,10 @@ def findings(R, C, P, T):
     frye_grad = mr["frye_grad"]
     far = f"{max(mr['slope_distances']):g}"
     flat_pass = [r for r in flat if r["grad_norm"] <= frye_grad]
-    flat_full = [r for r in flat if r["slope"][far] >= 0.5]
+    # "falls at its full slope": between FULL_SLOPE and 1 / FULL_SLOPE times ||g_K|| at EVERY distance (the rule of
+    # common/critical.py); a ratio far above 1 is higher-order terms (curvature), as at a critical point, not a slope
+    flat_full = [r for r in flat if all(FULL_SLOPE <= r["slope"][f"{t:g}"] <= 1 / FULL_SLOPE
+                                        for t in mr["slope_distances"])]
     full_ids = {id(r) for r in flat_full}
     flat_stalled = sum(r["stop"] == "stalled" for r in flat)
     flat_rho = grouped(flat, lambda r: r["trajectory"], lambda r: negatives(r, main))
@@ -227,7 +234,21 @@ def findings(R, C, P, T):
 
     def median_ratio(points, tol):
         return float(np.median([p["shares"][tol]["minimal_ratio"] for p in points])) if points else float("nan")
-    ratio_small, ratio_large = median_ratio(confirmed, smallest), median_ratio(confirmed, largest)
+
+    def function_median(tol):
+        """The median over functions, each function (the constant-output family included) counted once by the
+        median of its points."""
+        names = sorted(units)
+        return (float(np.median([median_ratio([p for p in confirmed if function_of(p) == n], tol) for n in names]))
+                if names else float("nan"))
+    ratio_small, ratio_large = function_median(smallest), function_median(largest)
+    point_small, point_large = median_ratio(confirmed, smallest), median_ratio(confirmed, largest)
+    n_constant_points = sum(function_of(p) == "constant" for p in confirmed)
+    # the margin of the saddles: how far the lowest eigenvalue lies below -delta, in units of delta
+    saddle_points = [p for p in confirmed if (p.get("minimum_test") or {}).get("kind") == "saddle"]
+    margins = [-p["minimum_test"]["lowest"] / p["minimum_test"]["uncertainty"] for p in saddle_points]
+    MARGIN_NEAR = 3.0
+    near = sum(m < MARGIN_NEAR for m in margins)
     constant_band = band(constant, tols)
 
     kind_parts = [f"{count(n)} {label if n != 1 else single}" for label, single, n in (
@@ -241,6 +262,8 @@ def findings(R, C, P, T):
                   for s in small if s["width"] and not s["points"]]
     cap_stops = {s: sum(r["stop"] == s for r in runs) for s in ("converged", "stalled", "cap")}
     converged_flat = [r for r in runs if r["stop"] == "converged" and r["outcome"] != "critical"]
+    flat_at_constant = [r for r in converged_flat
+                        if r["constant_output"] and abs(r["loss"] - variance) <= CONSTANT_LOSS * variance]
     return {
         "counts_agree": counts_agree, "by_convergence": by_convergence,
         # settings
@@ -267,8 +290,14 @@ def findings(R, C, P, T):
                                 f"{count(len(converged_flat))} failed the slope test, the loss falling at its full "
                                 "slope along the gradient's near-kernel part there, and "
                                 f"{'counts' if len(converged_flat) == 1 else 'count'} as "
-                                f"{listing(sorted({r['outcome'] for r in converged_flat}))}",
-                                runs=len(converged_flat)),
+                                f"{listing(sorted({r['outcome'] for r in converged_flat}))}"
+                                + (f" ({'it lies' if len(converged_flat) == 1 else f'{count(len(flat_at_constant))} of them lie'} "
+                                   "at the constant-output loss, with ‖∇L‖ "
+                                   f"{span([r['grad_norm'] for r in flat_at_constant], sci)} like the confirmed points "
+                                   "there and slope ratios "
+                                   f"{span([v for r in flat_at_constant for v in r['slope'].values()], lambda x: fix(x, 2))}: "
+                                   "a borderline call that rests on the slope test alone)" if flat_at_constant else ""),
+                                runs=len(converged_flat), at_constant=len(flat_at_constant)),
         # confirmed points
         "n_constant": len(constant), "constant_kinds": constant_kinds, "target_variance": variance,
         "constant_index": [min(constant_index, default=float("nan")), max(constant_index, default=float("nan"))],
@@ -294,12 +323,15 @@ def findings(R, C, P, T):
                               f"{count(len(off_path_new), 'confirmed point')} that no Adam snapshot reached",
                               "the starts away from Adam's paths reached no confirmed point that the Adam snapshots "
                               "did not", new=off_path_new),
-        "rate": rate, "n_rate": len(ratios),
+        "rate": rate, "n_rate": len(ratios), "rate_spread": rate_spread, "rate_constant": rate_constant,
         "rate_linear": choose("none" if not ratios else "linear" if rate > LINEAR else "faster", {
             "linear": f"linear: ‖∇L‖ fell by a factor of about {fix(rate, 2) if ratios else ''} per iteration (median "
                       "over the last "
-                      f"iteration of {count(len(ratios), 'run')}), the rate of Newton's method at a degenerate "
-                      "critical point",
+                      f"iteration of {count(len(ratios), 'run')}, 10-90% "
+                      f"{fix(rate_spread[0], 2) if ratios else ''}-{fix(rate_spread[1], 2) if ratios else ''}; "
+                      + ("all of them at the constant-output family" if ratios and rate_constant == len(ratios) else
+                         f"{count(rate_constant)} of them at the constant-output family")
+                      + "), the rate of Newton's method at a degenerate critical point",
             "faster": f"faster than linear: ‖∇L‖ fell by a factor of {sci(rate, 1) if ratios else ''} in the last "
                       "iteration (median over "
                       f"{count(len(ratios), 'run')}), as at a nondegenerate critical point",
@@ -329,12 +361,12 @@ def findings(R, C, P, T):
                             f"from {count(len(flat_full))} of the {count(len(flat))} gradient-flat points "
                             f"({pct(len(flat_full) / max(len(flat), 1), 0)}; "
                             f"{count(sum(id(r) in full_ids for r in flat_pass))} of the {count(len(flat_pass))} "
-                            "below the cutoff) the loss falls at least at half its "
-                            f"slope ‖g_K‖ out to a distance of {far} along the near-kernel part g_K of the gradient: "
+                            "below the cutoff) the loss falls at its full slope ‖g_K‖ (between half and twice it) "
+                            f"at every distance out to {far} along the near-kernel part g_K of the gradient: "
                             "they sit on a slope, not at a critical point",
-                            f"the loss falls at least at half its slope out to {far} along the near-kernel part of "
-                            f"the gradient from only {count(len(flat_full))} of the {count(len(flat))} gradient-flat "
-                            "points", full=len(flat_full), flat=len(flat)),
+                            f"the loss falls at its full slope (between half and twice it) at every distance out to "
+                            f"{far} along the near-kernel part of the gradient from only {count(len(flat_full))} of "
+                            f"the {count(len(flat))} gradient-flat points", full=len(flat_full), flat=len(flat)),
         "flat_stalled": claim(flat and flat_stalled == len(flat),
                               f"every one of the {count(len(flat))} stalled in the confirmation",
                               f"{count(flat_stalled)} of the {count(len(flat))} stalled in the confirmation, the rest "
@@ -409,7 +441,21 @@ def findings(R, C, P, T):
                                 "higher loss at ½r²λ_max = L",
                                 f"the share of higher neighbours goes down to {pct(sampled, 1)} at ½r²λ_max = L",
                                 smallest=sampled, threshold=SAMPLED_HIGH),
-        "ratio_small": ratio_small, "ratio_large": ratio_large,
+        "ratio_small": ratio_small, "ratio_large": ratio_large, "point_small": point_small,
+        "point_large": point_large, "n_confirmed_points": len(confirmed), "n_constant_points": n_constant_points,
+        "ratio_weighting": claim(n_constant_points <= 1,
+                                 "",
+                                 f" (over the {len(confirmed)} points instead, where the constant-output family counts "
+                                 f"{n_constant_points} times: {fix(point_small, 2)} and {fix(point_large, 2)})",
+                                 constant_points=n_constant_points),
+        "n_saddle_margins": len(margins),
+        "saddle_margin": claim(bool(margins) and near == 0,
+                               f"the lowest eigenvalue of every saddle lies at least {fix(MARGIN_NEAR, 0)}δ below zero "
+                               f"(smallest {fix(min(margins, default=0), 1)}δ)",
+                               f"at {count(near)} of the {count(len(margins), 'saddle')} "
+                               f"the lowest eigenvalue is within {fix(MARGIN_NEAR, 0)}δ of zero (down to "
+                               f"{fix(min(margins, default=0), 1)}δ): saddles by the test, but only just",
+                               near=near, smallest=min(margins, default=None)),
         "tolerance_matters": claim(abs(ratio_small - ratio_large) > TOLERANCE_SHIFT,
                                    "so a minimal ratio compares points only at one stated tolerance",
                                    "so the tolerance hardly changes it", small=ratio_small, large=ratio_large),

@@ -6,7 +6,7 @@ for the whole model). Each run is an independent unit; every statement says for 
 holds, in both projections:
   - the runs start near the origin of the PCA plane (the mean of all snapshots),
   - they move out along almost straight lines (end-to-end distance vs path length),
-  - their steps shrink although the learning rate is constant, and the training loss flattens,
+  - their in-plane steps shrink although the learning rate is constant, and the training loss flattens,
   - the two components explain little more than the 2/n a plane gets when n runs move in mutually
     orthogonal directions,
   - the in-plane distance a run covers varies a lot although every run ends at about the same
@@ -123,12 +123,15 @@ def findings(R, C, P, T):
             "{k} of the {n} runs",
             "the training loss does not flatten in any run", threshold=FLAT_LOSS, largest=max(flat_share)),
         "reach_spread": claim(max(reach) > SPREAD * min(reach),
-                              ": a run that moves mostly outside the plane looks short", "",
+                              ": the in-plane distance is no measure of how far a run moved (the plane keeps only "
+                              "the part of each move along its two directions; the full-space distance is not "
+                              "saved, so how much of each run lies outside the plane is not measured)", "",
                               smallest=min(reach), largest=max(reach), factor=SPREAD),
         "explained_low": claim(
             max(sum(v) for v in explained.values()) < 1.5 * orthogonal,
             f"close to the 2/{n} = {pct(orthogonal, 0)} that {count(n)} runs moving in mutually orthogonal "
-            "directions would leave to any plane: each run mostly gets \"its own\" direction",
+            "directions would leave to any plane, as if each run got \"its own\" direction (the angles between the runs' "
+            "moves in the full space are not saved, so this is not measured)",
             f"more than the 2/{n} = {pct(orthogonal, 0)} that {count(n)} runs moving in mutually orthogonal "
             "directions would leave to any plane: the runs share directions",
             explained={p: sum(v) for p, v in explained.items()}, bound=1.5 * orthogonal),

@@ -4,8 +4,9 @@ From results/hw1_2_surface.json (one trained DNN; the training loss over a grid 
 random filter-normalized directions, Li et al. 2018, and of the plane of the top two PCA directions
 of its trajectory, Li et al. 2018 Sec. 7; and the loss on circles of equal Euclidean radius in both
 planes). Conclusions:
-  - along random filter-normalized directions the minimum is a single bowl (one local minimum on
-    the grid);
+  - along random filter-normalized directions the loss around the final weights is a single bowl
+    (one local minimum on the grid); the final weights are not called a minimum: when a grid point
+    beside them is lower, the section says they are not the bottom of the bowl;
   - the trajectory is dominated by its first PCA direction, and its path bends (its first epoch
     heads away from where the final weights then lie);
   - at equal Euclidean distance the random plane is higher at every radius (one random plane and
@@ -68,7 +69,7 @@ def findings(R, C, P, T):
         "centre_loss": float(grid_random[centre, centre]), "lowest_loss": float(grid_random.min()),
         "centre_lowest": claim(steps_off == 0, "the grid's lowest value",
                                f"the grid's lowest value is {fix(grid_random.min())}, "
-                               f"{count(steps_off, 'grid step')} away",
+                               f"{count(steps_off, 'grid step')} away: θ* is not the bottom of this bowl",
                                steps_off=steps_off, lowest=float(grid_random.min())),
         "highest_corner": max(corners),
         "explained": [float(v) for v in sf["pca"]["explained_variance_ratio"]],

@@ -112,3 +112,20 @@ def test_no_hw1_1_net_of_the_same_layers():
     found, text = rendered(R, C)
     assert not found["sim"]["same_net"].holds
     assert "net of HW1-1)" not in text and "the range of the same" not in text
+
+
+def test_the_end_point_is_not_called_a_minimum_and_the_setup_confound_is_named():
+    R, C, _, _ = committed()
+    found, text = rendered(R, C)
+    assert "good minimum" not in text and "does not mean a low loss" in text
+    assert found["hw1_1"]["setup"].holds
+    assert "not like with like: HW1-1 trained its nets for 20,000 steps on 500 points" in text
+
+
+def test_a_like_for_like_hw1_1_setup_is_not_called_a_confound():
+    R, C, _, _ = committed()
+    C["hw1_1_simulate"]["steps"] = C["hw1_2_gradnorm"]["steps"]
+    C["hw1_1_simulate"]["points"] = C["hw1_2_gradnorm"]["function_points"]
+    found, text = rendered(R, C)
+    assert not found["hw1_1"]["setup"].holds
+    assert "not like with like" not in text and "HW1-1 trained its nets for the same" in text

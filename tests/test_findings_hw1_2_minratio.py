@@ -292,6 +292,24 @@ def test_gradient_flat_points_where_the_loss_does_not_fall_at_its_slope():
     assert "from only five of the 15 gradient-flat points" in text
 
 
+def test_a_loss_falling_far_faster_than_its_slope_is_not_a_slope():
+    """A ratio of 100 at 0.1 is curvature or higher-order terms (as at a confirmed critical point), not the full
+    slope: only ratios within [0.5, 2] at every distance count, so these points leave the 'on a slope' count."""
+    R, C = synthetic()
+    for r in of(R, "gradient-flat")[:10]:
+        r["slope"]["0.1"] = 100.0                       # ">= half the slope" still holds, the full slope does not
+    found, text = rendered(R, C)
+    assert not found["flat_slope"].holds and found["flat_slope"].evidence["full"] == 5
+    assert "at its full slope (between half and twice it) at every distance out to 0.1" in text
+    assert "from only five of the 15 gradient-flat points" in text
+
+
+def test_the_committed_slope_count_uses_the_full_slope_band():
+    found = findings_of(NAME, *committed()[:2])
+    flat = [r for r in committed()[0][NAME]["runs"] if r["outcome"] == "gradient-flat"]
+    assert found["flat_slope"].evidence["full"] == sum(r["linear_slope"] for r in flat)
+
+
 def test_a_gradient_flat_run_at_the_confirmation_s_cap():
     R, C = synthetic()
     of(R, "gradient-flat")[0]["stop"] = "cap"
@@ -439,3 +457,67 @@ def test_trend_text_without_an_interval():
     assert F.direction({"rho": 0.5, "low": 0.1, "high": 0.9, "units": 3, "points": 9}) == "no interval"
     assert F.direction({"rho": 0.5, "low": 0.1, "high": 0.9, "units": 5, "points": 9}) == "rises"
     assert np.isclose(F.last_ratio({"confirm_history": {"iteration": [0, 4, 5], "grad_norm": [1.0, 0.5, 0.1]}}), 0.2)
+
+
+# ---------------------------------------------------------------------------- review items 5-8
+def test_the_median_minimal_ratio_counts_each_function_once():
+    """Ten constant-output runs at ratio 0.9 must not outvote the other functions: the median is over functions."""
+    R, C = synthetic()
+    confirmed = of(R, "critical") + R[NAME]["embedded"]
+    for p in confirmed:
+        for t in p["shares"]:
+            p["shares"][t]["minimal_ratio"] = 0.9 if p["constant_output"] else 0.2
+    found, text = rendered(R, C)
+    functions = found["n_units"]
+    assert functions >= 4
+    # constant family 0.9, every other function 0.2: the median over functions is 0.2, the one over points 0.9
+    assert found["ratio_small"] == pytest.approx(0.2) and found["point_small"] == pytest.approx(0.9)
+    assert f"each of the {functions} functions counted once" in text or "functions counted once" in text
+    assert f"where the constant-output family counts {found['n_constant_points']} times: 0.90 and 0.90" in text
+
+
+def test_a_single_constant_point_needs_no_weighting_note():
+    R, C = synthetic()
+    keep = [r for r in runs(R) if not (r["outcome"] == "critical" and r["constant_output"])]
+    R[NAME]["runs"] = keep
+    recount(R)
+    R[NAME]["embedded"] = [e for e in R[NAME]["embedded"]]
+    found = findings_of(NAME, R, C)
+    assert found["n_constant_points"] == 1 and found["ratio_weighting"].holds
+
+
+def test_saddles_near_the_uncertainty_are_named():
+    R, C = synthetic()
+    found, text = rendered(R, C)
+    assert found["saddle_margin"].holds and "lies at least 3δ below zero" in text
+    of(R, "critical")[0]["minimum_test"]["lowest"] = -2e-8          # 2δ with δ = 1e-8
+    found, text = rendered(R, C)
+    assert not found["saddle_margin"].holds
+    assert "within 3δ of zero (down to 2.0δ): saddles by the test, but only just" in text
+
+
+def test_the_rate_prints_its_spread_and_its_family():
+    R, C = synthetic()
+    found, text = rendered(R, C)
+    assert found["rate_constant"] == 10 and found["n_rate"] == 11
+    assert "10-90% 0.25-0.25; ten of them at the constant-output family" in text
+    for r in of(R, "critical"):
+        if not r["constant_output"]:
+            r["confirm_history"] = {"iteration": [0], "grad_norm": [5e-11]}
+    recount(R)
+    found, text = rendered(R, C)
+    assert "all of them at the constant-output family" in text
+
+
+def test_a_converged_gradient_flat_run_at_the_constant_loss_is_called_borderline():
+    R, C = synthetic()
+    r = of(R, "gradient-flat")[0]
+    r.update(stop="converged", loss=VAR, constant_output=True, grad_norm=6e-11,
+             slope={"0.001": 0.95, "0.01": 0.55, "0.1": 1.12})
+    found, text = rendered(R, C)
+    assert found["converged_flat"].evidence["at_constant"] == 1
+    assert "it lies at the constant-output loss, with ‖∇L‖ 6.0e-11" in text
+    assert "a borderline call that rests on the slope test alone" in text
+    r.update(loss=0.01, constant_output=False)
+    found, text = rendered(R, C)
+    assert found["converged_flat"].evidence["at_constant"] == 0 and "borderline" not in text

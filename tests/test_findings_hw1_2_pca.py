@@ -23,6 +23,7 @@ def test_the_committed_results_render():
         assert found[name].outcome == "all", name
     for name in ("reach_spread", "explained_low", "layer1_same"):
         assert found[name].holds, name
+    assert "the in-plane distance is no measure of how far a run moved" in text and "looks short" not in text
 
 
 def test_measures_of_a_hand_built_run():
@@ -63,7 +64,7 @@ def test_steps_that_do_not_shrink():
             path[-1] = list(np.add(path[-2], first))     # the last step as long as the first
     found, text = rendered(R, C)
     assert found["shrink_steps"].outcome == "none"
-    assert "The steps do not shrink in any run" in text
+    assert "The in-plane steps do not shrink in any run" in text
 
 
 def test_a_loss_that_keeps_falling_does_not_flatten():
@@ -83,7 +84,7 @@ def test_runs_of_equal_reach_are_not_said_to_look_short():
         run["whole_pca"] = (path / np.linalg.norm(path[-1] - path[0])).tolist()
     found, text = rendered(R, C)
     assert not found["reach_spread"].holds
-    assert "looks short" not in text
+    assert "no measure of how far a run moved" not in text
 
 
 def test_a_plane_that_explains_much_says_the_runs_share_directions():
@@ -91,7 +92,14 @@ def test_a_plane_that_explains_much_says_the_runs_share_directions():
     R[NAME]["whole_explained_variance_ratio"] = [0.4, 0.3]
     found, text = rendered(R, C)
     assert not found["explained_low"].holds
-    assert "the runs share directions" in text
+    assert "the runs share directions" in text and "as if each run got" not in text
+
+
+def test_the_committed_plane_is_only_consistent_with_own_directions():
+    found, text = rendered(*committed()[:2])
+    text = " ".join(text.split())
+    assert "as if each run got \"its own\" direction" in text and "mostly gets" not in text
+    assert "The in-plane steps shrink" in text and "a move turning out of the plane, which is not measured" in text
 
 
 def test_a_layer1_picture_unlike_the_whole_models():

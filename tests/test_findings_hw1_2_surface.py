@@ -17,6 +17,7 @@ def test_the_committed_results_render():
     assert found["single_bowl"].holds and found["bends"].holds and not found["centre_lowest"].holds
     assert found["random_higher"].outcome == "random higher" and found["separation"].outcome == "some"
     assert "is higher in the random plane at every radius" in text
+    assert "very different" not in text and "In the trajectory plane, the first PCA direction" in " ".join(text.split())
 
 
 def test_hand_built_grid_and_path():
@@ -31,7 +32,7 @@ def test_a_second_basin_on_the_random_grid():
     R[NAME]["random"]["loss"][0][0] = -1.0
     found, text = rendered(R, C)
     assert not found["single_bowl"].holds and found["local_minima"] == 2
-    assert "the minimum is not a single bowl" in text and "two local minima" in text
+    assert "the loss around θ* is not a single bowl" in text and "two local minima" in text
     assert "no other basin appears" not in text
 
 
@@ -43,6 +44,14 @@ def test_a_centre_that_is_the_lowest_point():
     found, text = rendered(R, C)
     assert found["centre_lowest"].holds
     assert "at the centre (the grid's lowest value)" in text
+    assert "not the bottom of this bowl" not in text
+
+
+def test_final_weights_beside_a_lower_grid_point_are_not_called_the_minimum():
+    found, text = rendered(*committed()[:2])
+    assert not found["centre_lowest"].holds and found["centre_lowest"].evidence["steps_off"] == 1
+    assert "θ* is not the bottom of this bowl" in text
+    assert "the minimum is" not in text
 
 
 def test_a_straight_path():

@@ -119,7 +119,7 @@ def families(runs):
                                      "than the spread of the seeds within each), as expected if convolutions spend the "
                                      "budget better on local, shared filters than on one weight per pixel", "",
                               gaps=gaps, spreads=spreads),
-        "confounds": f"The comparison is at equal parameters, not equal computation (a conv filter is applied at "
+        "confounds": "The comparison is at equal parameters, not equal computation (a conv filter is applied at "
                      "every position of the image, a dense weight once), and at one learning rate for all models, "
                      "not tuned per model",
         "gaps": {t: {"low": lo, "high": hi} for t, (lo, hi) in gaps.items()},

@@ -289,7 +289,8 @@ def sweep(R, C, names):
             f"One rate per net serves all {count(len(tune['functions']))} functions, so a comparison on one function "
             "is not at each net's best rate for it: on the sweep's seeds another rate of the grid ends lower by "
             f"{round(100 * (CLOSE - 1))}% or more for "
-            + listing([f"the {short(n)} net on {fn} ({sci(lr, 1)}: {times(f, 1)}x lower)" for n, fn, lr, f in elsewhere])
+            + listing([f"the {short(n)} net on {fn} ({sci(lr, 1)}: {times(f, 1)}x lower)"
+                       for n, fn, lr, f in elsewhere])
             + ".", elsewhere=elsewhere, within=CLOSE),
         "close": claim(close, f"; for the {nets(close)} the two are within {round(100 * (CLOSE - 1))}%", "",
                        runner_up={n: runner_up(n) for n in names}, within=CLOSE),
@@ -363,9 +364,10 @@ def tuning_seeds_agree(S, fn):
     broken = S.unseparated_with_tuning(fn, top)
     n_tune = len(S.tl[fn, top])
     detail = listing([f"the {short(o)} net at {listing([mse(x) for x in sorted(S.tl[fn, o])])}" for o in broken])
+    overlap = "its range overlaps" if len(broken) == 1 else "their ranges overlap"
     return claim(not broken, "",
                  f"; but at the same rates the sweep's {count(n_tune)} tuning seeds (the seeds that picked those "
-                 f"rates) put {detail}, and with them {'its range overlaps' if len(broken) == 1 else 'their ranges overlap'} "
+                 f"rates) put {detail}, and with them {overlap} "
                  f"the {short(top)} net's {S.range_all(fn, top)}: the lead holds on the {count(S.n_seeds)} reported "
                  "seeds only",
                  broken=broken, tuning={short(n): S.tl[fn, n] for n in S.names})
@@ -389,7 +391,8 @@ def top_line(S, fn):
     overlap = (f", but its range {S.range(fn, top)} overlaps that of the {nets(overlapping)} "
                f"({'; '.join(against(o) for o in overlapping)})")
     return claim(not overlapping,
-                 f"the {name} net is the best on every reported seed: its worst seed ({mse(max(S.fl[fn, top]))}) ends below "
+                 f"the {name} net is the best on every reported seed: its worst seed ({mse(max(S.fl[fn, top]))}) "
+                 "ends below "
                  f"the best seed of every other net (the closest, the {short(closest)} net's, "
                  f"{mse(min(S.fl[fn, closest]))})",
                  lead + beats + overlap, top=top, medians={short(n): S.med[fn, n] for n in S.names},

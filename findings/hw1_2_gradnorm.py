@@ -109,7 +109,8 @@ def findings(R, C, P, T):
                                  last_tenth_median=float(np.median(last_tenth)), factor=DECAY),
         },
         "hw1_1": {
-            "setup": setup, "best": short(best), "best_loss": best_loss, "best_seeds": len(best_seeds), "best_below": below,
+            "setup": setup, "best": short(best), "best_loss": best_loss, "best_seeds": len(best_seeds),
+            "best_below": below,
             "not_good": claim(
                 final > WORSE * best_loss,
                 f"A small gradient therefore does not mean a low loss: the final loss of this run is "

@@ -264,6 +264,8 @@ def findings(R, C, P, T):
     converged_flat = [r for r in runs if r["stop"] == "converged" and r["outcome"] != "critical"]
     flat_at_constant = [r for r in converged_flat
                         if r["constant_output"] and abs(r["loss"] - variance) <= CONSTANT_LOSS * variance]
+    lie = 'it lies' if len(converged_flat) == 1 else f'{count(len(flat_at_constant))} of them lie'
+    flat_ratios = [v for r in flat_at_constant for v in r['slope'].values()]
     return {
         "counts_agree": counts_agree, "by_convergence": by_convergence,
         # settings
@@ -291,11 +293,9 @@ def findings(R, C, P, T):
                                 "slope along the gradient's near-kernel part there, and "
                                 f"{'counts' if len(converged_flat) == 1 else 'count'} as "
                                 f"{listing(sorted({r['outcome'] for r in converged_flat}))}"
-                                + (f" ({'it lies' if len(converged_flat) == 1 else f'{count(len(flat_at_constant))} of them lie'} "
-                                   "at the constant-output loss, with ‖∇L‖ "
+                                + (f" ({lie} at the constant-output loss, with ‖∇L‖ "
                                    f"{span([r['grad_norm'] for r in flat_at_constant], sci)} like the confirmed points "
-                                   "there and slope ratios "
-                                   f"{span([v for r in flat_at_constant for v in r['slope'].values()], lambda x: fix(x, 2))}: "
+                                   f"there and slope ratios {span(flat_ratios, lambda x: fix(x, 2))}: "
                                    "a borderline call that rests on the slope test alone)" if flat_at_constant else ""),
                                 runs=len(converged_flat), at_constant=len(flat_at_constant)),
         # confirmed points

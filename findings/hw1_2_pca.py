@@ -130,7 +130,8 @@ def findings(R, C, P, T):
         "explained_low": claim(
             max(sum(v) for v in explained.values()) < 1.5 * orthogonal,
             f"close to the 2/{n} = {pct(orthogonal, 0)} that {count(n)} runs moving in mutually orthogonal "
-            "directions would leave to any plane, as if each run got \"its own\" direction (the angles between the runs' "
+            "directions would leave to any plane, as if each run got \"its own\" direction "
+            "(the angles between the runs' "
             "moves in the full space are not saved, so this is not measured)",
             f"more than the 2/{n} = {pct(orthogonal, 0)} that {count(n)} runs moving in mutually orthogonal "
             "directions would leave to any plane: the runs share directions",

@@ -257,7 +257,8 @@ def test_separated_depths_give_the_margin_of_the_closest_seeds():
     found, text = run(R, C)
     shallow = mn.seed_accs(model(R, "Fashion-MNIST", "DNN shallow (1 hidden)"))
     assert ("DNN shallow beats DNN deep and DNN medium beats DNN deep on every seed "
-            f"({100 * (min(shallow) - 0.854):.2f} and {100 * (min(medium) - 0.854):.2f} points between the closest seeds)") in text
+            f"({100 * (min(shallow) - 0.854):.2f} and {100 * (min(medium) - 0.854):.2f} points between the closest "
+            "seeds)") in text
     assert f"{100 * (min(medium) - 0.854):.2f}" == "1.54"
 
 

@@ -289,7 +289,8 @@ def test_a_best_net_on_every_seed_of_sinc5():
     set_losses(R, "sinc5", SHALLOW, [x / 10 for x in shallow])      # worst 5e-6 < the medium net's best 1.5e-5
     found, text = run(R, C)
     assert found["sinc5"].holds
-    assert (f"On the smooth sinc5 the wide shallow net is the best on every reported seed: its worst seed ({sci(5e-6)}) "
+    assert ("On the smooth sinc5 the wide shallow net is the best on every reported seed: "
+            f"its worst seed ({sci(5e-6)}) "
             f"ends below the best seed of every other net (the closest, the medium net's, {sci(1.5e-5)})") in text
 
 
@@ -405,4 +406,5 @@ def test_the_square_wave_seed_dependence_names_the_rates():
     assert found["square"]["both_sides"].holds
     assert "depth makes the fit" not in text
     assert ("the deeper nets, each at its own rate (medium 3e-4, deep 1e-2 and deeper 3e-3), fit the square wave well "
-            "or badly by the seed and the shallow net (at 1e-3) does not; depth and rate are not separated here.") in text
+            "or badly by the seed and the shallow net (at 1e-3) does not; depth and rate are not separated "
+            "here.") in text

@@ -329,8 +329,8 @@ def findings(R, C, P, T):
                       "over the last "
                       f"iteration of {count(len(ratios), 'run')}, 10-90% "
                       f"{fix(rate_spread[0], 2) if ratios else ''}-{fix(rate_spread[1], 2) if ratios else ''}; "
-                      + ("all of them at the constant-output family" if ratios and rate_constant == len(ratios) else
-                         f"{count(rate_constant)} of them at the constant-output family")
+                      + ("all of them in the constant-output family" if ratios and rate_constant == len(ratios) else
+                         f"{count(rate_constant)} of them in the constant-output family")
                       + "), the rate of Newton's method at a degenerate critical point",
             "faster": f"faster than linear: ‖∇L‖ fell by a factor of {sci(rate, 1) if ratios else ''} in the last "
                       "iteration (median over "

@@ -500,13 +500,13 @@ def test_the_rate_prints_its_spread_and_its_family():
     R, C = synthetic()
     found, text = rendered(R, C)
     assert found["rate_constant"] == 10 and found["n_rate"] == 11
-    assert "10-90% 0.25-0.25; ten of them at the constant-output family" in text
+    assert "10-90% 0.25-0.25; ten of them in the constant-output family" in text
     for r in of(R, "critical"):
         if not r["constant_output"]:
             r["confirm_history"] = {"iteration": [0], "grad_norm": [5e-11]}
     recount(R)
     found, text = rendered(R, C)
-    assert "all of them at the constant-output family" in text
+    assert "all of them in the constant-output family" in text
 
 
 def test_a_converged_gradient_flat_run_at_the_constant_loss_is_called_borderline():

@@ -115,7 +115,7 @@ def compare(a, b):
             "p": p, "a_mean": float(a.mean()), "b_mean": float(b.mean()), "n_a": int(a.size), "n_b": int(b.size)}
 
 
-def level_trend(levels, values, paired=False):
+def level_trend(levels, values, paired=False, min_seeds=None):
     """A quantity measured over seeds at ordered levels (batch sizes, widths, corruption shares).
     levels: (K,) numbers; values: K sequences of per-seed values. Spearman of level against the
     level means (ties averaged) with a bootstrap interval that resamples the seeds within each
@@ -126,7 +126,12 @@ def level_trend(levels, values, paired=False):
     initialization), so values must hold the same seeds in the same order at every level; the
     interval resamples whole seeds (a resampled seed brings its value at every level), and the
     result also holds "seed_rhos": each seed's own Spearman of level against its values (nan where
-    that seed's values are constant)."""
+    that seed's values are constant).
+    "direction", the one rule every trend claim is stated by: "rises" / "falls" when the interval
+    lies above / below 0, else "unclear"; paired, a direction stands only when every seed's own rho
+    has its sign ("seeds disagree" otherwise) and no step against it separates the seeds ("bent"
+    otherwise); and with fewer than min_seeds seeds (None: no minimum) only when the seeds of the
+    first and last levels also separate that way ("few seeds" otherwise)."""
     levels = np.asarray(levels, dtype=float)
     values = [np.asarray(v, dtype=float) for v in values]
     means = np.array([v.mean() for v in values])
@@ -152,6 +157,19 @@ def level_trend(levels, values, paired=False):
     monotone = "rises" if directions == {"up"} else "falls" if directions == {"down"} else None
     found = {"rho": spearman(levels, means), "low": low, "high": high, "monotone": monotone,
              "steps": steps, "separated_steps": sum(s["separated"] for s in steps), "levels": len(values)}
+    direction = "rises" if low > 0 else "falls" if high < 0 else "unclear"
     if paired:
         found["seed_rhos"] = [spearman(levels, table[:, s]) for s in range(table.shape[1])]
+        if direction != "unclear":
+            sign = 1 if direction == "rises" else -1
+            against = "down" if direction == "rises" else "up"
+            if not all(np.isfinite(r) and sign * r > 0 for r in found["seed_rhos"]):
+                direction = "seeds disagree"
+            elif any(s["separated"] and s["direction"] == against for s in steps):
+                direction = "bent"
+            elif min_seeds is not None and table.shape[1] < min_seeds:
+                first, last = values[0], values[-1]
+                if not (last.min() > first.max() if sign > 0 else last.max() < first.min()):
+                    direction = "few seeds"
+    found["direction"] = direction
     return found

@@ -190,28 +190,13 @@ def trend(levels, values, level_text, knob, subject="it", paired=False, value_te
         return " and ".join(parts)
     ups = sum(s["direction"] == "up" for s in steps)
     downs = sum(s["direction"] == "down" for s in steps)
-    if paired:
-        rhos = t["seed_rhos"]
-        all_up = all(math.isfinite(r) and r > 0 for r in rhos)
-        all_down = all(math.isfinite(r) and r < 0 for r in rhos)
-        against_up = any(s["separated"] and s["direction"] == "down" for s in steps)
-        against_down = any(s["separated"] and s["direction"] == "up" for s in steps)
-        if t["low"] > 0 and all_up and not against_up:
-            outcome = "rises" if t["monotone"] == "rises" else "rises, not at every step"
-        elif t["high"] < 0 and all_down and not against_down:
-            outcome = "falls" if t["monotone"] == "falls" else "falls, not at every step"
-        elif (t["low"] > 0 and all_up) or (t["high"] < 0 and all_down):
-            outcome = "bent"
-        elif t["low"] > 0 or t["high"] < 0:
-            outcome = "seeds disagree"
-        else:
-            outcome = "no trend"
-    elif t["low"] > 0:
+    direction = t["direction"]                      # inference.level_trend's rule, paired or not
+    if direction == "rises":
         outcome = "rises" if t["monotone"] == "rises" else "rises, not at every step"
-    elif t["high"] < 0:
+    elif direction == "falls":
         outcome = "falls" if t["monotone"] == "falls" else "falls, not at every step"
     else:
-        outcome = "no trend"
+        outcome = {"unclear": "no trend"}.get(direction, direction)   # "bent", "seeds disagree"
     phrasings = {
         "rises": f"{subject} rises with {knob} at every step ({stat}); {sep}",
         "rises, not at every step": f"{subject} rises with {knob} overall ({stat}) but not at every step: it "

@@ -87,21 +87,11 @@ def level_findings(levels, values, names, unit, verbs, prefix="", paired=False):
     "direction": rises / falls / unclear (and seeds disagree / bent when paired),
     "monotone": every / not_every / unclear (the means at each step),
     "separation": all / some / none (the seeds of successive levels)}."""
-    trend = inference.level_trend(levels, values, paired=paired)
+    trend = inference.level_trend(levels, values, paired=paired, min_seeds=MIN_TREND_SEEDS if paired else None)
     steps = trend["steps"]
     step_names = [f"{prefix}{names[i]} → {names[i + 1]}" for i in range(len(steps))]
-    direction = "rises" if trend["low"] > 0 else "falls" if trend["high"] < 0 else "unclear"
+    direction = trend["direction"]
     seed_rhos = trend.get("seed_rhos")
-    if paired and direction != "unclear":
-        sign = 1 if direction == "rises" else -1
-        agree = all(np.isfinite(r) and sign * r > 0 for r in seed_rhos)
-        against_step = "down" if direction == "rises" else "up"
-        bent = any(s["separated"] and s["direction"] == against_step for s in steps)
-        direction = "seeds disagree" if not agree else "bent" if bent else direction
-        if direction in ("rises", "falls") and len(seed_rhos) < MIN_TREND_SEEDS:
-            ends = inference.compare(values[-1], values[0])          # the last level against the first
-            if not (ends["separated"] and ends["larger"] == ("a" if direction == "rises" else "b")):
-                direction = "few seeds"              # too few seeds, and the ends do not separate that way
     along = {"rises": "up", "falls": "down"}.get(direction)
     against = [n for n, s in zip(step_names, steps) if along and s["direction"] != along]
     ups = sum(s["direction"] == "up" for s in steps)

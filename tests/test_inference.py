@@ -106,3 +106,25 @@ def test_level_trend_paired_resamples_whole_seeds_and_gives_each_seeds_own_rho()
         inference.level_trend(levels, [[1, 2], [1, 2, 3], [1, 2], [1, 2]], paired=True)
     constant = inference.level_trend([1, 2, 3], [[1, 1], [1, 2], [1, 3]], paired=True)
     assert np.isnan(constant["seed_rhos"][0]) and constant["seed_rhos"][1] == pytest.approx(1.0)
+
+
+def test_level_trend_direction_rule_on_hand_made_seeds():
+    """The one rule trend claims are stated by, on data whose answer is known by construction
+    (columns are seeds, rows levels)."""
+    levels = [1, 2, 3, 4]
+    rising = [[1.0, 2.0, 3.0], [1.5, 2.5, 3.5], [2.2, 3.2, 4.2], [3.0, 4.0, 5.0]]     # every seed rises
+    assert inference.level_trend(levels, rising, paired=True)["direction"] == "rises"
+    # the ends overlap (level 1: 1-3, level 4: 3.0-5.0 vs min 3.0 not above max 3.0): too few seeds
+    assert inference.level_trend(levels, rising, paired=True, min_seeds=5)["direction"] == "few seeds"
+    assert inference.level_trend(levels, rising, paired=True, min_seeds=3)["direction"] == "rises"
+    apart = [[1.0, 1.1, 1.2], [2.0, 2.1, 2.2], [3.0, 3.1, 3.2], [4.0, 4.1, 4.2]]      # ends separate
+    assert inference.level_trend(levels, apart, paired=True, min_seeds=5)["direction"] == "rises"
+    one_falls = [[1.0, 2.0, 9.0], [2.0, 3.0, 8.0], [3.0, 4.0, 7.5], [4.0, 5.0, 7.0]]
+    found = inference.level_trend(levels, one_falls, paired=True)
+    assert found["seed_rhos"][2] == -1 and found["direction"] in ("seeds disagree", "unclear")
+    if found["low"] > 0:
+        assert found["direction"] == "seeds disagree"
+    bent = [[1.0, 1.1, 1.2], [5.0, 5.1, 5.2], [3.0, 3.1, 3.2], [6.0, 6.1, 6.2]]       # a separated step down
+    found = inference.level_trend(levels, bent, paired=True)
+    assert found["low"] > 0 and found["direction"] == "bent"
+    assert inference.level_trend(levels, bent)["direction"] == "rises"              # unpaired: the interval only

@@ -7,7 +7,7 @@ import pytest
 
 from common.claims import ReportError
 from findings.hw1_3_interp import direction_widths, width_comparison
-from tests.findings_data import committed, findings_of, section
+from tests.findings_data import committed, findings_of, rendered
 
 NAME = "hw1_3_interp"
 PAIRS = ["batch", "lr"]
@@ -27,8 +27,7 @@ def inside(R):
 
 
 def found_and_text(R, C, P, T):
-    found = findings_of(NAME, R, C, P, T)
-    return found, section(NAME, found)
+    return rendered(NAME, R, C, P, T)
 
 
 def widen(end, factor, rise=0, directions=None):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from common.claims import ReportError
-from tests.findings_data import committed, findings_of, section
+from tests.findings_data import committed, findings_of, rendered
 
 NAME = "hw1_3_keskar"
 
@@ -36,8 +36,7 @@ def spread(n, low, step=0.1):
 
 
 def found_and_text(R, C, P, T):
-    found = findings_of(NAME, R, C, P, T)
-    return found, section(NAME, found)
+    return rendered(NAME, R, C, P, T)
 
 
 def test_committed_results_render_the_section():

@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 from common.claims import ReportError
-from tests.findings_data import committed, findings_of, section
+from tests.findings_data import committed, findings_of, rendered, section
 
 NAME = "hw1_3_sharpness"
 
@@ -46,8 +46,7 @@ def dinh(sh, scale):
 
 
 def found_and_text(R, C, P, T):
-    found = findings_of(NAME, R, C, P, T)
-    return found, section(NAME, found)
+    return rendered(NAME, R, C, P, T)
 
 
 def test_committed_results_render_the_section():

@@ -90,6 +90,13 @@ def clean(out_dir, quick):
     print(f"removed the stored results and caches under {folder}")
 
 
+def waits_for(commands, i, after=None):
+    """The indices of the earlier commands that command i must wait for: those running the script
+    it needs (AFTER)."""
+    needed = (AFTER if after is None else after).get(commands[i][0])
+    return [j for j in range(i) if commands[j][0] == needed]
+
+
 def start_order(commands, seconds=None, after=None):
     """The indices of the commands in the order a free slot takes them: by the longest chain of
     scripts that must run one after the other from each (its own time plus that of the scripts
@@ -101,7 +108,7 @@ def start_order(commands, seconds=None, after=None):
         return list(range(len(names)))
 
     def chain(i):
-        needing = [j for j in range(i + 1, len(commands)) if after.get(commands[j][0]) == commands[i][0]]
+        needing = [j for j in range(i + 1, len(commands)) if i in waits_for(commands, j, after)]
         return seconds[names[i]] + max((chain(j) for j in needing), default=0.0)
     return sorted(range(len(names)), key=lambda i: (-chain(i), i))
 
@@ -123,8 +130,7 @@ def run_side_by_side(commands, extra, slots, order=None):
             outputs[i].append(line)
 
     def ready(i):
-        needed = AFTER.get(commands[i][0])
-        return all(j in seconds for j in range(i) if commands[j][0] == needed)
+        return all(j in seconds for j in waits_for(commands, i))
     try:
         while shown < len(names):
             running = [i for i in procs if i not in seconds]
@@ -184,8 +190,7 @@ def expected_wall(seconds, slots, commands=COMMANDS, after=None, order=None):
         for i in list(pending):
             if len(running) >= slots:
                 break
-            needed = after.get(commands[i][0])
-            if all(j in spans and spans[j][1] <= now for j in range(i) if commands[j][0] == needed):
+            if all(j in spans and spans[j][1] <= now for j in waits_for(commands, i, after)):
                 spans[i] = (now, now + seconds[names[i]])
                 running[i] = spans[i][1]
                 pending.remove(i)

@@ -8,7 +8,10 @@ on 500 evenly spaced points of [-1, 1] by full-batch Adam (20000 steps, cosine d
   1. Learning-rate sweep (results/hw1_1_simulate_tune.json, reused while its config and code are
      unchanged; `--tune` runs only this): every architecture at every rate of LR_GRID on
      TUNING_SEEDS seeds of its own ("tune-0", ...); the chosen rate has the lowest geometric-mean
-     final loss over the functions and tuning seeds.
+     final loss over the functions and tuning seeds. Where a net's chosen rate is the lowest or
+     the highest it has tried, the sweep goes on one rung of LR_LADDER further that way (half a
+     decade), until the chosen rate has a rate on each side or the ladder ends: a rate at an end
+     of the rates tried is not known to be the best.
   2. Report runs: every (architecture, function) at its chosen rate on SEEDS other seeds
      ("seed-0", ...). Each model's initialization derives from the base seed and its names
      (architecture, function, seed name), so the tuning and reported seeds are disjoint and no
@@ -30,7 +33,7 @@ import torch
 
 from common import plots, stats
 from common.cli import (
-    MAX_POINTS, MAX_STEPS, HW1Error, bounded_int, derive_seed, make_parser, run_main, seed_all,
+    MAX_POINTS, MAX_STEPS, HW1Error, bounded_int, derive_seed, log, make_parser, run_main, seed_all,
     side_by_side_workers)
 from common.data import FUNCTIONS, function_data
 from common.models import count_params, mlp, mlp_params, mlp_widths_for_params
@@ -49,14 +52,17 @@ ARCHITECTURES = {                         # name: hidden layers (widths solved f
     "deep (4 hidden)": 4,
     "deeper (8 hidden)": 8,
 }
-LR_GRID = [3e-4, 1e-3, 3e-3, 1e-2]        # Adam peak learning rates of the sweep (cosine decay to 0)
+LR_GRID = [3e-4, 1e-3, 3e-3, 1e-2]        # Adam peak learning rates every net is swept at (cosine decay to 0) ...
+LR_LADDER = [3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]   # ... and the rates the sweep may go on to,
+                                          # one rung at a time, while a net's best rate is an end of its rates
 TUNING_SEEDS = 2                          # seeds per (architecture, function, rate) of the sweep: "tune-k"
 SEEDS = 5                                 # reported seeds per (architecture, function): "seed-k"
 STEPS = 20000                             # full-batch Adam steps (= epochs)
 N_POINTS = 500                            # training points, evenly spaced on [-1, 1]
 N_CURVE = 200                             # loss-curve points kept per run (every STEPS/N_CURVE steps)
 N_PLOT = 400                              # points of the saved predictions (for --plot-only)
-QUICK = {"steps": 300, "points": 200, "seeds": 3, "tuning_seeds": 1, "lr_grid": [1e-3, 1e-2]}
+QUICK = {"steps": 300, "points": 200, "seeds": 3, "tuning_seeds": 1, "lr_grid": [1e-3, 1e-2],
+         "lr_ladder": [1e-3, 1e-2]}   # quick: no rung beyond the grid
 
 
 def parse_args():
@@ -76,6 +82,7 @@ def parse_args():
     args.seeds = args.seeds or (QUICK["seeds"] if args.quick else SEEDS)
     args.tuning_seeds = QUICK["tuning_seeds"] if args.quick else TUNING_SEEDS
     args.lr_grid = QUICK["lr_grid"] if args.quick else LR_GRID
+    args.lr_ladder = QUICK["lr_ladder"] if args.quick else LR_LADDER
     return args
 
 
@@ -134,11 +141,12 @@ def fit(job):
 def make_jobs(rates, functions, names, steps, points, seed, device):
     """fit() jobs, longest first (hidden layers x models): a wide one-hidden-layer net (memory-bound,
     nothing to gain from batching) gets one job per function, every other architecture one job for
-    all functions; rates: {architecture: [learning rates]}, one job per rate."""
+    all functions; rates: {architecture: [learning rates]}, one job per rate (a net left out: none)."""
     jobs = []
     for arch, depth in ARCHITECTURES.items():
         groups = [[f] for f in functions] if depth == 1 else [list(functions)]
-        jobs += [FitJob(arch, lr, group, names, steps, points, seed, device) for lr in rates[arch] for group in groups]
+        jobs += [FitJob(arch, lr, group, names, steps, points, seed, device)
+                 for lr in rates.get(arch, []) for group in groups]
     return sorted(jobs, key=lambda job: -ARCHITECTURES[job.arch] * len(job.functions) * len(job.names))
 
 
@@ -154,23 +162,48 @@ def geometric_mean(values):
     return math.exp(sum(math.log(v) for v in values) / len(values)) if all(map(math.isfinite, values)) else math.inf
 
 
+def next_rungs(tried, chosen, ladder):
+    """The rates of `ladder` one rung beyond the lowest and the highest rate `tried`, for each end
+    that `chosen` (the best rate tried) is at; none where the ladder ends there."""
+    rungs = []
+    if chosen == min(tried) and ladder.index(min(tried)) > 0:
+        rungs.append(ladder[ladder.index(min(tried)) - 1])
+    if chosen == max(tried) and ladder.index(max(tried)) < len(ladder) - 1:
+        rungs.append(ladder[ladder.index(max(tried)) + 1])
+    return rungs
+
+
 def tune(args):
     seed_all(args.seed)
     names = seed_names("tune", args.tuning_seeds)
-    fitted = run_jobs(args, {arch: args.lr_grid for arch in ARCHITECTURES}, names)
-    table = {}
-    for arch in ARCHITECTURES:
-        rows = {}
-        for lr in args.lr_grid:
-            runs = [e for e in fitted if e["arch"] == arch and e["lr"] == lr]
-            rows[f"{lr:g}"] = {"lr": lr, "score": geometric_mean([e["final_loss"] for e in runs]),
-                               "final_loss": {f: [e["final_loss"] for e in runs if e["function"] == f]
-                                              for f in args.functions}}
-        chosen = min(rows.values(), key=lambda row: row["score"])
-        table[arch] = {"chosen_lr": chosen["lr"], "rates": list(rows.values())}
+    missing = sorted(set(args.lr_grid) - set(args.lr_ladder))
+    if missing:
+        raise HW1Error(f"the learning-rate grid has rates that are not on the ladder: {missing}")
+    pending = {arch: list(args.lr_grid) for arch in ARCHITECTURES}     # rates still to train, per net
+    fitted, rounds = [], 0
+    while any(pending.values()):
+        rounds += 1
+        fitted += run_jobs(args, {arch: rates for arch, rates in pending.items() if rates}, names)
+        table = {}
+        for arch in ARCHITECTURES:
+            rows = {}
+            for lr in sorted({e["lr"] for e in fitted if e["arch"] == arch}):
+                runs = [e for e in fitted if e["arch"] == arch and e["lr"] == lr]
+                rows[f"{lr:g}"] = {"lr": lr, "score": geometric_mean([e["final_loss"] for e in runs]),
+                                   "final_loss": {f: [e["final_loss"] for e in runs if e["function"] == f]
+                                                  for f in args.functions}}
+            chosen = min(rows.values(), key=lambda row: row["score"])
+            tried = [row["lr"] for row in rows.values()]
+            table[arch] = {"chosen_lr": chosen["lr"], "rates": list(rows.values()),
+                           "added_rates": sorted(set(tried) - set(args.lr_grid)),
+                           "ladder_end": chosen["lr"] in (args.lr_ladder[0], args.lr_ladder[-1])}
+            pending[arch] = next_rungs(tried, chosen["lr"], args.lr_ladder)
+        if any(pending.values()):
+            log("sweep: a chosen rate is an end of the rates tried; going on to "
+                + ", ".join(f"{arch} {lr:g}" for arch, rates in pending.items() for lr in rates))
     seeds = sorted({e["seed"] for e in fitted})
-    return {"seed_names": names, "seeds": seeds, "lr_grid": args.lr_grid, "functions": args.functions,
-            "architectures": table}
+    return {"seed_names": names, "seeds": seeds, "lr_grid": args.lr_grid, "lr_ladder": args.lr_ladder,
+            "rounds": rounds, "functions": args.functions, "architectures": table}
 
 
 def plot_tune(results, figures_dir):
@@ -253,7 +286,8 @@ def main():
     shared = {"functions": args.functions, "steps": args.steps, "points": args.points, "seed": args.seed,
               "architectures": ARCHITECTURES, "target_params": TARGET_PARAMS, "schedule": "cosine",
               "optimizer": "adam", "quick": args.quick}
-    tune_config = {**shared, "lr_grid": args.lr_grid, "tuning_seeds": seed_names("tune", args.tuning_seeds)}
+    tune_config = {**shared, "lr_grid": args.lr_grid, "lr_ladder": args.lr_ladder,
+                   "tuning_seeds": seed_names("tune", args.tuning_seeds)}
 
     def summarize_tune(results):
         for arch, entry in results["architectures"].items():

@@ -235,21 +235,29 @@ def findings(R, C, P, T):
 
 
 def sweep(R, C, names):
-    """The learning-rate sweep: the score table, whether a chosen rate sits at an end of the grid,
-    how close the runner-up rates come, and that its initializations are not the reported ones."""
+    """The learning-rate sweep: the score table, which nets it went on beyond the grid for, whether a
+    chosen rate still sits at an end of the rates tried, how close the runner-up rates come, and
+    that its initializations are not the reported ones."""
     res, tune = R["hw1_1_simulate"], R["hw1_1_simulate_tune"]
     grid, arch = tune["lr_grid"], tune["architectures"]
     chosen = {n: arch[n]["chosen_lr"] for n in names}
+    tried = {n: sorted(r["lr"] for r in arch[n]["rates"]) for n in names}
+    columns = sorted({lr for n in names for lr in tried[n]})
 
     def score(n, lr):
         return by(arch[n]["rates"], "lr", lr)["score"]
+
+    def cell(n, lr):
+        if lr not in tried[n]:
+            return "-"
+        return f"**{mse(score(n, lr))}**" if lr == chosen[n] else mse(score(n, lr))
 
     def runner_up(n):
         scores = sorted(r["score"] for r in arch[n]["rates"])
         return scores[1] / scores[0]
 
     def tuning_seeds(n):
-        counts = [len(v) for lr in grid for v in by(arch[n]["rates"], "lr", lr)["final_loss"].values()]
+        counts = [len(v) for lr in tried[n] for v in by(arch[n]["rates"], "lr", lr)["final_loss"].values()]
         return str(min(counts)) if min(counts) == max(counts) else f"{min(counts)}-{max(counts)}"
     def per_function(n, fn):
         """{rate: geometric mean over the tuning seeds of the final loss on fn}."""
@@ -262,32 +270,43 @@ def sweep(R, C, names):
             better = min(scores, key=scores.get)
             if scores[chosen[n]] / scores[better] >= CLOSE:
                 elsewhere.append((n, fn, better, scores[chosen[n]] / scores[better]))
-    edge = [n for n in names if chosen[n] in (min(grid), max(grid))]
+    edge = [n for n in names if chosen[n] in (tried[n][0], tried[n][-1])]
+    beyond = {n: [lr for lr in tried[n] if lr not in grid] for n in names}
+    beyond = {n: rates for n, rates in beyond.items() if rates}
     close = [n for n in names if runner_up(n) < CLOSE]
     shared = sorted(set(tune["seeds"]) & set(res["seeds"]))
     shared_names = sorted(set(tune["seed_names"]) & set(res["seed_names"]))
+    ladder = tune["lr_ladder"]
     return {
         "seed_names": tune["seed_names"], "optimizer": cap(C["hw1_1_simulate_tune"]["optimizer"]),
         "grid": "{" + ", ".join(sci(lr, 1) for lr in grid) + "}",
+        "ladder": f"{sci(ladder[0], 1)} to {sci(ladder[-1], 1)}",
         "n_functions": len(tune["functions"]),
-        "table": {"header": ["model", *[f"lr {sci(lr, 1)}" for lr in grid], "tuning seeds per function"],
-                  "rows": [[short(n), *[f"**{mse(score(n, lr))}**" if lr == chosen[n] else mse(score(n, lr))
-                                        for lr in grid], tuning_seeds(n)] for n in names]},
+        "table": {"header": ["model", *[f"lr {sci(lr, 1)}" for lr in columns], "tuning seeds per function"],
+                  "rows": [[short(n), *[cell(n, lr) for lr in columns], tuning_seeds(n)] for n in names]},
         "disjoint": claim(not shared and not shared_names,
                           f"disjoint from the reported ones: the {num(len(tune['seeds']))} initializations of the "
                           f"sweep share none with the {num(len(res['seeds']))} reported ones",
                           shared=shared, shared_names=shared_names),
-        "edge": claim(edge, f"The chosen rate is at an end of the grid for the {nets(edge)} "
-                            f"({', '.join(f'{short(n)} {sci(chosen[n], 1)}' for n in edge)}): a rate outside it "
-                            "might score lower.", "Every chosen rate lies inside the grid.",
-                      chosen=chosen, grid=grid),
+        "beyond": claim(beyond,
+                        "The grid's best rate was at one of its ends for the "
+                        + nets(list(beyond)) + ", so the sweep went on to "
+                        + listing([f"{', '.join(sci(lr, 1) for lr in rates)} for the {short(n)} net"
+                                   for n, rates in beyond.items()]) + ".",
+                        "Every net's best rate of the grid lies inside it.", beyond=beyond),
+        "edge": claim(edge, f"The chosen rate is still at an end of the rates tried for the {nets(edge)} "
+                            f"({', '.join(f'{short(n)} {sci(chosen[n], 1)}' for n in edge)})"
+                            + (", the end of the ladder" if all(chosen[n] in (ladder[0], ladder[-1]) for n in edge)
+                               else "") + ": a rate outside it might score lower.",
+                      "Every chosen rate has a rate on each side of it that scores worse.",
+                      chosen=chosen, tried=tried),
         "runner_up": listing([f"{fix(runner_up(n), 1)}x ({short(n)})" for n in names]),
         "one_rate": claim(
             not elsewhere,
-            f"On the sweep's seeds each chosen rate is also within {round(100 * (CLOSE - 1))}% of the best rate of "
-            "the grid on every function.",
+            f"On the sweep's seeds each chosen rate is also within {round(100 * (CLOSE - 1))}% of the best of "
+            "the rates tried on every function.",
             f"One rate per net serves all {count(len(tune['functions']))} functions, so a comparison on one function "
-            "is not at each net's best rate for it: on the sweep's seeds another rate of the grid ends lower by "
+            "is not at each net's best rate for it: on the sweep's seeds another rate the sweep tried ends lower by "
             f"{round(100 * (CLOSE - 1))}% or more for "
             + listing([f"the {short(n)} net on {fn} ({sci(lr, 1)}: {times(f, 1)}x lower)"
                        for n, fn, lr, f in elsewhere])

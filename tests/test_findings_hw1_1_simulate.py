@@ -128,19 +128,76 @@ def test_a_tuning_seed_among_the_reported_ones_fails_the_render():
 
 
 # ---------------------------------------------------------------------------- the learning-rate sweep
-def test_chosen_rates_inside_a_wider_grid_are_said_to_be_inside():
+def tried(R, name):
+    return sorted(r["lr"] for r in R["hw1_1_simulate_tune"]["architectures"][name]["rates"])
+
+
+def make_best(R, C, name, lr):
+    """Make `lr` (a rate the sweep tried for net `name`) its chosen rate: the lowest score, stored as
+    chosen and as the rate of its reported runs."""
+    entry = R["hw1_1_simulate_tune"]["architectures"][name]
+    best = min(r["score"] for r in entry["rates"])
+    next(r for r in entry["rates"] if r["lr"] == lr)["score"] = best / 2
+    entry["chosen_lr"] = C["hw1_1_simulate"]["learning_rates"][name] = lr
+    for fn in R["hw1_1_simulate"]["functions"]:
+        sim.model(R, fn, name)["lr"] = lr
+
+
+def add_rate(R, name, lr, factor):
+    """A rate the sweep tried for net `name`, scoring `factor` x its worst."""
+    entry = R["hw1_1_simulate_tune"]["architectures"][name]
+    worst = max(entry["rates"], key=lambda r: r["score"])
+    entry["rates"] = sorted(entry["rates"] + [{**worst, "lr": lr, "score": factor * worst["score"]}],
+                            key=lambda r: r["lr"])
+
+
+def test_a_chosen_rate_at_an_end_of_the_rates_tried_is_said_to_be_at_an_end():
     R, C, _, _ = committed()
-    assert findings_of(NAME, R, C)["sweep"]["edge"].holds
-    tune = R["hw1_1_simulate_tune"]
-    for lr in (1e-4, 3e-2):                               # worse rates on both sides of the grid
-        tune["lr_grid"].append(lr)
-        for entry in tune["architectures"].values():
-            worst = max(entry["rates"], key=lambda r: r["score"])
-            entry["rates"].append({**worst, "lr": lr, "score": 10 * worst["score"]})
-    tune["lr_grid"].sort()
+    found = findings_of(NAME, R, C)["sweep"]
+    arch = R["hw1_1_simulate_tune"]["architectures"]
+    at_end = [n for n in NETS if arch[n]["chosen_lr"] in (tried(R, n)[0], tried(R, n)[-1])]
+    assert found["edge"].holds == bool(at_end)              # the committed sweep, by hand
+    for n in NETS:                                          # every net inside its rates
+        rates = tried(R, n)
+        if arch[n]["chosen_lr"] in (rates[0], rates[-1]):
+            make_best(R, C, n, rates[len(rates) // 2])
     found, text = run(R, C)
     assert not found["sweep"]["edge"].holds
-    assert "Every chosen rate lies inside the grid." in text and "at an end of the grid" not in text
+    assert "Every chosen rate has a rate on each side of it that scores worse." in text
+    ladder = R["hw1_1_simulate_tune"]["lr_ladder"]
+    add_rate(R, DEEP, ladder[-1], 0.5)                       # the deep net best at the ladder's top
+    make_best(R, C, DEEP, ladder[-1])
+    found, text = run(R, C)
+    assert found["sweep"]["edge"].holds
+    assert (f"The chosen rate is still at an end of the rates tried for the deep net (deep {sci(ladder[-1], 1)}), "
+            "the end of the ladder: a rate outside it might score lower.") in text
+    lowest = tried(R, MEDIUM)[0]                             # the medium net best at its lowest, inside the ladder
+    if lowest != ladder[0]:
+        make_best(R, C, MEDIUM, lowest)
+        found, text = run(R, C)
+        assert "at an end of the rates tried for the medium and deep nets" in text
+        assert "the end of the ladder" not in text
+
+
+def test_rates_beyond_the_grid_are_named():
+    R, C, _, _ = committed()
+    tune = R["hw1_1_simulate_tune"]
+    grid = tune["lr_grid"]
+    for n in NETS:                                          # the sweep stays on the grid ...
+        entry = tune["architectures"][n]
+        entry["rates"] = [r for r in entry["rates"] if r["lr"] in grid]
+        if entry["chosen_lr"] not in grid:
+            make_best(R, C, n, grid[1])
+    found, text = run(R, C)
+    assert not found["sweep"]["beyond"].holds and "Every net's best rate of the grid lies inside it." in text
+    assert found["sweep"]["table"]["header"][1:-1] == [f"lr {sci(lr, 1)}" for lr in grid]
+    add_rate(R, DEEP, 3e-2, 2.0)                             # ... but for the deep net it went on to 3e-2
+    found, text = run(R, C)
+    assert found["sweep"]["beyond"].holds
+    assert "so the sweep went on to 3e-2 for the deep net." in text
+    header, rows = found["sweep"]["table"]["header"], found["sweep"]["table"]["rows"]
+    assert header[-2] == "lr 3e-2"
+    assert [row[-2] for row in rows] == ["-", "-", rows[2][-2], "-"] and rows[2][-2] != "-"
 
 
 def test_no_close_runner_up_drops_the_clause():
@@ -396,7 +453,7 @@ def test_one_rate_for_every_function_is_named_as_a_confound():
                 r["score"] *= 100
     found, text = run(R, C)
     assert found["sweep"]["one_rate"].holds
-    assert "each chosen rate is also within 25% of the best rate of the grid on every function." in text
+    assert "each chosen rate is also within 25% of the best of the rates tried on every function." in text
     assert "One rate per net serves" not in text
 
 

@@ -115,6 +115,19 @@ def compare(a, b):
             "p": p, "a_mean": float(a.mean()), "b_mean": float(b.mean()), "n_a": int(a.size), "n_b": int(b.size)}
 
 
+def signed_direction(low, high, seed_rhos=None):
+    """The sign rule of every relation claim: "rises" / "falls" when the interval (low, high) of a
+    correlation lies above / below 0, else "unclear"; given each independent unit's own correlation
+    (seed_rhos: one per seed, followed across the levels or approaches), a direction stands only when
+    every one of them is finite and has its sign ("seeds disagree" otherwise)."""
+    direction = "rises" if low > 0 else "falls" if high < 0 else "unclear"
+    if direction != "unclear" and seed_rhos is not None:
+        sign = 1 if direction == "rises" else -1
+        if not all(np.isfinite(r) and sign * r > 0 for r in seed_rhos):
+            direction = "seeds disagree"
+    return direction
+
+
 def level_trend(levels, values, paired=False, min_seeds=None):
     """A quantity measured over seeds at ordered levels (batch sizes, widths, corruption shares).
     levels: (K,) numbers; values: K sequences of per-seed values. Spearman of level against the
@@ -157,19 +170,17 @@ def level_trend(levels, values, paired=False, min_seeds=None):
     monotone = "rises" if directions == {"up"} else "falls" if directions == {"down"} else None
     found = {"rho": spearman(levels, means), "low": low, "high": high, "monotone": monotone,
              "steps": steps, "separated_steps": sum(s["separated"] for s in steps), "levels": len(values)}
-    direction = "rises" if low > 0 else "falls" if high < 0 else "unclear"
     if paired:
         found["seed_rhos"] = [spearman(levels, table[:, s]) for s in range(table.shape[1])]
-        if direction != "unclear":
-            sign = 1 if direction == "rises" else -1
-            against = "down" if direction == "rises" else "up"
-            if not all(np.isfinite(r) and sign * r > 0 for r in found["seed_rhos"]):
-                direction = "seeds disagree"
-            elif any(s["separated"] and s["direction"] == against for s in steps):
-                direction = "bent"
-            elif min_seeds is not None and table.shape[1] < min_seeds:
-                first, last = values[0], values[-1]
-                if not (last.min() > first.max() if sign > 0 else last.max() < first.min()):
-                    direction = "few seeds"
+    direction = signed_direction(low, high, found.get("seed_rhos"))
+    if paired and direction in ("rises", "falls"):
+        sign = 1 if direction == "rises" else -1
+        against = "down" if direction == "rises" else "up"
+        if any(s["separated"] and s["direction"] == against for s in steps):
+            direction = "bent"
+        elif min_seeds is not None and table.shape[1] < min_seeds:
+            first, last = values[0], values[-1]
+            if not (last.min() > first.max() if sign > 0 else last.max() < first.min()):
+                direction = "few seeds"
     found["direction"] = direction
     return found

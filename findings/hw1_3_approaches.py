@@ -101,9 +101,8 @@ def relation(found, part, measure_of, obj):
 def between_relation(x, y, names, measure_of, obj):
     """The between-approach claim of inference.grouped_spearman (Spearman over the approach means, interval
     from resampling the seeds) with each seed's own Spearman over the approaches (seed s of every approach
-    shares one initialization, so each seed alone is one comparison of the approaches): rises (falls) only
-    when the interval is above (below) 0 and every seed's own rho has that sign; "seeds disagree" when
-    the interval excludes 0 but a seed goes the other way; otherwise not clearly related. Names the
+    shares one initialization, so each seed alone is one comparison of the approaches), stated by
+    inference.signed_direction (rises / falls / seeds disagree / unclear). Names the
     estimate sitting at an end of its interval (other than +-1): a percentile interval over a few seeds
     is rough."""
     found = grouped(x, y, names)
@@ -123,14 +122,8 @@ def between_relation(x, y, names, measure_of, obj):
                  f"{count(found['seeds'])} seeds is rough")
     if not (math.isfinite(low) and math.isfinite(high)) or not math.isfinite(rho):
         outcome = "no interval"
-    elif low > 0 and all(math.isfinite(r) and r > 0 for r in per_seed):
-        outcome = "rises"
-    elif high < 0 and all(math.isfinite(r) and r < 0 for r in per_seed):
-        outcome = "falls"
-    elif low > 0 or high < 0:
-        outcome = "seeds disagree"
     else:
-        outcome = "unclear"
+        outcome = inference.signed_direction(low, high, per_seed)
     return choose(outcome, {
         "rises": f"{measure_of} rises with {obj} ({stat})",
         "falls": f"{measure_of} falls as {obj} rises ({stat})",

@@ -128,3 +128,14 @@ def test_level_trend_direction_rule_on_hand_made_seeds():
     found = inference.level_trend(levels, bent, paired=True)
     assert found["low"] > 0 and found["direction"] == "bent"
     assert inference.level_trend(levels, bent)["direction"] == "rises"              # unpaired: the interval only
+
+
+def test_signed_direction_by_hand():
+    assert inference.signed_direction(0.2, 0.9) == "rises"
+    assert inference.signed_direction(-0.9, -0.1) == "falls"
+    assert inference.signed_direction(-0.1, 0.8) == "unclear"                      # the interval holds 0
+    assert inference.signed_direction(0.2, 0.9, [0.5, 0.4, 0.9]) == "rises"
+    assert inference.signed_direction(0.2, 0.9, [0.5, -0.4, 0.9]) == "seeds disagree"
+    assert inference.signed_direction(0.2, 0.9, [0.5, float("nan")]) == "seeds disagree"   # a constant seed
+    assert inference.signed_direction(-0.9, -0.2, [-0.5, 0.0]) == "seeds disagree"         # a flat seed
+    assert inference.signed_direction(-0.1, 0.8, [-0.5, 0.4]) == "unclear"

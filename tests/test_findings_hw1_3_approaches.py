@@ -9,7 +9,7 @@ from scipy import stats as sps
 
 from common.claims import ReportError
 from findings import hw1_3_approaches as A
-from tests.findings_data import committed, findings_of, section
+from tests.findings_data import reviewed, findings_of, section
 
 NAME = "hw1_3_approaches"
 SOURCE = "hw1_3_sensitivity"
@@ -20,8 +20,8 @@ def models_of(R, approach=None, which="main"):
                   key=lambda m: m["seed"])
 
 
-def test_committed_results_render_the_section():
-    R, C, P, T = committed()
+def test_the_reviewed_results_render_the_section():
+    R, C, P, T = reviewed()
     found = findings_of(NAME, R, C, P, T)
     assert not found["all_reached"].holds and found["all_reached"].evidence["capped"] == [
         "lr 1e-2 s0 (training loss 0.0544)"]
@@ -50,7 +50,7 @@ def test_committed_results_render_the_section():
 
 
 def test_every_main_model_at_the_target_is_said():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     capped = next(m for m in models_of(R, "lr 1e-2") if m["stop"] == "cap")
     capped["stop"], capped["train_loss"] = "target", 0.0499
     found = findings_of(NAME, R, C, P, T)
@@ -61,7 +61,7 @@ def test_every_main_model_at_the_target_is_said():
 
 
 def test_epochs_seconds_and_decays_by_hand():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     found = findings_of(NAME, R, C, P, T)
     large = models_of(R, "batch 8192")
     assert found["epochs_large"] == pytest.approx(np.mean([m["steps"] * 8192 / 60000 for m in large]), rel=1e-9)
@@ -73,7 +73,7 @@ def test_epochs_seconds_and_decays_by_hand():
 
 
 def test_a_model_below_the_band_and_a_capped_model_are_said():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     target = R[SOURCE]["sets"]["main"]["target_loss"]
     models_of(R, "batch 256")[1]["train_loss"] = 0.9 * target                 # overshot by 10%
     capped = models_of(R, "batch 16")[0]
@@ -87,7 +87,7 @@ def test_a_model_below_the_band_and_a_capped_model_are_said():
 
 
 def test_a_fitted_model_that_misses_its_target_is_said():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     models_of(R, "lr 1e-2", "fitted")[2]["stop"] = "cap"
     found = findings_of(NAME, R, C, P, T)
     assert not found["fitted"]["all_reached"].holds
@@ -97,7 +97,7 @@ def test_a_fitted_model_that_misses_its_target_is_said():
 
 
 def test_decays_only_at_the_noisy_ends_and_none_at_all_are_said():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     for m in models_of(R):
         m["decays"] = 1 if m["approach"] in ("batch 16", "batch 32", "lr 1e-2") else 0
     found = findings_of(NAME, R, C, P, T)
@@ -113,7 +113,7 @@ def test_decays_only_at_the_noisy_ends_and_none_at_all_are_said():
 
 
 def test_decays_in_a_middle_batch_are_not_at_the_ends():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     for m in models_of(R):
         m["decays"] = 1 if m["approach"] in ("batch 16", "batch 256") else 0
     found = findings_of(NAME, R, C, P, T)
@@ -122,7 +122,7 @@ def test_decays_in_a_middle_batch_are_not_at_the_ends():
 
 
 def test_epochs_falling_with_the_batch_size_and_overlapping_ends_are_said():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     series = R[SOURCE]["batch_series"]
     for i, name in enumerate(series):                     # epochs now fall as the batch grows
         for k, m in enumerate(models_of(R, name)):
@@ -135,7 +135,7 @@ def test_epochs_falling_with_the_batch_size_and_overlapping_ends_are_said():
 
 
 def test_a_critical_final_model_is_said():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     models_of(R)[4]["grad_norm"] = 1e-6
     found = findings_of(NAME, R, C, P, T)
     assert not found["not_critical"].holds and found["not_critical"].evidence["n_critical"] == 1
@@ -145,7 +145,7 @@ def test_a_critical_final_model_is_said():
 
 
 def test_fitted_accuracy_all_and_not_are_said():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     for m in models_of(R, which="fitted"):
         m["train_acc"] = 1.0
     found = findings_of(NAME, R, C, P, T)
@@ -159,7 +159,7 @@ def test_fitted_accuracy_all_and_not_are_said():
 
 
 def test_a_missing_model_fails_the_findings():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     R[SOURCE]["sets"]["main"]["models"].pop(7)
     with pytest.raises(ReportError, match="every configured approach and seed"):
         findings_of(NAME, R, C, P, T)

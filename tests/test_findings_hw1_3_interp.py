@@ -7,7 +7,7 @@ import pytest
 
 from common.claims import ReportError
 from findings.hw1_3_interp import direction_widths, width_comparison
-from tests.findings_data import committed, findings_of, rendered
+from tests.findings_data import reviewed, findings_of, rendered
 
 NAME = "hw1_3_interp"
 PAIRS = ["batch", "lr"]
@@ -50,9 +50,9 @@ def set_outcome(R, pair, outcome, rise=0):
                 widen(r[wide], 1.5 * b / a, rise, [k])
 
 
-# ---------------------------------------------------------------------------- the committed results
-def test_committed_results_render_the_section():
-    R, C, P, T = committed()
+# ---------------------------------------------------------------------------- the reviewed results
+def test_the_reviewed_results_render_the_section():
+    R, C, P, T = reviewed()
     found, text = found_and_text(R, C, P, T)
     batch, lr = found["pairs"]
     assert found["n_seeds"] == 5 and found["directions"] == 12 and found["censored"].holds
@@ -70,7 +70,7 @@ def test_committed_results_render_the_section():
 
 
 def test_counts_and_ratio_by_hand():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     found = findings_of(NAME, R, C, P, T)
     t_max = R[NAME]["t_max"]
     for pair, result in zip(PAIRS, found["pairs"]):
@@ -91,7 +91,7 @@ def test_counts_and_ratio_by_hand():
 
 # ---------------------------------------------------------------------------- the barrier and the raw line
 def test_a_low_line_for_every_seed_is_no_barrier():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     for r in runs(R, "lr"):
         top = max(r["model_1"]["train_loss"], r["model_2"]["train_loss"])
         for i in inside(R):
@@ -109,7 +109,7 @@ WORDS = ["no", "one", "two", "three", "four", "five", "six", "seven"]
 def test_a_barrier_for_some_or_all_seeds_is_said(raised):
     """The loss between the models: 1.2x the higher end everywhere, and 3x at one alpha for one
     seed or for every seed."""
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     rs = runs(R, "batch")
     middle = inside(R)[len(inside(R)) // 2]
     for s, r in enumerate(rs):
@@ -129,7 +129,7 @@ def test_a_barrier_for_some_or_all_seeds_is_said(raised):
 
 @pytest.mark.parametrize("pair, index", [("batch", 0), ("lr", 1)])
 def test_the_raw_line_changing_end_with_the_seed_is_said(pair, index):
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     set_raw(R, pair, 1)
     found = findings_of(NAME, R, C, P, T)
     assert found["pairs"][index]["raw_end"].holds
@@ -146,7 +146,7 @@ def test_the_raw_line_changing_end_with_the_seed_is_said(pair, index):
 @pytest.mark.parametrize("pair, index", [("batch", 0), ("lr", 1)])
 @pytest.mark.parametrize("outcome", ["first", "second"])
 def test_the_wider_model_for_every_seed_is_said(pair, index, outcome):
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     set_outcome(R, pair, outcome)
     found, text = found_and_text(R, C, P, T)
     assert found["pairs"][index]["widths"].outcome == outcome
@@ -158,7 +158,7 @@ def test_the_wider_model_for_every_seed_is_said(pair, index, outcome):
 
 @pytest.mark.parametrize("pair, index", [("batch", 0), ("lr", 1)])
 def test_one_seed_the_other_way_is_no_wider_model(pair, index):
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     set_outcome(R, pair, "first")
     first = runs(R, pair)[0]
     widen(first["model_2"], 10.0)                         # one seed: model 2 wider along every direction
@@ -171,7 +171,7 @@ def test_one_seed_the_other_way_is_no_wider_model(pair, index):
 
 def test_more_directions_against_a_wider_mean_is_not_called_wider():
     """Wider on average (a few directions far wider) but narrower along most directions: mixed."""
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     set_outcome(R, "batch", "second")
     r = runs(R, "batch")[0]
     widen(r["model_1"], 1000.0, 0, [0])                   # one direction makes model 1 wider on average
@@ -182,7 +182,7 @@ def test_more_directions_against_a_wider_mean_is_not_called_wider():
 
 
 def test_another_outcome_at_another_rise_is_said():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     set_outcome(R, "batch", "first", rise=0)
     for k in range(1, len(R[NAME]["rises"])):
         set_outcome(R, "batch", "first", rise=k)
@@ -197,7 +197,7 @@ def test_another_outcome_at_another_rise_is_said():
 
 
 def test_a_side_that_never_reaches_the_threshold_is_said():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     assert findings_of(NAME, R, C, P, T)["censored"].holds
     runs(R, "batch")[0]["model_2"]["t_plus"][0][0] = None
     found, text = found_and_text(R, C, P, T)
@@ -223,7 +223,7 @@ def set_raw(R, pair, lower):
 
 
 def test_the_earlier_reading_agreeing_or_reversing():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     set_outcome(R, "batch", "first")
     set_edges(R, "batch", 1)
     found, text = found_and_text(R, C, P, T)
@@ -237,7 +237,7 @@ def test_the_earlier_reading_agreeing_or_reversing():
 
 
 def test_an_earlier_reading_split_over_seeds():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     set_outcome(R, "batch", "first")
     set_edges(R, "batch", 1)
     r = runs(R, "batch")[0]
@@ -253,7 +253,7 @@ def test_an_earlier_reading_split_over_seeds():
     (2, "disagree", "The raw line's wider end is the other model for every seed"),
 ])
 def test_the_raw_line_and_the_widths(raw, views, said):
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     set_outcome(R, "lr", "first")
     set_raw(R, "lr", raw)
     found, text = found_and_text(R, C, P, T)
@@ -262,7 +262,7 @@ def test_the_raw_line_and_the_widths(raw, views, said):
 
 
 def test_the_raw_line_and_mixed_widths_are_unresolved():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     set_outcome(R, "lr", "first")
     widen(runs(R, "lr")[0]["model_2"], 10.0)
     set_raw(R, "lr", 1)
@@ -272,14 +272,14 @@ def test_the_raw_line_and_mixed_widths_are_unresolved():
 
 
 def test_a_pair_without_every_seed_fails_the_findings():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     runs(R, "lr").pop()
     with pytest.raises(ReportError, match="pair lr holds seeds"):
         findings_of(NAME, R, C, P, T)
 
 
 def test_an_earlier_reading_without_an_ordering_of_the_widths_becomes_agreement():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     assert findings_of(NAME, R, C, P, T)["pairs"][1]["edge_reading"].outcome == "edge_only"
     set_outcome(R, "lr", "first")
     set_edges(R, "lr", 1)
@@ -289,7 +289,7 @@ def test_an_earlier_reading_without_an_ordering_of_the_widths_becomes_agreement(
 
 
 def test_the_capped_end_is_named_and_its_absence_said():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     found, text = found_and_text(R, C, P, T)
     batch, lr = found["pairs"]
     capped = [(r["seed"], r["model_2"]["train_loss"]) for r in runs(R, "lr") if r["model_2"]["stop"] == "cap"]

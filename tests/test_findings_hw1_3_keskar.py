@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 
 from common.claims import ReportError
-from tests.findings_data import committed, findings_of, rendered
+from tests.findings_data import reviewed, findings_of, rendered
 
 NAME = "hw1_3_keskar"
 
 
 def results():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     return R, C, P, T, R[NAME]
 
 
@@ -39,13 +39,13 @@ def found_and_text(R, C, P, T):
     return rendered(NAME, R, C, P, T)
 
 
-def test_committed_results_render_the_section():
+def test_the_reviewed_results_render_the_section():
     R, C, P, T, k = results()
     found, text = found_and_text(R, C, P, T)
     assert found["width"] == k["width"] and found["n_seeds"] == len(k["seeds"])
     assert f"at width **{k['width']}**" in text and "205.14 ± 69.52" in text and "99.66%" in text
     assert len(found["along_table"]["rows"]) >= 2
-    # the outcomes of the committed results (each is driven both ways by the tests below)
+    # the outcomes of the reviewed results (each is driven both ways by the tests below)
     assert found["stopped"].holds and found["curvature"].holds and found["as_keskar"].outcome == "second half"
     assert [c["seeds"].outcome for c in found["comparisons"]] == ["large above", "large above"]
     assert [c["ratio_size"].outcome for c in found["comparisons"]] == ["smaller", "smaller"]

@@ -9,7 +9,7 @@ import pytest
 from common.claims import all_claims, cap, count, fix, pct
 from findings.hw1_3_params import shape_of
 from tests import findings_data
-from tests.findings_data import committed, findings_of
+from tests.findings_data import reviewed, findings_of
 
 NAME = "hw1_3_params"
 SOURCE = "hw1_3_params_mnist"
@@ -17,8 +17,8 @@ SOURCE = "hw1_3_params_mnist"
 
 @functools.lru_cache(maxsize=1)
 def original():
-    """The findings of the committed results (computed once: inference.level_trend takes seconds)."""
-    return findings_of(NAME, *committed())
+    """The findings of the reviewed results (computed once: inference.level_trend takes seconds)."""
+    return findings_of(NAME, *reviewed())
 
 
 def found_and_text(R, C, P, T):
@@ -85,10 +85,10 @@ def pair(a, b):
     return f"{fix(a, d)} vs {fix(b, d)}"
 
 
-# ---------------------------------------------------------------------------- the committed results
-def test_the_committed_results_render():
+# ---------------------------------------------------------------------------- the reviewed results
+def test_the_reviewed_results_render():
     from common.models import count_params, mlp
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     found, text = found_and_text(R, C, P, T)
     # every claim is printed in the phrasing of its current outcome
     claims = all_claims(found)
@@ -117,14 +117,14 @@ def test_the_committed_results_render():
 
 # ---------------------------------------------------------------------------- settings
 def test_parameter_counts_of_no_mlp_shape_fail_the_render():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     assert original()["shape"].holds
     model(R, 8)["params"] += 1
     assert not fails_to_render(R, C, P, T)["shape"].holds
 
 
 def test_a_configured_width_without_runs_fails_the_render():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     assert original()["complete"].holds
     C[SOURCE]["widths"] = C[SOURCE]["widths"] + [1024]
     assert not fails_to_render(R, C, P, T)["complete"].holds
@@ -132,7 +132,7 @@ def test_a_configured_width_without_runs_fails_the_render():
 
 # ---------------------------------------------------------------------------- test accuracy over the widths
 def test_test_accuracy_that_falls_with_width_is_said():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     assert original()["acc_trend"]["direction"].outcome == "rises"
     set_all(R, "test_acc", values(R, "test_acc")[::-1])
     found, text = found_and_text(R, C, P, T)
@@ -141,7 +141,7 @@ def test_test_accuracy_that_falls_with_width_is_said():
 
 
 def test_test_accuracy_that_does_not_rise_at_every_step():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     ws = widths(R)
     # the measured seeds, the widths' sets ordered by their mean: the mean rises at every step
     rising = sorted(values(R, "test_acc"), key=np.mean)
@@ -166,7 +166,7 @@ def test_test_accuracy_that_does_not_rise_at_every_step():
     (lambda i: [0.5 + 0.001 * i, 0.9, 0.2], "none", "the seeds of successive widths overlap at every step"),
 ])
 def test_how_far_the_seeds_separate_the_widths(seeds, outcome, phrase):
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     assert original()["acc_trend"]["separation"].outcome == "some"
     set_all(R, "test_acc", [seeds(i) for i in range(len(widths(R)))])
     found, text = found_and_text(R, C, P, T)
@@ -175,7 +175,7 @@ def test_how_far_the_seeds_separate_the_widths(seeds, outcome, phrase):
 
 
 def test_no_collapsed_seed_is_said():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     assert original()["collapsed"].holds
     assert original()["collapsed"].evidence["seeds"] == [(2, "s1", 0.1135, pytest.approx(2.3012, abs=1e-4))]
     set_width(R, 2, "test_acc", [0.488, 0.5, 0.6837])
@@ -185,7 +185,7 @@ def test_no_collapsed_seed_is_said():
 
 
 def test_a_collapsed_seed_of_another_width_is_named():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     set_width(R, 2, "test_acc", [0.488, 0.5, 0.6837])
     set_width(R, 64, "test_acc", [0.9737, 0.0980, 0.972])
     found, text = found_and_text(R, C, P, T)
@@ -195,7 +195,7 @@ def test_a_collapsed_seed_of_another_width_is_named():
 
 # ---------------------------------------------------------------------------- the best widths
 def test_a_best_width_whose_wider_nets_fall_below_it():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     assert original()["best"].outcome == "widest"
     set_width(R, 256, "test_acc", [0.99, 0.991, 0.992])
     found, text = found_and_text(R, C, P, T)
@@ -209,7 +209,7 @@ def test_a_best_width_whose_wider_nets_fall_below_it():
 
 
 def test_a_best_width_whose_wider_nets_overlap_it():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     set_width(R, 256, "test_acc", [0.9818, 0.9788, 0.9830])          # w = 512: 0.9824, 0.9800, 0.9793
     found, text = found_and_text(R, C, P, T)
     assert found["best"].outcome == "saturates"
@@ -218,7 +218,7 @@ def test_a_best_width_whose_wider_nets_overlap_it():
 
 
 def test_a_best_width_separated_from_the_runner_up():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     ws = widths(R)
     best, runner = ws[-1], ws[-2]
     for w, vs in zip(ws[:-2], values(R, "test_acc")[:-2]):      # every other width below both
@@ -241,7 +241,7 @@ def test_a_best_width_separated_from_the_runner_up():
 
 
 def test_a_largest_net_below_many_widths_overfits():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     assert original()["no_classical_overfit"].holds
     set_width(R, 512, "test_acc", [0.960, 0.961, 0.962])
     found, text = found_and_text(R, C, P, T)
@@ -253,7 +253,7 @@ def test_a_largest_net_below_many_widths_overfits():
 
 @pytest.mark.parametrize("outcome", ["all", "none"])
 def test_how_far_the_seeds_rank_the_top_widths(outcome):
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     assert original()["top_ranked"].outcome == "some"
     for i, w in enumerate([48, 64, 128, 256, 512]):
         set_width(R, w, "test_acc", [0.970 + 0.002 * i, 0.9705 + 0.002 * i, 0.971 + 0.002 * i] if outcome == "all"
@@ -266,7 +266,7 @@ def test_how_far_the_seeds_rank_the_top_widths(outcome):
 
 # ---------------------------------------------------------------------------- losses
 def test_a_training_loss_that_rises_with_width_is_said():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     assert original()["train_trend"]["direction"].outcome == "falls"
     set_all(R, "train_loss", values(R, "train_loss")[::-1])
     found, text = found_and_text(R, C, P, T)
@@ -275,7 +275,7 @@ def test_a_training_loss_that_rises_with_width_is_said():
 
 
 def test_a_training_loss_that_falls_at_every_step_with_separated_seeds():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     assert original()["train_trend"]["monotone"].outcome == "not_every"
     assert original()["train_trend"]["separation"].outcome == "some"
     set_all(R, "train_loss", [[1.0 - 0.08 * i, 1.001 - 0.08 * i, 1.002 - 0.08 * i] for i in range(12)])
@@ -287,7 +287,7 @@ def test_a_training_loss_that_falls_at_every_step_with_separated_seeds():
 
 
 def test_a_lowest_test_loss_separated_from_the_runner_up():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     for w, vs in zip(widths(R), values(R, "test_loss")):           # every width above the two below
         set_width(R, w, "test_loss", [max(v, 0.1) for v in vs])
     lowest = [0.05, 0.051, 0.052]
@@ -315,7 +315,7 @@ def set_gaps(R, gaps):
 
 
 def test_a_gap_that_shrinks_with_size_is_said():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     assert original()["gap_trend"]["direction"].outcome == "rises"
     set_gaps(R, [[0.1 - 0.008 * i, 0.101 - 0.008 * i, 0.1005 - 0.008 * i] for i in range(12)])
     found, text = found_and_text(R, C, P, T)
@@ -325,7 +325,7 @@ def test_a_gap_that_shrinks_with_size_is_said():
 
 
 def test_a_gap_that_grows_at_every_step_with_separated_seeds():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     assert original()["gap_trend"]["monotone"].outcome == "not_every"
     assert original()["gap_trend"]["separation"].outcome == "some"
     set_gaps(R, [[0.01 * i, 0.001 + 0.01 * i, 0.002 + 0.01 * i] for i in range(12)])
@@ -344,7 +344,7 @@ def gap_halves(R):
 
 
 def test_gaps_of_the_two_halves_that_overlap():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     n = len(widths(R))
     set_gaps(R, [[0.002 * i, 0.0005 + 0.002 * i, 0.001 + 0.002 * i] if i < n // 2 else
                  [0.04 + 0.005 * i, 0.041 + 0.005 * i, 0.042 + 0.005 * i] for i in range(n)])
@@ -392,7 +392,7 @@ def widest_vs_next_text(R, C, outcome):
     ([0.001, 0.002, 0.003], [0.05, 0.051, 0.052], "not_worse"),
 ])
 def test_the_largest_net_against_the_next(train, test, outcome):
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     ww, nw = widths(R)[-1], widths(R)[-2]
     set_width(R, nw, "train_loss", [0.010, 0.011, 0.012])
     set_width(R, nw, "test_loss", [0.080, 0.081, 0.082])
@@ -425,10 +425,10 @@ def test_the_shape_is_read_from_the_parameter_counts():
 
 
 # ---------------------------------------------------------------------------- review A3, A6, B4, B5
-def test_the_committed_verdict_on_classical_overfitting():
+def test_the_reviewed_verdict_on_classical_overfitting():
     """A3: no overfitting in accuracy (no width above the largest; accuracy saturates), and the loss is
     not resolved (the lowest mean test loss is at a smaller width whose seeds overlap the largest's)."""
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     found, text = found_and_text(R, C, P, T)
     ws, acc, test = widths(R), values(R, "test_acc"), values(R, "test_loss")
     assert found["no_classical_overfit"].holds
@@ -455,7 +455,7 @@ def test_the_committed_verdict_on_classical_overfitting():
     ([0.06, 0.061, 0.062], None, "widest", "none in test loss either."),
 ])
 def test_the_loss_side_of_the_overfitting_verdict(widest_test, widest_train, outcome, phrase):
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     set_width(R, 512, "test_loss", widest_test)
     if widest_train:
         set_width(R, 512, "train_loss", widest_train)
@@ -471,7 +471,7 @@ def test_the_loss_side_of_the_overfitting_verdict(widest_test, widest_train, out
 
 
 def test_accuracy_that_does_not_saturate():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     set_width(R, 512, "test_acc", [0.985, 0.986, 0.987])        # above every seed of w = 256 (and of 128)
     found, text = found_and_text(R, C, P, T)
     assert not found["saturation"].holds
@@ -481,7 +481,7 @@ def test_accuracy_that_does_not_saturate():
 
 def test_the_gap_names_the_under_fitting_of_the_narrow_nets():
     """A6: every width trains the same epochs, so the narrow nets end at far higher training losses."""
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     found, text = found_and_text(R, C, P, T)
     train = values(R, "train_loss")
     small, big = [t for v in train[:6] for t in v], [t for v in train[6:] for t in v]
@@ -505,11 +505,11 @@ def test_the_gap_names_the_under_fitting_of_the_narrow_nets():
 def test_no_comparison_prints_two_different_numbers_alike():
     """B4: the largest net against the next prints its test-loss means with enough digits (0.0881 vs
     0.0880, not 0.088 vs 0.088), the gap ranges likewise (0.0433 vs 0.0425); B5: losses say 'higher (worse)'."""
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     found, text = found_and_text(R, C, P, T)
     test = values(R, "test_loss")
     a, b = np.mean(test[-1]), np.mean(test[-2])
-    assert fix(a) == fix(b) and fix(a, 4) != fix(b, 4)            # the committed case the review names
+    assert fix(a) == fix(b) and fix(a, 4) != fix(b, 4)            # the case the review names
     assert f"test loss {fix(a, 4)} vs {fix(b, 4)}, means" in text
     assert "ends at about the same losses as w = 256" in text
     assert "ends with higher mean train and test losses" not in text

@@ -9,19 +9,19 @@ from scipy import stats as scipy_stats
 from common.claims import ReportError
 from findings.hw1_3_random_labels import level_findings, mlp_depth, tenths_course
 from tests import findings_data
-from tests.findings_data import committed, findings_of
+from tests.findings_data import reviewed, findings_of
 
 NAME = "hw1_3_random_labels"
 
 
 @functools.lru_cache(maxsize=1)
-def _committed_findings():
-    return findings_of(NAME, *committed())
+def _reviewed_findings():
+    return findings_of(NAME, *reviewed())
 
 
 def original():
-    """The findings of the committed results (computed once: inference.level_trend takes seconds)."""
-    return _committed_findings()
+    """The findings of the reviewed results (computed once: inference.level_trend takes seconds)."""
+    return _reviewed_findings()
 
 
 def found_and_text(R, C, P, T):
@@ -46,9 +46,9 @@ def per_level(R, key):
     return levels, [[c[key] for c in R[NAME]["controls"] if c["level"] == lv] for lv in levels]
 
 
-# ---------------------------------------------------------------------------- the committed results
-def test_the_committed_results_render():
-    R, C, P, T = committed()
+# ---------------------------------------------------------------------------- the reviewed results
+def test_the_reviewed_results_render():
+    R, C, P, T = reviewed()
     found, text = found_and_text(R, C, P, T)
     assert "memorizes the 60,000 random labels" in text
     assert found["corruption"].outcome == "uniform" and found["corruption_checked"].holds
@@ -95,7 +95,7 @@ def test_the_committed_results_render():
 
 # ---------------------------------------------------------------------------- settings
 def test_label_agreement_away_from_chance():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     assert original()["agreement_at_chance"].holds
     R[NAME]["label_agreement"] = 0.5
     found, text = found_and_text(R, C, P, T)
@@ -104,7 +104,7 @@ def test_label_agreement_away_from_chance():
 
 
 def test_permuted_test_labels_are_said():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     R[NAME]["test_labels"] = "random"
     found, text = found_and_text(R, C, P, T)
     assert not found["test_labels"].holds
@@ -122,7 +122,7 @@ def earlier_relabelling(R):
 
 @pytest.mark.parametrize("where", ["results", "config"])
 def test_the_corruption_rule_is_read_from_the_results(where):
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     assert original()["corruption"].outcome == "uniform"
     earlier_relabelling(R)
     del R[NAME]["corruption"]
@@ -137,7 +137,7 @@ def test_the_corruption_rule_is_read_from_the_results(where):
 
 
 def test_results_without_a_rule_are_the_earlier_scripts():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     del R[NAME]["corruption"], C[NAME]["corruption"]
     found = fails_to_render(R, C, P, T)                 # the earlier rule, but Zhang's shares: they do not match
     assert found["corruption"].outcome == "another" and not found["corruption_checked"].holds
@@ -147,13 +147,13 @@ def test_results_without_a_rule_are_the_earlier_scripts():
 
 
 def test_an_unknown_corruption_rule_fails_the_render():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     R[NAME]["corruption"] = "swap pairs"
     assert fails_to_render(R, C, P, T)["corruption"].outcome == "swap pairs"
 
 
 def test_wrong_shares_that_do_not_match_the_rule_fail_the_render():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     assert original()["corruption_checked"].holds
     set_level(R, 0.5, "wrong_share", [0.45, 0.5, 0.45])     # one seed with the exact share: 5 points off 0.45
     found = fails_to_render(R, C, P, T)
@@ -161,7 +161,7 @@ def test_wrong_shares_that_do_not_match_the_rule_fail_the_render():
 
 
 def test_the_uniform_check_against_a_hand_computation():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     shares = {(c["level"], c["seed"]): c["wrong_share"] for c in R[NAME]["controls"]}
     assert all(abs(share - 0.9 * level) <= 0.02 for (level, _), share in shares.items())
     assert original()["corruption_checked"].evidence["wrong_shares"] == {
@@ -170,14 +170,14 @@ def test_the_uniform_check_against_a_hand_computation():
 
 # ---------------------------------------------------------------------------- the headline run
 def test_a_run_that_never_reaches_the_target_fails_the_render():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     R[NAME]["epoch_reached_target"] = None
     assert original()["memorized"].holds
     assert not fails_to_render(R, C, P, T)["memorized"].holds
 
 
 def test_test_accuracy_above_chance_is_said():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     R[NAME]["test_acc"][-1] = 0.5
     found, text = found_and_text(R, C, P, T)
     assert not found["ends_at_chance"].holds
@@ -190,7 +190,7 @@ def test_test_accuracy_above_chance_is_said():
     (lambda loss: loss[:len(loss) // 2] + loss[:len(loss) - len(loss) // 2][::-1], "uneven", "changes unevenly from"),
 ])
 def test_the_course_of_the_test_loss(change, outcome, phrase):
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     assert original()["test_loss_course"].outcome == "rises"
     R[NAME]["test_loss"] = change(R[NAME]["test_loss"])
     found, text = found_and_text(R, C, P, T)
@@ -199,7 +199,7 @@ def test_the_course_of_the_test_loss(change, outcome, phrase):
 
 
 def test_a_test_loss_near_the_uniform_guess_is_not_called_confidently_wrong():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     R[NAME]["test_loss"][-1] = 2.4
     found, text = found_and_text(R, C, P, T)
     assert not found["confidently_wrong"].holds
@@ -212,7 +212,7 @@ def test_a_test_loss_near_the_uniform_guess_is_not_called_confidently_wrong():
      "the headline run's training loss does not fall throughout"),
 ])
 def test_the_course_of_the_training_loss(change, outcome, phrase):
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     assert original()["train_loss_course"].outcome == "falls"
     R[NAME]["train_loss"] = change(R[NAME]["train_loss"])
     found, text = found_and_text(R, C, P, T)
@@ -222,7 +222,7 @@ def test_the_course_of_the_training_loss(change, outcome, phrase):
 
 # ---------------------------------------------------------------------------- the true-label net
 def test_parameter_counts_of_no_mlp_shape_fail_the_render():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     R["hw1_3_params_mnist"]["models"][0]["params"] += 1
     assert original()["true_net_named"].holds
     assert not fails_to_render(R, C, P, T)["true_net_named"].holds
@@ -234,7 +234,7 @@ def test_parameter_counts_of_no_mlp_shape_fail_the_render():
     ([10, 11, 12], "faster", "Fitting noise is not slower here"),
 ])
 def test_the_speed_of_fitting_noise_rests_on_the_controls(noise, outcome, phrase):
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     assert original()["noise_slower"].outcome == "much"
     set_level(R, 1.0, "epoch_reached_target", noise)
     found, text = found_and_text(R, C, P, T)
@@ -243,7 +243,7 @@ def test_the_speed_of_fitting_noise_rests_on_the_controls(noise, outcome, phrase
 
 
 def test_an_unfitted_control_does_not_compare_the_speed():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     unfit(R, level=0.0)
     found, text = found_and_text(R, C, P, T)
     assert found["noise_slower"].outcome == "unfitted"
@@ -251,7 +251,7 @@ def test_an_unfitted_control_does_not_compare_the_speed():
 
 
 def test_the_headline_context_names_only_the_differences_of_the_configs():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     C["hw1_3_params_mnist"]["batch"] = C[NAME]["batch"]
     C["hw1_3_params_mnist"]["schedule"] = C[NAME]["schedule"]
     C["hw1_3_params_mnist"]["lr"] = C[NAME]["peak_lr"]
@@ -262,7 +262,7 @@ def test_the_headline_context_names_only_the_differences_of_the_configs():
 
 
 def test_a_true_label_seed_below_the_target_is_printed():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     net = next(m for m in R["hw1_3_params_mnist"]["models"] if m["width"] == 256)
     net["runs"][1]["train_acc"] = 0.95
     found, text = found_and_text(R, C, P, T)
@@ -277,7 +277,7 @@ def unfit(R, level=1.0):
 
 
 def test_an_unfitted_seed_is_said_and_the_conclusion_weakened():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     unfit(R)
     found, text = found_and_text(R, C, P, T)
     assert not found["controls_fitted"].holds and found["fit_epochs"] is None
@@ -289,7 +289,7 @@ def test_an_unfitted_seed_is_said_and_the_conclusion_weakened():
 
 
 def test_epochs_that_fall_with_the_corruption_are_said():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     levels, epochs = per_level(R, "epoch_reached_target")
     for level, values in zip(levels, epochs[::-1]):
         set_level(R, level, "epoch_reached_target", values)
@@ -305,7 +305,7 @@ def test_epochs_that_fall_with_the_corruption_are_said():
 
 
 def test_true_labels_slower_than_every_corruption_are_said():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     set_level(R, 0.0, "epoch_reached_target", [150, 151, 152])
     found, text = found_and_text(R, C, P, T)
     assert found["fit_epochs"]["jump"].outcome == "drop"
@@ -314,7 +314,7 @@ def test_true_labels_slower_than_every_corruption_are_said():
 
 
 def test_epochs_without_a_trend_are_said():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     for level in per_level(R, "epoch_reached_target")[0]:
         set_level(R, level, "epoch_reached_target", [100, 101, 102])
     found, text = found_and_text(R, C, P, T)
@@ -332,7 +332,7 @@ def test_epochs_without_a_trend_are_said():
 
 
 def test_epochs_that_rise_at_every_step_with_separated_seeds():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     found = original()
     assert found["fit_epochs"]["corrupted"]["direction"].outcome == "few seeds"
     assert found["fit_epochs"]["corrupted"]["separation"].outcome == "none"
@@ -363,7 +363,7 @@ def set_seed(R, seed, key, values):
 
 
 def test_a_seed_going_the_other_way_leaves_the_rise_of_the_epochs_unresolved():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     assert original()["fit_epochs"]["corrupted"]["seed_rhos"] == pytest.approx([0.4, 0.2, 0.8])
     set_seed(R, "s2", "epoch_reached_target", [108, 104, 102, 96])      # s2 falls with the corruption
     found, text = found_and_text(R, C, P, T)
@@ -385,7 +385,7 @@ def test_a_seed_going_the_other_way_leaves_the_rise_of_the_epochs_unresolved():
 
 
 def test_a_separated_step_against_the_rise_of_the_epochs_bends_it():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     for level, start in ((0.2, 60), (0.5, 100), (0.8, 80), (1.0, 120)):
         set_level(R, level, "epoch_reached_target", [start, start + 1, start + 2])
     found, text = found_and_text(R, C, P, T)
@@ -398,7 +398,7 @@ def test_a_separated_step_against_the_rise_of_the_epochs_bends_it():
 
 
 def test_the_levels_are_aligned_by_seed_name():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     controls = R[NAME]["controls"]                   # the seeds of 50% listed in another order than elsewhere
     R[NAME]["controls"] = [c for c in controls if c["level"] != 0.5] + [c for c in controls if c["level"] == 0.5][::-1]
     found = findings_of(NAME, R, C, P, T)
@@ -412,7 +412,7 @@ def test_the_levels_are_aligned_by_seed_name():
 
 
 def test_a_schedule_without_a_peak_drops_the_schedule_sentences():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     C[NAME]["schedule"] = "constant"
     found, text = found_and_text(R, C, P, T)
     assert found["schedule_phase"].outcome == "none" and "peaks at epoch" not in text
@@ -422,7 +422,7 @@ def test_a_schedule_without_a_peak_drops_the_schedule_sentences():
 
 
 def test_test_accuracy_that_rises_with_the_corruption_is_said():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     levels, accs = per_level(R, "final_test_acc")
     for level, values in zip(levels, accs[::-1]):
         set_level(R, level, "final_test_acc", values)
@@ -433,7 +433,7 @@ def test_test_accuracy_that_rises_with_the_corruption_is_said():
 
 
 def test_test_accuracy_that_does_not_fall_at_every_step():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     assert original()["test_trend"]["monotone"].outcome == "every"
     set_level(R, 0.8, "final_test_acc", [0.60, 0.62, 0.63])     # 50%: 59.4%-62.5%: up, the seeds overlap
     found, text = found_and_text(R, C, P, T)
@@ -452,7 +452,7 @@ def test_test_accuracy_that_does_not_fall_at_every_step():
 
 
 def test_test_accuracy_with_a_separated_step_against_the_fall_is_not_monotone():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     levels, accs = per_level(R, "final_test_acc")
     set_level(R, 0.5, "final_test_acc", accs[3])                 # 50% and 80% swapped: a separated step up
     set_level(R, 0.8, "final_test_acc", accs[2])
@@ -467,7 +467,7 @@ def test_test_accuracy_with_a_separated_step_against_the_fall_is_not_monotone():
 
 
 def test_a_seed_whose_test_accuracy_rises_leaves_the_fall_unresolved():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     runs = sorted((c for c in R[NAME]["controls"] if c["seed"] == "s2"), key=lambda c: c["level"])
     for run, value in zip(runs, [0.1, 0.3, 0.6, 0.8, 0.95]):                 # s2 rises with the corruption
         run["final_test_acc"] = value
@@ -480,7 +480,7 @@ def test_a_seed_whose_test_accuracy_rises_leaves_the_fall_unresolved():
 
 
 def test_overlapping_test_accuracies_of_successive_levels():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     assert original()["test_trend"]["separation"].outcome == "all"
     set_level(R, 1.0, "final_test_acc", [0.25, 0.26, 0.3102])    # 80%: 30.9%-31.1%
     found, text = found_and_text(R, C, P, T)
@@ -490,7 +490,7 @@ def test_overlapping_test_accuracies_of_successive_levels():
 
 
 def test_no_right_label_at_full_corruption_is_said():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     assert not original()["none_right"].holds
     set_level(R, 1.0, "label_agreement", [0.0, 0.0, 0.0])
     found, text = found_and_text(R, C, P, T)
@@ -505,7 +505,7 @@ def test_no_right_label_at_full_corruption_is_said():
     ([0.05, 0.1, 0.2], "mixed", "near chance for some seeds only, 5.0%-20.0% against 1/10"),
 ])
 def test_the_test_accuracy_at_full_corruption_against_chance(values, outcome, said):
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     assert original()["top_vs_chance"].outcome == "at"
     set_level(R, 1.0, "final_test_acc", values)
     found, text = found_and_text(R, C, P, T)
@@ -514,7 +514,7 @@ def test_the_test_accuracy_at_full_corruption_against_chance(values, outcome, sa
 
 
 def test_the_wrong_classes_taught_needs_no_right_label_and_a_net_below_chance():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     assert not original()["taught_wrong"].holds
     set_level(R, 1.0, "final_test_acc", [0.01, 0.015, 0.012])
     set_level(R, 1.0, "label_agreement", [0.0, 0.0, 0.0])
@@ -537,7 +537,7 @@ def kind_of(found, name):
 
 
 def test_an_unfitted_input_control_is_said():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     assert original()["inputs_fitted"].holds
     set_input(R, "gaussian inputs", "epoch_reached_target", [13, None, 13])
     next(k for k in R[NAME]["input_kinds"] if k["inputs"] == "gaussian inputs")["n_fitted"] = 2
@@ -553,7 +553,7 @@ def test_an_unfitted_input_control_is_said():
 
 
 def test_shuffled_pixels_slower_and_worse_than_the_true_labels_are_said():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     shuffled = kind_of(original(), "shuffled pixels")
     assert shuffled["vs_true"].outcome == "overlap" and shuffled["note"].holds
     set_input(R, "shuffled pixels", "epoch_reached_target", [40, 41, 42])
@@ -567,7 +567,7 @@ def test_shuffled_pixels_slower_and_worse_than_the_true_labels_are_said():
 
 
 def test_random_pixels_at_chance_lose_their_note():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     assert kind_of(original(), "random pixels")["chance"].outcome == "above"
     set_input(R, "random pixels", "final_test_acc", [0.1, 0.1, 0.1])
     found, text = found_and_text(R, C, P, T)
@@ -578,14 +578,14 @@ def test_random_pixels_at_chance_lose_their_note():
 
 
 def test_the_random_pixels_mechanism_is_said_as_untested():
-    _, text = found_and_text(*committed())
+    _, text = found_and_text(*reviewed())
     assert ("above chance (1/10) for every seed: possibly because a permutation keeps each image's pixel values"
             in text)
     assert "(not tested here: no ink-only baseline was run)" in text
 
 
 def test_noise_inputs_not_faster_than_the_true_labels():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     set_input(R, "random pixels", "epoch_reached_target", [25, 26, 27])
     set_input(R, "gaussian inputs", "epoch_reached_target", [100, 50, 13])
     found, text = found_and_text(R, C, P, T)
@@ -597,7 +597,7 @@ def test_noise_inputs_not_faster_than_the_true_labels():
 
 
 def test_an_input_control_without_runs_fails_the_findings():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     R[NAME]["input_controls"] = [c for c in R[NAME]["input_controls"] if c["inputs"] != "random pixels"]
     with pytest.raises(ReportError, match="'random pixels' of hw1_3_random_labels has no runs"):
         findings_of(NAME, R, C, P, T)

@@ -7,7 +7,7 @@ import pytest
 from scipy import stats as sps
 
 from common.claims import ReportError
-from tests.findings_data import committed, findings_of, section
+from tests.findings_data import reviewed, findings_of, section
 
 NAME = "hw1_3_sensitivity"
 SETS = ("main", "fitted")
@@ -46,8 +46,8 @@ COMMITTED = {
 }
 
 
-def test_committed_results_render_the_section():
-    R, C, P, T = committed()
+def test_the_reviewed_results_render_the_section():
+    R, C, P, T = reviewed()
     found = findings_of(NAME, R, C, P, T)
     for which in SETS:
         assert outcomes(found, which) == COMMITTED[which]
@@ -85,7 +85,7 @@ def test_committed_results_render_the_section():
 
 @pytest.mark.parametrize("which", SETS)
 def test_between_rho_is_spearman_over_the_approach_means(which):
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     found = findings_of(NAME, R, C, P, T)
     names = list(C[NAME]["sets"][which])
     b = [np.mean([m["jacobian_frobenius"] for m in models(R, n, which)]) for n in names]
@@ -95,7 +95,7 @@ def test_between_rho_is_spearman_over_the_approach_means(which):
 
 @pytest.mark.parametrize("which", SETS)
 def test_sensitivity_rising_and_falling_with_the_gap_are_said(which):
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     for m in models(R, which=which):                    # sensitivity a steep function of the gap
         m["jacobian_frobenius"] = 0.1 + m["generalization_gap"]
         m["loss_gradient"] = 0.2 + 2 * m["generalization_gap"]
@@ -119,7 +119,7 @@ def test_sensitivity_rising_and_falling_with_the_gap_are_said(which):
 
 
 def test_unrelated_sensitivity_is_said():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     rng = np.random.default_rng(0)
     for m in models(R):                                 # (b) noise around one value: no relation
         m["jacobian_frobenius"] = float(0.1 + 1e-3 * rng.standard_normal())
@@ -131,7 +131,7 @@ def test_unrelated_sensitivity_is_said():
 
 @pytest.mark.parametrize("which", SETS)
 def test_a_monotone_rise_and_fall_over_batch_sizes_are_said(which):
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     series = [n for n in R[NAME]["batch_series"] if n in C[NAME]["sets"][which]]
     for i, name in enumerate(series):
         set_values(R, name, "jacobian_frobenius", [0.1 + 0.01 * i + 1e-4 * k for k in range(5)], which)
@@ -146,7 +146,7 @@ def test_a_monotone_rise_and_fall_over_batch_sizes_are_said(which):
 
 @pytest.mark.parametrize("which", SETS)
 def test_a_bent_rate_series_and_overlapping_ends_are_said(which):
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     rates = R[NAME]["lr_series"]
     for i, value in enumerate([0.10, 0.13, 0.12, 0.15]):            # up, down, up
         set_values(R, rates[i], "jacobian_frobenius", [value + 1e-4 * k for k in range(5)], which)
@@ -166,7 +166,7 @@ def test_a_bent_rate_series_and_overlapping_ends_are_said(which):
 
 @pytest.mark.parametrize("which", SETS)
 def test_the_gap_falling_over_the_rates_is_said(which):
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     for i, name in enumerate(R[NAME]["lr_series"]):
         set_values(R, name, "generalization_gap", [0.5 - 0.05 * i + 1e-3 * k for k in range(5)], which)
     found = findings_of(NAME, R, C, P, T)
@@ -177,7 +177,7 @@ def test_the_gap_falling_over_the_rates_is_said(which):
 
 @pytest.mark.parametrize("which", SETS)
 def test_a_against_b_is_said_both_ways(which):
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     for m in models(R, which=which):
         m["loss_gradient"] = 2 * m["jacobian_frobenius"]
     found = findings_of(NAME, R, C, P, T)
@@ -194,7 +194,7 @@ def test_a_against_b_is_said_both_ways(which):
 
 
 def test_the_sets_agreeing_and_disagreeing_is_said():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     for which in SETS:
         for m in models(R, which=which):
             m["jacobian_frobenius"] = 0.1 + m["generalization_gap"]
@@ -211,7 +211,7 @@ def test_the_sets_agreeing_and_disagreeing_is_said():
 
 
 def test_a_missing_model_fails_the_findings():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     R[NAME]["sets"]["fitted"]["models"].pop(3)
     with pytest.raises(ReportError, match="every configured approach and seed"):
         findings_of(NAME, R, C, P, T)
@@ -219,7 +219,7 @@ def test_a_missing_model_fails_the_findings():
 
 @pytest.mark.parametrize("which", SETS)
 def test_a_rise_that_one_seed_contradicts_is_not_resolved(which):
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     series = [n for n in R[NAME]["batch_series"] if n in C[NAME]["sets"][which]]
     for i, name in enumerate(series):             # four seeds rise with the batch size, seed 5 falls
         set_values(R, name, "jacobian_frobenius", [0.1 + 0.01 * i + 1e-4 * k for k in range(4)] + [0.3 - 0.01 * i],
@@ -234,7 +234,7 @@ def test_a_rise_that_one_seed_contradicts_is_not_resolved(which):
 
 @pytest.mark.parametrize("which", SETS)
 def test_the_accuracy_gap_relation_flips(which):
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     for m in models(R, which=which):               # (b) falls with the accuracy gap, seed by seed
         m["accuracy_gap"] = 1.0 - 5 * m["jacobian_frobenius"]
     found = findings_of(NAME, R, C, P, T)

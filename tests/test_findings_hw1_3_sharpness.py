@@ -7,13 +7,13 @@ import pytest
 from scipy import stats
 
 from common.claims import ReportError
-from tests.findings_data import committed, findings_of, rendered, section
+from tests.findings_data import reviewed, findings_of, rendered, section
 
 NAME = "hw1_3_sharpness"
 
 
 def results():
-    R, C, P, T = committed()
+    R, C, P, T = reviewed()
     return R, C, P, T, R[NAME]
 
 
@@ -49,14 +49,14 @@ def found_and_text(R, C, P, T):
     return rendered(NAME, R, C, P, T)
 
 
-def test_committed_results_render_the_section():
+def test_the_reviewed_results_render_the_section():
     R, C, P, T, sh = results()
     found, text = found_and_text(R, C, P, T)
     assert found["never_below_corner"].holds
     assert found["n_models"] == len(sh["models"]) and found["train_examples"] == sh["train_examples"]
     assert "the first-order part is not zero, and φ = first-order part + the rest" in text and found["eps0"] in text
     assert len(found["table"]["rows"]) == found["n_approaches"]
-    # the outcomes of the committed results (each is driven both ways by the tests below)
+    # the outcomes of the reviewed results (each is driven both ways by the tests below)
     assert found["corner_near"].holds and found["share_claim"].outcome == "split"
     assert found["first_trend"].outcome == "falls, not at every step"
     assert [t["trend"].outcome for t in found["curvature_trends"]] == ["rises, not at every step", "rises"]
@@ -321,7 +321,7 @@ def test_no_unrescaled_model_fails_the_findings():
         findings_of(NAME, R, C, P, T)
 
 
-def test_new_confounds_committed_outcomes():
+def test_new_confounds_reviewed_outcomes():
     R, C, P, T, sh = results()
     found, text = found_and_text(R, C, P, T)
     assert found["largest_curvature"].outcome == "large above" and found["grad_within"].holds

@@ -43,31 +43,64 @@ def _interval(values):
     return float(low), float(high)
 
 
-def bootstrap_interval(n_units, statistic, seed=0):
+def bootstrap_interval(n_units, statistic, seed=0, vectorized=False):
     """Percentile bootstrap interval (scipy.stats.bootstrap) of statistic(indices) when the
     n_units independent units are resampled with replacement: statistic gets an int array of
-    unit indices (with repeats) and returns a float. (nan, nan) with fewer than 3 units."""
+    unit indices (with repeats) and returns a float; vectorized: it gets all resamples at once,
+    (resamples, n_units), and returns one value per row (scipy draws the same resamples either
+    way). (nan, nan) with fewer than 3 units."""
     if n_units < 3:
         return float("nan"), float("nan")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")               # a resample with a constant side gives nan
-        found = stats.bootstrap((np.arange(n_units),), statistic, vectorized=False, method="percentile",
+        found = stats.bootstrap((np.arange(n_units),), statistic, vectorized=vectorized, method="percentile",
                                 n_resamples=RESAMPLES, confidence_level=CONFIDENCE, random_state=seed)
     return float(found.confidence_interval.low), float(found.confidence_interval.high)
 
 
+def _weighted_average_ranks(values, weights):
+    """Average ranks (ties averaged, as scipy.stats.rankdata) of each point in the multiset that
+    holds weights[r, p] copies of point p, for every row r: (R, P) from values (P,)."""
+    distinct, which = np.unique(values, return_inverse=True)
+    copies = np.zeros((weights.shape[0], distinct.size))
+    np.add.at(copies.T, which, weights.T)                                   # (R, V): copies of each value
+    below = np.cumsum(copies, axis=1) - copies                              # copies of smaller values
+    return (below + (copies + 1) / 2)[:, which]                             # ranks below+1 .. below+copies
+
+
+def _pooled_rows(xs, ys, counts):
+    """Spearman over the pooled points of each resample: row r pools counts[r, u] copies of unit
+    u's points, (R, U) -> (R,). The Pearson correlation of the average ranks of the multiset,
+    which equals scipy.stats.spearmanr of the concatenated copies; nan where either side is
+    constant or fewer than 3 points are pooled."""
+    unit = np.concatenate([np.full(len(x), u) for u, x in enumerate(xs)])
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    w = counts[:, unit].astype(float)                                       # (R, P) copies of each point
+    rx, ry = _weighted_average_ranks(x, w), _weighted_average_ranks(y, w)
+    n = w.sum(1, keepdims=True)
+    dx, dy = rx - (w * rx).sum(1, keepdims=True) / n, ry - (w * ry).sum(1, keepdims=True) / n
+    sxx, syy, sxy = (w * dx * dx).sum(1), (w * dy * dy).sum(1), (w * dx * dy).sum(1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rho = sxy / np.sqrt(sxx * syy)
+    return np.where((sxx > 0) & (syy > 0) & (n[:, 0] >= 3), rho, np.nan)
+
+
 def pooled_spearman(units):
     """units: a list of (x values, y values), one pair per independent unit (a trajectory, a seed).
-    Spearman over all points pooled, with a bootstrap interval that resamples whole units.
+    Spearman over all points pooled, with a bootstrap interval that resamples whole units (all
+    resamples at once: each is a multiset of units, _pooled_rows).
     {"rho", "low", "high", "units", "points"}."""
     xs = [np.asarray(x, dtype=float) for x, _ in units]
     ys = [np.asarray(y, dtype=float) for _, y in units]
 
-    def rho(indices):
-        return spearman(np.concatenate([xs[i] for i in indices]), np.concatenate([ys[i] for i in indices]))
-    low, high = bootstrap_interval(len(units), rho)
-    return {"rho": rho(np.arange(len(units))), "low": low, "high": high, "units": len(units),
-            "points": int(sum(x.size for x in xs))}
+    def rho(indices, axis=-1):                        # indices: (R, units) resampled unit numbers
+        rows = np.atleast_2d(indices)
+        counts = np.zeros((rows.shape[0], len(units)), dtype=np.int64)
+        np.add.at(counts, (np.arange(rows.shape[0])[:, None], rows), 1)
+        return _pooled_rows(xs, ys, counts)
+    low, high = bootstrap_interval(len(units), rho, vectorized=True)
+    return {"rho": spearman(np.concatenate(xs), np.concatenate(ys)), "low": low, "high": high,
+            "units": len(units), "points": int(sum(x.size for x in xs))}
 
 
 def grouped_spearman(x, y):

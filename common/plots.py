@@ -3,13 +3,11 @@
 Inside `staged(run_id)` (common.results.run_experiment), `save` keeps each PNG in memory instead
 of writing it, so that the figures and the results of one run are renamed into place together;
 every PNG carries the run id of the results it was drawn from in a tEXt chunk ("hw1-run"), which
-`png_run_id` reads back and `python -m common.report --check` compares with results/.
+`png_run_id` (common/png.py) reads back and `python -m common.report --check` compares with results/.
 """
 import contextlib
 import io
 import os
-import struct
-import zlib
 
 import matplotlib
 import numpy as np
@@ -18,6 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from common.files import atomic_write_bytes  # noqa: E402
+from common.png import RUN_KEY, png_run_id  # noqa: E402,F401
 
 STYLE = {
     "figure.dpi": 110, "savefig.dpi": 150, "savefig.bbox": "tight",
@@ -39,7 +38,6 @@ def figure(ncols=1, nrows=1, width=5.2, height=3.6, **kwargs):
     return fig, axes
 
 
-RUN_KEY = "hw1-run"            # PNG tEXt keyword holding the run id of the results drawn
 _STAGE = []                    # the active staging dicts ({path: bytes}), innermost last
 _RUN_ID = []
 
@@ -70,30 +68,6 @@ def save(fig, folder, name):
         atomic_write_bytes(path, buf.getvalue())
         print(f"figure {path}")
     return path
-
-
-def png_run_id(path):
-    """The run id stored in a PNG written by `save` (None when it has none or is not a PNG)."""
-    with open(path, "rb") as f:
-        data = f.read()
-    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return None
-    position = 8
-    while position + 8 <= len(data):
-        length, kind = struct.unpack(">I4s", data[position:position + 8])
-        body = data[position + 8:position + 8 + length]
-        if kind == b"tEXt" and b"\0" in body:
-            key, value = body.split(b"\0", 1)
-            if key.decode("latin-1") == RUN_KEY:
-                return value.decode("latin-1")
-        elif kind == b"zTXt" and b"\0" in body:
-            key, value = body.split(b"\0", 1)
-            if key.decode("latin-1") == RUN_KEY:
-                return zlib.decompress(value[1:]).decode("latin-1")
-        elif kind == b"IEND":
-            break
-        position += 12 + length
-    return None
 
 
 def twin_axis(ax, ylabel, color=None, yscale="linear"):

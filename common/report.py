@@ -152,7 +152,7 @@ def _results_of_figure(path, run_ids):
 def missing_figures(report_text, root, run_ids=None):
     """Problems (one line each): figures the report shows that do not exist under root, or that
     were drawn from another run than the results of the same name (run_ids: {results name: run id})."""
-    from common.plots import png_run_id
+    from common.png import png_run_id
     problems = []
     for path in FIGURE.findall(report_text):
         full = os.path.join(root, path)
@@ -192,8 +192,8 @@ def script_of(name, root=ROOT):
 
 def stale_results(results_dir, root=ROOT):
     """Problems (one line each): results files made by other computing code than the current
-    (their code hash differs from what common.results.code_hash gives for their script now)."""
-    from common.results import code_hash
+    (their code hash differs from what common.codekey.code_hash gives for their script now)."""
+    from common.codekey import code_hash
     problems = []
     _, _, provenance, _ = load_all(results_dir)
     for name, prov in provenance.items():

@@ -3,8 +3,8 @@
 Every computed thing is stored with a key = {config, code}: the config is the settings that decide
 it, the code is a hash of what computes it: the script without its plot*/summarize* functions,
 docstrings and comments, and the common/ modules it imports for computing (followed through
-their own imports; the presentation modules plots, report, claims, results, files, run_figures are
-outside). Two kinds of stored things, one rule:
+their own imports; the presentation modules plots, report, claims, results, files, run_figures,
+codekey, png are outside; common/codekey.py computes it). Two kinds of stored things, one rule:
   results/<name>.json          {"key", "config", "provenance", "results"}: what the report reads;
   results/cache/<name>-<k>.pt  tensors (trained weights, per-job results), torch.save'd.
 A stored thing is reused exactly when its key equals the key the current config and code give,
@@ -18,7 +18,6 @@ file records its provenance (run id, code hash, git commit, whether the code was
 threads, library versions, wall time). Figures carry the run id of the results they were drawn
 from (checked by `python -m common.report --check`).
 """
-import ast
 import hashlib
 import io
 import json
@@ -34,10 +33,7 @@ import torch
 from common.cli import HW1Error, log, resolve_device, set_threads
 from common.files import atomic_write_bytes, output_lock, remove_stale_temporaries
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-COMMON = os.path.join(ROOT, "common")
-PRESENTATION = {"plots", "report", "claims", "results", "files", "run_figures"}   # outside the code key
-PRESENTATION_FUNCTIONS = ("plot", "summarize")     # a script's functions named so are outside it too
+from common.codekey import COMMON, PRESENTATION, PRESENTATION_FUNCTIONS, ROOT, code_hash, compute_modules  # noqa: F401
 
 
 # ---------------------------------------------------------------------------- where outputs go
@@ -66,69 +62,6 @@ def output_dirs(args, script):
     _make_folder(figures)
     _make_folder(results_dir(args))
     return figures, os.path.join(results_dir(args), f"{script}.json")
-
-
-# ---------------------------------------------------------------------------- the code key
-def _without_docstrings(tree):
-    for node in ast.walk(tree):
-        body = getattr(node, "body", None)
-        if (isinstance(body, list) and body and isinstance(body[0], ast.Expr)
-                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)):
-            node.body = body[1:] or [ast.Pass()]
-    return tree
-
-
-def _common_imports(tree):
-    """Names of the common/ modules a module imports (any nesting level)."""
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            if node.module == "common":
-                found |= {alias.name for alias in node.names}
-            elif node.module.startswith("common."):
-                found.add(node.module.split(".")[1])
-        elif isinstance(node, ast.Import):
-            found |= {a.name.split(".")[1] for a in node.names if a.name.startswith("common.")}
-    return found
-
-
-def _parse(path):
-    with open(path, encoding="utf-8") as f:
-        return ast.parse(f.read(), filename=path)
-
-
-def compute_modules(entry_paths, common=COMMON):
-    """The common/ modules (names) that the entry files import for computing, followed through
-    their imports; presentation modules are left out."""
-    seen, todo = set(), [_parse(p) for p in entry_paths]
-    while todo:
-        for name in sorted(_common_imports(todo.pop()) - seen - PRESENTATION):
-            path = os.path.join(common, f"{name}.py")
-            if os.path.exists(path):
-                seen.add(name)
-                todo.append(_parse(path))
-    return sorted(seen)
-
-
-def _normalized(path, drop_functions=()):
-    """The module's code as ast.unparse writes it (comments, docstrings and formatting gone),
-    without the top-level functions whose names start with drop_functions."""
-    tree = _without_docstrings(_parse(path))
-    tree.body = [n for n in tree.body if not (isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
-                                              and n.name.startswith(drop_functions))] if drop_functions else tree.body
-    return ast.unparse(tree)
-
-
-def code_hash(entry_paths, common=COMMON):
-    """sha256 (16 hex digits) of the code that computes: the entry files (a script: without its
-    plot*/summarize* functions) and the common/ modules they import for computing."""
-    entry_paths = [os.path.abspath(p) for p in entry_paths]
-    digest = hashlib.sha256()
-    for path in entry_paths:
-        digest.update(b"script\0" + _normalized(path, PRESENTATION_FUNCTIONS).encode() + b"\0")
-    for name in compute_modules(entry_paths, common):
-        digest.update(name.encode() + b"\0" + _normalized(os.path.join(common, f"{name}.py")).encode() + b"\0")
-    return digest.hexdigest()[:16]
 
 
 def make_key(config, code):

@@ -81,6 +81,35 @@ def test_pooled_spearman_resamples_whole_units():
     assert np.isnan(inference.pooled_spearman(units[:2])["low"])                  # 2 units: no interval
 
 
+def test_pooled_spearman_interval_is_scipys_spearman_on_every_resample():
+    """Units of unequal sizes with ties within and across units, and units that are constant on
+    one side: the all-resamples-at-once interval equals scipy.stats.bootstrap's with
+    scipy.stats.spearmanr of the concatenated resampled units, one resample at a time."""
+    rng = np.random.default_rng(5)
+    sizes = [1, 2, 7, 3, 12, 5, 1, 9]
+    units = [(np.round(rng.normal(size=k), 1), np.round(rng.normal(size=k), 1)) for k in sizes]
+    units[1] = (np.array([0.5, 0.5]), np.array([0.1, 0.2]))                      # constant x in one unit
+
+    def reference(indices):
+        x = np.concatenate([units[i][0] for i in indices])
+        y = np.concatenate([units[i][1] for i in indices])
+        if x.size < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
+            return np.nan
+        return stats.spearmanr(x, y).statistic
+    with np.errstate(invalid="ignore"):
+        want = stats.bootstrap((np.arange(len(units)),), reference, vectorized=False, method="percentile",
+                               n_resamples=inference.RESAMPLES, confidence_level=inference.CONFIDENCE,
+                               random_state=0).confidence_interval
+    found = inference.pooled_spearman(units)
+    assert (found["low"], found["high"]) == pytest.approx((want.low, want.high), abs=1e-12)
+    # and row by row, against scipy on the multiset itself
+    counts = rng.integers(0, 3, (50, len(units)))
+    rows = inference._pooled_rows([u[0] for u in units], [u[1] for u in units], counts)
+    for row, c in zip(rows, counts):
+        picked = [i for i, k in enumerate(c) for _ in range(k)]
+        assert row == pytest.approx(reference(picked), abs=1e-12, nan_ok=True)
+
+
 def test_level_trend_paired_resamples_whole_seeds_and_gives_each_seeds_own_rho():
     levels = [1, 2, 3, 4]
     # three seeds followed across four levels; seed 2 goes the other way (falls), the others rise

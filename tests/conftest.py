@@ -1,4 +1,5 @@
 """Shared test helpers: tiny datasets written in the real file formats, and a script runner."""
+import fcntl
 import glob
 import os
 import shutil
@@ -9,6 +10,22 @@ import numpy as np
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# make test runs two xdist workers on 2 cores, and a script a test starts runs beside them, often
+# with 2 threads: more threads than cores. OpenMP threads that spin while they wait for work
+# (libgomp's default) then burn the cores the others need: waiting threads sleep instead, in the
+# workers and in every script they start (set before torch is imported; 1.3x on the script tests,
+# bench/README.md). Results do not depend on it.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
+# The tests that start scripts take most of the time: they go first, so that the two workers do not
+# end with one of them alone on a long test (a stable sort: the order within each part stays).
+SCRIPT_MODULES = {"test_scripts.py", "test_bad_input.py", "test_reruns.py", "test_report.py", "test_approaches.py"}
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: item.path.name not in SCRIPT_MODULES)
 
 
 def write_idx(path, array):
@@ -39,14 +56,36 @@ def write_fake_mnist(root, folder="MNIST", n_train=600, n_test=200, size=28, see
     return arrays
 
 
+def made_once(tmp_path_factory, name, make):
+    """The folder `name`, filled by make(folder) once per test run and shared by its xdist workers
+    (their temporary folders have one parent): a worker that needs it while another makes it waits
+    on a file lock. A make that fails leaves no mark of completion, so the next one makes it anew.
+    The folder is shared: a test that changes things copies it first."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent
+    folder = base / f"made-once-{name}"
+    with open(base / f"made-once-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not (folder / ".complete").exists():
+                shutil.rmtree(folder, ignore_errors=True)
+                folder.mkdir()
+                make(folder)
+                (folder / ".complete").touch()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def shared_fake_data_dir(tmp_path_factory):
-    """The same fake MNIST and Fashion-MNIST as fake_data_dir, made once per test process (for
-    the tests that share trained models)."""
-    root = tmp_path_factory.mktemp("shared-data")
-    write_fake_mnist(str(root), "MNIST", seed=0)
-    write_fake_mnist(str(root), "FashionMNIST", seed=1)
-    return str(root)
+    """The same fake MNIST and Fashion-MNIST as fake_data_dir, made once per test run (for the
+    tests that share trained models: one path, so their cache keys agree across workers)."""
+    def make(root):
+        write_fake_mnist(str(root), "MNIST", seed=0)
+        write_fake_mnist(str(root), "FashionMNIST", seed=1)
+    return str(made_once(tmp_path_factory, "data", make))
 
 
 def copy_trained_approaches(from_out, *to_outs):
@@ -191,7 +230,11 @@ def pid_alive(pid):
 @pytest.fixture
 def repo_copy(tmp_path):
     """The scripts and common/ copied to a scratch folder, so a test can edit the code."""
-    copy = tmp_path / "repo"
+    return copy_repo(tmp_path / "repo")
+
+
+def copy_repo(copy):
+    """The scripts and common/ copied to the new folder copy (a pathlib.Path); returns copy."""
     copy.mkdir()
     for script in glob.glob(os.path.join(ROOT, "hw1_*.py")):
         shutil.copy(script, copy)

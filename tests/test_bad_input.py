@@ -82,10 +82,11 @@ def test_kill_9_of_the_script_ends_its_side_by_side_workers(tmp_path):
 @pytest.mark.parametrize("signum,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_interrupted_run_leaves_no_partial_results_and_reruns(tmp_path, signum, code):
     results = tmp_path / "results" / "quick"
-    # signalled once the second job is done: well inside the sweep (its results come after 12 jobs),
-    # after the first optimizer steps (and torch's lazy imports behind them) have run. Started with
-    # SIGINT ignored, as a shell's `cmd &` starts it: common.cli.run_main restores Ctrl-C.
-    with Script("hw1_1_simulate.py", "--quick", "--steps", "20000", "--out-dir", str(tmp_path),
+    # signalled once the second job is done: well inside the sweep (its results come after 12 jobs of
+    # about a second each at 2,000 steps), after the first optimizer steps (and torch's lazy imports
+    # behind them) have run. Started with SIGINT ignored, as a shell's `cmd &` starts it:
+    # common.cli.run_main restores Ctrl-C.
+    with Script("hw1_1_simulate.py", "--quick", "--steps", "2000", "--out-dir", str(tmp_path),
                 sigint_ignored=(signum == signal.SIGINT)) as run:
         run.wait_for("job 2/")
         run.proc.send_signal(signum)

@@ -5,13 +5,14 @@ damaged files are recomputed (or refused under --plot-only); a killed run keeps 
 each model's seed comes from its name, so adding a model leaves the others' results identical."""
 import glob
 import json
+import shutil
 from types import SimpleNamespace
 
 import pytest
 import torch
 
 from common import cli, results
-from tests.conftest import run_in
+from tests.conftest import copy_repo, made_once, run_in
 
 FAST_SIMULATE = ["--quick", "--functions", "sinc5", "--steps", "40"]
 
@@ -94,13 +95,24 @@ def test_plot_only_refuses_another_config(repo_copy):
     assert other.returncode == 1 and other.stderr.count("\n") == 1 and "another config" in other.stderr
 
 
+@pytest.fixture(scope="session")
+def simulated_copy(tmp_path_factory):
+    """A repo_copy after one FAST_SIMULATE run (made_once: shared, a test copies it to change it)."""
+    def make(folder):
+        copy_repo(folder / "repo")
+        first = run_in(folder / "repo", "hw1_1_simulate.py", *FAST_SIMULATE)
+        assert first.returncode == 0, first.stderr
+    return made_once(tmp_path_factory, "simulated-copy", make) / "repo"
+
+
 @pytest.mark.parametrize("damage", [
     lambda saved: saved.pop("provenance"),
     lambda saved: saved.update(results=None),
     "not json",
 ])
-def test_damaged_results_are_recomputed_or_refused_under_plot_only(repo_copy, damage):
-    assert run_in(repo_copy, "hw1_1_simulate.py", *FAST_SIMULATE).returncode == 0
+def test_damaged_results_are_recomputed_or_refused_under_plot_only(simulated_copy, tmp_path, damage):
+    repo_copy = tmp_path / "repo"
+    shutil.copytree(simulated_copy, repo_copy)
     path = repo_copy / "results" / "quick" / "hw1_1_simulate.json"
     if callable(damage):
         saved = json.loads(path.read_text())

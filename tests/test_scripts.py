@@ -6,7 +6,7 @@ import numpy as np
 
 import pytest
 
-from tests.conftest import copy_trained_approaches, run_script, start_script
+from tests.conftest import copy_trained_approaches, made_once, run_script, start_script
 
 SIMULATE_PNGS = [f"hw1_1_simulate_{f}_{k}.png" for f in ("sinc5", "sgn_sin5", "chirp") for k in ("loss", "fit")]
 
@@ -53,12 +53,13 @@ def _pngs_ok(out_dir, names):
             assert f.read(8) == b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def simulate_run(tmp_path_factory):
-    out = str(tmp_path_factory.mktemp("simulate"))
-    proc = run_script("hw1_1_simulate.py", "--quick", "--out-dir", out)
-    assert proc.returncode == 0, proc.stderr
-    return out
+    """hw1_1_simulate --quick, run once for the tests (made_once: shared, copy it to change it)."""
+    def make(out):
+        proc = run_script("hw1_1_simulate.py", "--quick", "--out-dir", str(out))
+        assert proc.returncode == 0, proc.stderr
+    return str(made_once(tmp_path_factory, "simulate", make))
 
 
 def test_simulate_quick_writes_figures_and_results(simulate_run):
@@ -94,15 +95,18 @@ def test_simulate_tuning_and_reported_seeds_are_disjoint_and_the_chosen_rates_ar
             assert m["lr"] == entry["chosen_lr"]
 
 
-def test_simulate_plot_only_and_cache(simulate_run):
-    figures = os.path.join(simulate_run, "figures", "quick")
+def test_simulate_plot_only_and_cache(simulate_run, tmp_path):
+    import shutil
+    out = str(tmp_path / "out")
+    shutil.copytree(simulate_run, out)
+    figures = os.path.join(out, "figures", "quick")
     for name in SIMULATE_PNGS:
         os.remove(os.path.join(figures, name))
-    proc = run_script("hw1_1_simulate.py", "--quick", "--plot-only", "--out-dir", simulate_run)
+    proc = run_script("hw1_1_simulate.py", "--quick", "--plot-only", "--out-dir", out)
     assert proc.returncode == 0 and "reusing" in proc.stdout
-    _pngs_ok(simulate_run, SIMULATE_PNGS)
+    _pngs_ok(out, SIMULATE_PNGS)
     # a changed config is not served from the cache: --plot-only then has nothing to draw
-    proc = run_script("hw1_1_simulate.py", "--quick", "--plot-only", "--steps", "7", "--out-dir", simulate_run)
+    proc = run_script("hw1_1_simulate.py", "--quick", "--plot-only", "--steps", "7", "--out-dir", out)
     assert proc.returncode == 1 and "another config" in proc.stderr
 
 
@@ -269,7 +273,16 @@ def test_minratio_quick_against_an_independent_recomputation(tmp_path):
         assert 0 <= run["start_step"] and run["finder"] == "newton_mr"
 
 
-def test_surface_quick_and_filter_normalization(fake_data_dir, tmp_path):
+@pytest.fixture(scope="session")
+def surface_run(shared_fake_data_dir, tmp_path_factory):
+    """hw1_2_surface --quick run twice at once (compared); its output folder (made_once: shared)."""
+    def make(out):
+        proc = _run_twice("hw1_2_surface.py", str(out), "--data-dir", shared_fake_data_dir, env=NO_FUTURE_WARNING)
+        assert proc.returncode == 0, proc.stderr
+    return str(made_once(tmp_path_factory, "surface", make))
+
+
+def test_surface_quick_and_filter_normalization(surface_run):
     import torch
 
     from common.measures import filter_normalized_direction
@@ -277,10 +290,8 @@ def test_surface_quick_and_filter_normalization(fake_data_dir, tmp_path):
     d = filter_normalized_direction(params, torch.Generator().manual_seed(0))
     torch.testing.assert_close(d["w"].norm(dim=1), params["w"].norm(dim=1))      # Li et al.: per-row norms
     assert torch.count_nonzero(d["b"]) == 0
-    proc = _run_twice("hw1_2_surface.py", str(tmp_path), "--data-dir", fake_data_dir)
-    assert proc.returncode == 0, proc.stderr
-    _pngs_ok(str(tmp_path), ["hw1_2_surface_random.png", "hw1_2_surface_pca.png", "hw1_2_surface_equal_distance.png"])
-    res = _results(str(tmp_path), "hw1_2_surface")["results"]
+    _pngs_ok(surface_run, ["hw1_2_surface_random.png", "hw1_2_surface_pca.png", "hw1_2_surface_equal_distance.png"])
+    res = _results(surface_run, "hw1_2_surface")["results"]
     grid = res["random"]["loss"]
     assert len(grid) == len(grid[0]) == 7
     # the grid's centre is the trained model itself: its loss equals the last trajectory point's loss
@@ -297,26 +308,28 @@ def test_surface_quick_and_filter_normalization(fake_data_dir, tmp_path):
         assert all(lo <= m <= hi for lo, m, hi in zip(equal[key]["min"], equal[key]["mean"], equal[key]["max"]))
 
 
-def test_surface_training_cache_loads_weights_only_and_survives_corruption(fake_data_dir, tmp_path):
+def test_surface_training_cache_loads_weights_only_and_survives_corruption(surface_run, shared_fake_data_dir,
+                                                                          tmp_path):
     """The trained weights are cached as a weights-only file; a new --grid reuses them (same centre
     loss), and a corrupt cache file is recomputed, not trusted."""
     import glob
+    import shutil
 
     import torch
-    out = str(tmp_path)
-    first = run_script("hw1_2_surface.py", "--quick", "--data-dir", fake_data_dir, "--out-dir", out,
-                       env=NO_FUTURE_WARNING)
-    assert first.returncode == 0, first.stderr
+    out = str(tmp_path / "out")
+    shutil.copytree(surface_run, out, ignore=shutil.ignore_patterns("again"))      # the run of the default grid
     (cache,) = glob.glob(os.path.join(out, "results", "quick", "cache", "hw1_2_surface-*.pt"))
     saved = torch.load(cache, weights_only=True)                        # no pickled code inside
     assert saved["key"]["config"]["epochs"] == 2 and saved["value"]["trajectory"].shape[0] == 3   # init + 2 epochs
     centre = _results(out, "hw1_2_surface")["results"]["random"]["loss"][3][3]
-    second = run_script("hw1_2_surface.py", "--quick", "--grid", "5", "--data-dir", fake_data_dir, "--out-dir", out)
+    second = run_script("hw1_2_surface.py", "--quick", "--grid", "5", "--data-dir", shared_fake_data_dir,
+                        "--out-dir", out)
     assert second.returncode == 0 and f"reusing {cache}" in second.stdout
     assert _results(out, "hw1_2_surface")["results"]["random"]["loss"][2][2] == pytest.approx(centre, abs=2e-6)
     with open(cache, "r+b") as f:                                       # cut the file short
         f.truncate(100)
-    third = run_script("hw1_2_surface.py", "--quick", "--data-dir", fake_data_dir, "--out-dir", out, "--grid", "3")
+    third = run_script("hw1_2_surface.py", "--quick", "--data-dir", shared_fake_data_dir, "--out-dir", out,
+                       "--grid", "3")
     assert third.returncode == 0 and "does not load" in third.stderr
     assert torch.load(cache, weights_only=True)["value"]["trajectory"].shape == saved["value"]["trajectory"].shape
 
@@ -369,11 +382,11 @@ def test_params_quick(fake_data_dir, tmp_path):
 def sensitivity_run(shared_fake_data_dir, tmp_path_factory):
     """hw1_3_sensitivity --quick run twice at once: it trains the quick HW1-3 models (both copies,
     compared), which the interp and sharpness tests then reuse instead of training them again."""
-    out = str(tmp_path_factory.mktemp("sensitivity"))
-    proc = _run_twice("hw1_3_sensitivity.py", out, "--data-dir", shared_fake_data_dir)
-    assert proc.returncode == 0, proc.stderr
-    assert "to the common criterion" in proc.stdout
-    return out
+    def make(out):
+        proc = _run_twice("hw1_3_sensitivity.py", str(out), "--data-dir", shared_fake_data_dir)
+        assert proc.returncode == 0, proc.stderr
+        assert "to the common criterion" in proc.stdout
+    return str(made_once(tmp_path_factory, "sensitivity", make))
 
 
 def _reusing_trained_models(script, sensitivity_run, shared_fake_data_dir, tmp_path):

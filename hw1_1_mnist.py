@@ -13,7 +13,7 @@ slightly narrower dense layer). Training metrics per epoch are measured on a fix
 EVAL_SUBSET training images (the full test set every epoch); the final numbers on the full sets.
 Each run's seed derives from the base seed and the (dataset, model, seed name) names. The runs
 go side by side in two single-thread processes (bench/bench_mnist.py: for the CNNs, seeds
-trained one after another beat torch.func.vmap over the seeds on this CPU). About 3 minutes
+trained one after another beat torch.func.vmap over the seeds on this CPU). About 4 minutes
 per dataset on 2 CPU cores.
 
     python hw1_1_mnist.py                            # MNIST -> figures/hw1_1_mnist_mnist_*.png

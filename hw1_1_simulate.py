@@ -19,7 +19,7 @@ on 500 evenly spaced points of [-1, 1] by full-batch Adam (20000 steps, cosine d
      fits: the run with the median final loss, the other seeds faint.
 
 The models of one job train together as batched matmuls (common.train.train_together), the jobs
-side by side in two processes. About 4 minutes on 2 CPU cores (the sweep is two thirds of it).
+side by side in two processes. About 5 minutes on 2 CPU cores (the sweep is two thirds of it).
 
     python hw1_1_simulate.py            # sweep (when stale) + report runs -> figures/hw1_1_simulate_*.png
     python hw1_1_simulate.py --tune     # the sweep only -> results/hw1_1_simulate_tune.json

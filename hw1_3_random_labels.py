@@ -26,7 +26,7 @@ For each: epochs (and wall time) to 99% training accuracy and the test accuracy 
 test labels, mean and spread over the seeds. The headline run (all 60,000 images) is one seed:
 it shows that the net can fit noise; the spread over seeds comes from the controls (three
 headline seeds would cost 6-8 more minutes). Every run is one job of a pool of two
-single-thread processes, the headline first: about 8 minutes on 2 CPU cores.
+single-thread processes, the headline first: about 7 minutes on 2 CPU cores.
 """
 
 import time

@@ -6,9 +6,9 @@
 
     R, C, P, T = reviewed()           # the same, with tests/reviewed/ in place of those studies
 
-The HW1-3 findings tests start from reviewed(): the results of the full run of 2026-11-30 (fb2b0e1's
-results/, frozen in tests/reviewed/) whose numbers their hand counts were read from, so that a
-rerun of make figures (another machine, other outcomes) does not silently change what they test.
+The HW1-3 and HW1-1 simulate findings tests start from reviewed(): the results their hand counts
+were read from, frozen in tests/reviewed/ (HW1-3: fb2b0e1's results/; simulate: 1e92ec1's), so that
+a rerun of make figures (another machine, other outcomes) does not silently change what they test.
 """
 import copy
 import functools

@@ -1,11 +1,11 @@
-"""HW1-1 simulate findings: every claim flips when the committed results are changed to contradict
+"""HW1-1 simulate findings: every claim flips when the reviewed results are changed to contradict
 it, the rendered section follows, and the counts and helpers agree with hand-computed values."""
 import numpy as np
 import pytest
 
 from common.claims import ReportError, all_claims, count, fix, sci, times
 from findings import hw1_1_simulate as sim
-from tests.findings_data import committed, findings_of, section
+from tests.findings_data import findings_of, reviewed, section
 
 NAME = "hw1_1_simulate"
 SHALLOW, MEDIUM, DEEP, DEEPER = "shallow (1 hidden)", "medium (2 hidden)", "deep (4 hidden)", "deeper (8 hidden)"
@@ -50,9 +50,9 @@ def span_of(values):
 SQ_SHALLOW = [0.10, 0.11, 0.12, 0.13, 0.16]
 
 
-# ---------------------------------------------------------------------------- committed results
-def test_the_committed_results_render():
-    R, C, _, _ = committed()
+# ---------------------------------------------------------------------------- the reviewed results
+def test_the_reviewed_results_render():
+    R, C, _, _ = reviewed()
     found, text = run(R, C)
     assert "evenly spaced points of [-1, 1];" in text           # the history of the point count is gone
     assert "1,000" not in text
@@ -66,7 +66,7 @@ def test_the_committed_results_render():
     for t in (found["final_table"], found["sweep"]["table"]):
         for row in t["rows"]:
             assert "| " + " | ".join(map(str, row)) + " |" in text
-    # the separated pairs counted by hand from the committed losses
+    # the separated pairs counted by hand from the reviewed losses
     separated = sum(max(losses(R, fn, a)) < min(losses(R, fn, b)) or max(losses(R, fn, b)) < min(losses(R, fn, a))
                     for fn in ("sinc5", "sgn_sin5", "chirp") for i, a in enumerate(NETS) for b in NETS[i + 1:])
     assert found["pairs"]["separated"] == separated
@@ -74,7 +74,7 @@ def test_the_committed_results_render():
 
 
 def test_public_helpers_by_hand():
-    R, C, _, _ = committed()
+    R, C, _, _ = reviewed()
     values = losses(R, "sinc5", SHALLOW)
     assert sim.median_final_loss(R, "sinc5", SHALLOW) == sorted(values)[2]
     assert sim.best_net(R, C, "sinc5") == SHALLOW
@@ -110,7 +110,7 @@ def test_half_periods_by_hand():
     ("chosen_lowest", lambda R, C: R["hw1_1_simulate_tune"]["architectures"][DEEP]["rates"][0].update(score=1e-9)),
 ])
 def test_a_broken_consistency_check_fails_the_findings(check, tamper):
-    R, C, _, _ = committed()
+    R, C, _, _ = reviewed()
     assert sim.checks(R, C)[check].holds
     tamper(R, C)
     assert not sim.checks(R, C)[check].holds
@@ -119,7 +119,7 @@ def test_a_broken_consistency_check_fails_the_findings(check, tamper):
 
 
 def test_a_tuning_seed_among_the_reported_ones_fails_the_render():
-    R, C, _, _ = committed()
+    R, C, _, _ = reviewed()
     R["hw1_1_simulate_tune"]["seeds"][0] = R[NAME]["seeds"][0]
     found = findings_of(NAME, R, C)
     assert not found["sweep"]["disjoint"].holds
@@ -152,11 +152,11 @@ def add_rate(R, name, lr, factor):
 
 
 def test_a_chosen_rate_at_an_end_of_the_rates_tried_is_said_to_be_at_an_end():
-    R, C, _, _ = committed()
+    R, C, _, _ = reviewed()
     found = findings_of(NAME, R, C)["sweep"]
     arch = R["hw1_1_simulate_tune"]["architectures"]
     at_end = [n for n in NETS if arch[n]["chosen_lr"] in (tried(R, n)[0], tried(R, n)[-1])]
-    assert found["edge"].holds == bool(at_end)              # the committed sweep, by hand
+    assert found["edge"].holds == bool(at_end)              # the reviewed sweep, by hand
     for n in NETS:                                          # every net inside its rates
         rates = tried(R, n)
         if arch[n]["chosen_lr"] in (rates[0], rates[-1]):
@@ -180,7 +180,7 @@ def test_a_chosen_rate_at_an_end_of_the_rates_tried_is_said_to_be_at_an_end():
 
 
 def test_rates_beyond_the_grid_are_named():
-    R, C, _, _ = committed()
+    R, C, _, _ = reviewed()
     tune = R["hw1_1_simulate_tune"]
     grid = tune["lr_grid"]
     for n in NETS:                                          # the sweep stays on the grid ...
@@ -201,7 +201,7 @@ def test_rates_beyond_the_grid_are_named():
 
 
 def test_no_close_runner_up_drops_the_clause():
-    R, C, _, _ = committed()
+    R, C, _, _ = reviewed()
     arch = R["hw1_1_simulate_tune"]["architectures"]
     for entry in arch.values():                           # no runner-up within a factor 2 of the chosen rate
         best = min(r["score"] for r in entry["rates"])
@@ -221,7 +221,7 @@ def test_no_close_runner_up_drops_the_clause():
 
 # ---------------------------------------------------------------------------- final losses
 def test_a_net_below_every_other_on_every_seed_is_bold():
-    R, C, _, _ = committed()
+    R, C, _, _ = reviewed()
     same = [1e-3, 2e-3, 3e-3, 4e-3, 5e-3]
     for fn in ("sinc5", "sgn_sin5", "chirp"):             # every net alike: no range separates
         set_all(R, fn, {n: same for n in NETS})
@@ -239,7 +239,7 @@ def test_a_net_below_every_other_on_every_seed_is_bold():
 
 
 def test_a_median_seed_that_is_not_the_median_is_said():
-    R, C, _, _ = committed()
+    R, C, _, _ = reviewed()
     assert findings_of(NAME, R, C)["median_run"].holds
     m = sim.model(R, "chirp", MEDIUM)
     m["median_seed"] = next(s for s in m["seed_names"] if s != m["median_seed"])
@@ -250,7 +250,7 @@ def test_a_median_seed_that_is_not_the_median_is_said():
 
 # ---------------------------------------------------------------------------- the square wave
 def test_deeper_nets_below_the_shallow_one_on_every_seed_pay_off():
-    R, C, _, _ = committed()
+    R, C, _, _ = reviewed()
     assert not findings_of(NAME, R, C)["square"]["depth_pays"].holds
     scale(R, "sgn_sin5", DEEP, 0.1)                       # deep max 3.2e-2 < shallow min 9.4e-2
     found, text = run(R, C)
@@ -260,7 +260,7 @@ def test_deeper_nets_below_the_shallow_one_on_every_seed_pay_off():
 
 
 def test_the_shallow_net_below_a_deeper_one_on_every_seed_is_said():
-    R, C, _, _ = committed()
+    R, C, _, _ = reviewed()
     assert not findings_of(NAME, R, C)["square"]["shallow_wins"].holds
     scale(R, "sgn_sin5", MEDIUM, 100)
     found, text = run(R, C)
@@ -269,7 +269,7 @@ def test_the_shallow_net_below_a_deeper_one_on_every_seed_is_said():
 
 
 def test_no_overlap_with_the_shallow_range_drops_the_overlap_clause():
-    R, C, _, _ = committed()
+    R, C, _, _ = reviewed()
     set_all(R, "sgn_sin5", {SHALLOW: SQ_SHALLOW, MEDIUM: [0.05, 0.115, 0.3, 0.4, 0.5],
                             DEEP: [0.05, 0.14, 0.3, 0.4, 0.5], DEEPER: [0.01, 0.2, 0.3, 0.4, 0.5]})
     found, text = run(R, C)
@@ -283,7 +283,7 @@ def test_no_overlap_with_the_shallow_range_drops_the_overlap_clause():
 
 
 def test_a_deeper_net_with_the_lowest_median_is_said():
-    R, C, _, _ = committed()
+    R, C, _, _ = reviewed()
     above = [0.05, 0.15, 0.3, 0.4, 0.5]                   # medians 0.3, above the shallow net's 0.12
     set_all(R, "sgn_sin5", {SHALLOW: SQ_SHALLOW, MEDIUM: above, DEEP: above, DEEPER: above})
     found, text = run(R, C)
@@ -298,7 +298,7 @@ def test_a_deeper_net_with_the_lowest_median_is_said():
 
 
 def test_deeper_seeds_on_both_sides_of_the_shallow_range_only():
-    R, C, _, _ = committed()
+    R, C, _, _ = reviewed()
     both = [0.01, 0.02, 0.5, 0.6, 0.7]                    # 2 below the shallow net's 0.10, 3 above its 0.16
     inside = [0.01, 0.12, 0.5, 0.6, 0.7]                  # 1 below, 1 inside, 3 above
     set_all(R, "sgn_sin5", {SHALLOW: SQ_SHALLOW, MEDIUM: inside, DEEP: both, DEEPER: both})
@@ -317,7 +317,7 @@ def test_deeper_seeds_on_both_sides_of_the_shallow_range_only():
 
 
 def test_perfect_signs_everywhere_are_said():
-    R, C, _, _ = committed()
+    R, C, _, _ = reviewed()
     assert findings_of(NAME, R, C)["square"]["missing"].holds
     truth = R[NAME]["functions"]["sgn_sin5"]["truth"]
     for n in NETS:
@@ -331,7 +331,7 @@ def test_perfect_signs_everywhere_are_said():
 
 # ---------------------------------------------------------------------------- sinc5, chirp, pairs
 def test_a_best_net_on_every_seed_of_sinc5():
-    R, C, _, _ = committed()
+    R, C, _, _ = reviewed()
     shallow, medium = [1e-5, 2e-5, 3e-5, 4e-5, 5e-5], [1.5e-5, 6e-5, 7e-5, 8e-5, 9e-5]
     set_all(R, "sinc5", {SHALLOW: shallow, MEDIUM: medium,
                          DEEP: [1e-3, 2e-3, 3e-3, 4e-3, 5e-3], DEEPER: [2e-3, 3e-3, 4e-3, 5e-3, 6e-3]})
@@ -352,7 +352,7 @@ def test_a_best_net_on_every_seed_of_sinc5():
 
 
 def test_a_best_net_on_every_seed_of_the_chirp():
-    R, C, _, _ = committed()
+    R, C, _, _ = reviewed()
     assert not findings_of(NAME, R, C)["chirp"].holds
     scale(R, "chirp", DEEP, 1e-3)
     found, text = run(R, C)
@@ -374,7 +374,7 @@ def test_a_best_net_on_every_seed_of_the_chirp():
 
 
 def test_one_net_best_on_every_function():
-    R, C, _, _ = committed()
+    R, C, _, _ = reviewed()
     assert findings_of(NAME, R, C)["pairs"]["best_varies"].holds
     for fn in ("sinc5", "sgn_sin5", "chirp"):
         scale(R, fn, DEEPER, 1e-4)
@@ -384,7 +384,7 @@ def test_one_net_best_on_every_function():
 
 
 def test_no_separated_pair():
-    R, C, _, _ = committed()
+    R, C, _, _ = reviewed()
     assert findings_of(NAME, R, C)["pairs"]["split"].holds
     for fn in ("sinc5", "sgn_sin5", "chirp"):
         for n in NETS:
@@ -396,7 +396,7 @@ def test_no_separated_pair():
 
 
 def test_every_pair_separated():
-    R, C, _, _ = committed()
+    R, C, _, _ = reviewed()
     assert findings_of(NAME, R, C)["pairs"]["rest_overlap"].holds
     for fn in ("sinc5", "sgn_sin5", "chirp"):
         for i, n in enumerate(NETS):
@@ -415,9 +415,9 @@ def tuning_losses(R, fn, name):
 
 
 def test_tuning_seeds_that_undo_the_sinc5_lead_are_said():
-    R, C, _, _ = committed()
+    R, C, _, _ = reviewed()
     found, text = run(R, C)
-    # committed: the shallow net ends below every reported seed of the others on sinc5, but the deeper net's
+    # reviewed: the shallow net ends below every reported seed of the others on sinc5, but the deeper net's
     # two tuning seeds at its chosen rate end below the shallow net's best seed
     shallow_all = losses(R, "sinc5", SHALLOW) + tuning_losses(R, "sinc5", SHALLOW)
     deeper_tune = sorted(tuning_losses(R, "sinc5", DEEPER))
@@ -436,7 +436,7 @@ def test_tuning_seeds_that_undo_the_sinc5_lead_are_said():
 
 
 def test_one_rate_for_every_function_is_named_as_a_confound():
-    R, C, _, _ = committed()
+    R, C, _, _ = reviewed()
     found, text = run(R, C)
     assert not found["sweep"]["one_rate"].holds
     # by hand: the deep net on chirp, chosen 1e-2, is far better at 1e-3 on the sweep's seeds
@@ -458,7 +458,7 @@ def test_one_rate_for_every_function_is_named_as_a_confound():
 
 
 def test_the_square_wave_seed_dependence_names_the_rates():
-    R, C, _, _ = committed()
+    R, C, _, _ = reviewed()
     found, text = run(R, C)
     assert found["square"]["both_sides"].holds
     assert "depth makes the fit" not in text

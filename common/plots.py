@@ -16,7 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from common.files import atomic_write_bytes  # noqa: E402
-from common.png import RUN_KEY, png_run_id  # noqa: E402,F401
+from common.png import RUN_KEY  # noqa: E402
 
 STYLE = {
     "figure.dpi": 110, "savefig.dpi": 150, "savefig.bbox": "tight",

@@ -31,9 +31,10 @@ import uuid
 import torch
 
 from common.cli import HW1Error, log, resolve_device, set_threads
+from common.codekey import code_hash
 from common.files import atomic_write_bytes, output_lock, remove_stale_temporaries
 
-from common.codekey import COMMON, PRESENTATION, PRESENTATION_FUNCTIONS, ROOT, code_hash, compute_modules  # noqa: F401
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 # ---------------------------------------------------------------------------- where outputs go

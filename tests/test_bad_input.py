@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from common.plots import png_run_id
+from common.png import png_run_id
 from tests.conftest import ROOT, Script, pid_alive, run_script, write_fake_mnist, write_idx
 
 FAST_SIMULATE = ["--quick", "--functions", "sinc5", "--steps", "40"]

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from common import cli, results
+from common import cli, codekey, results
 from tests.conftest import copy_repo, made_once, run_in
 
 FAST_SIMULATE = ["--quick", "--functions", "sinc5", "--steps", "40"]
@@ -63,26 +63,26 @@ def test_results_follow_the_computing_code_and_not_the_plotting_code(repo_copy):
 
 def test_code_hash_covers_the_computing_modules_only(repo_copy):
     script, common = [str(repo_copy / "hw1_2_pca.py")], str(repo_copy / "common")
-    before = results.code_hash(script, common)
-    modules = results.compute_modules(script, common)
+    before = codekey.code_hash(script, common)
+    modules = codekey.compute_modules(script, common)
     assert "train" in modules and "data" in modules and "plots" not in modules
     assert "critical" not in modules                                # pca does not compute with it
     for name, unchanged in (("plots", True), ("critical", True), ("train", False)):
         path = repo_copy / "common" / f"{name}.py"
         saved = path.read_text()
         path.write_text(saved + "\nEXTRA = 1\n")
-        assert (results.code_hash(script, common) == before) is unchanged, name
+        assert (codekey.code_hash(script, common) == before) is unchanged, name
         path.write_text(saved)
     path = repo_copy / "common" / "train.py"                       # line endings do not matter
     path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
-    assert results.code_hash(script, common) == before
+    assert codekey.code_hash(script, common) == before
 
 
 def test_provenance_records_code_machine_and_commit(repo_copy):
     assert run_in(repo_copy, "hw1_1_simulate.py", *FAST_SIMULATE).returncode == 0
     saved = _saved(repo_copy)
     provenance = saved["provenance"]
-    assert provenance["code_hash"] == results.code_hash([str(repo_copy / "hw1_1_simulate.py")],
+    assert provenance["code_hash"] == codekey.code_hash([str(repo_copy / "hw1_1_simulate.py")],
                                                         str(repo_copy / "common"))
     assert saved["key"] == {"config": saved["config"], "code": provenance["code_hash"]}
     assert {"git_commit", "git_modified", "cpu", "cores", "threads", "torch", "torch_git", "run_id"} <= set(provenance)

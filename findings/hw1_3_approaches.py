@@ -144,18 +144,20 @@ def _rhos_text(rhos):
 
 
 def trend(levels, values, level_text, knob, subject="it", paired=False, value_text=None):
-    """The claim of a quantity over ordered levels (inference.level_trend): rises or falls (the interval
-    of Spearman's rho over the level means excludes 0), at every step of the means or not, and how
-    many steps separate the seeds. level_text formats one level; knob names the levels.
+    """The claim of a quantity over ordered levels (inference.level_trend's rule): rises or falls when
+    the interval of Spearman's rho over the level means excludes 0; which steps separate the seeds. A
+    step whose seeds overlap is not read as a rise or a fall: "at every step" only when every step
+    separates the seeds that way, "not at every step" only when a step the other way separates them.
+    level_text formats one level; knob names the levels.
 
     paired=True (seed s of every level shares one initialization, so a seed is a unit followed across
     the levels: values hold the seeds in the same order at every level): the interval resamples whole
-    seeds, and an overall direction is stated only when the interval excludes 0, every seed's own rho
-    over the levels has that sign and no step against it separates the seeds; otherwise the trend is
-    not resolved ("no trend": the interval includes 0; "seeds disagree": a seed goes the other way) or
-    not monotone ("bent": a separated step goes against it), and the claim describes the shape instead
-    (where the mean is highest and lowest, which steps separate the seeds, the ends).
-    value_text formats one mean (default: 3 decimals)."""
+    seeds, and a direction also needs every seed's own rho over the levels to have its sign and no
+    step against it to separate the seeds; otherwise the trend is not resolved ("no trend": the
+    interval includes 0; "seeds disagree": a seed goes the other way) or not monotone ("bent": a
+    separated step goes against it), and the claim describes the shape instead (where the mean is
+    highest and lowest, which steps separate the seeds, the ends). value_text formats one mean
+    (default: 3 decimals)."""
     t = inference.level_trend(levels, values, paired=paired)
     steps, n = t["steps"], len(t["steps"])
     value_text = value_text or (lambda v: fix(v, 3))
@@ -167,63 +169,51 @@ def trend(levels, values, level_text, knob, subject="it", paired=False, value_te
     else:
         stat = (f"ρ = {fix(t['rho'], 2)} over the {t['levels']} means, 95% interval {fix(t['low'], 2)} to "
                 f"{fix(t['high'], 2)} from resampling the seeds")
-    k = t["separated_steps"]
-    sep = ("no step separates the seeds" if k == 0 else "every step separates the seeds" if k == n
-           else f"{count(k)} of the {count(n)} steps {'separates' if k == 1 else 'separate'} the seeds")
+    means = [float(np.mean(v)) for v in values]
+    top, bottom = int(np.argmax(means)), int(np.argmin(means))
+    shape = (f"its mean is highest at {level_text(levels[top])} ({value_text(means[top])}) and lowest at "
+             f"{level_text(levels[bottom])} ({value_text(means[bottom])}), means "
+             f"{', '.join(value_text(m) for m in means)} in order")
 
-    def moves(direction):
-        """'falls from a to b (...)' for the steps against the trend ('up' or 'down'), and the flat ones."""
-        parts = []
-        for d, verb in ((direction, "rises" if direction == "up" else "falls"), ("flat", "is flat")):
-            chosen = [s for s in steps if s["direction"] == d]
-            if chosen:
-                parts.append(f"{verb} " + listing([f"from {level_text(s['from'])} to {level_text(s['to'])} "
-                                                   f"({'seeds separated' if s['separated'] else 'seeds overlap'})"
-                                                   for s in chosen]))
-        return " and ".join(parts)
-    ups = sum(s["direction"] == "up" for s in steps)
-    downs = sum(s["direction"] == "down" for s in steps)
+    def step_name(s):
+        return f"{level_text(s['from'])} → {level_text(s['to'])}"
+    split = [f"{step_name(s)} ({'up' if s['direction'] == 'up' else 'down'})" for s in steps if s["separated"]]
+    separated = ("no step separates the seeds" if not split else
+                 f"the seeds separate only at {listing(split)}" if len(split) < n else
+                 "every step separates the seeds")
+    ends = inference.compare(values[-1], values[0])
+    ends_text = (f"at {level_text(levels[0])} and at {level_text(levels[-1])} "
+                 f"{'separate' if ends['separated'] else 'overlap'}")
     direction = t["direction"]                      # inference.level_trend's rule, paired or not
-    if direction == "rises":
-        outcome = "rises" if t["monotone"] == "rises" else "rises, not at every step"
-    elif direction == "falls":
-        outcome = "falls" if t["monotone"] == "falls" else "falls, not at every step"
+    if direction in ("rises", "falls"):
+        outcome = direction + (", at every step" if t["step_shape"] == "every" else
+                               ", not at every step" if t["step_shape"] == "against" else "")
     else:
         outcome = {"unclear": "no trend"}.get(direction, direction)   # "bent", "seeds disagree"
+    against = [step_name(s) for s in steps if s["separated"] and s["direction"] == ("down" if direction == "rises"
+                                                                                     else "up")]
     phrasings = {
-        "rises": f"{subject} rises with {knob} at every step ({stat}); {sep}",
-        "rises, not at every step": f"{subject} rises with {knob} overall ({stat}) but not at every step: it "
-                                    f"{moves('down')}; {sep}",
-        "falls": f"{subject} falls as {knob} rises, at every step ({stat}); {sep}",
-        "falls, not at every step": f"{subject} falls as {knob} rises overall ({stat}) but not at every step: "
-                                    f"it {moves('up')}; {sep}",
-        "no trend": f"{subject} shows no clear trend with {knob} ({stat}, which includes 0): the mean rises at "
-                    f"{count(ups)} and falls at {count(downs)} of the {count(n)} steps; {sep}",
+        "rises": f"{subject} rises with {knob} ({stat}); {separated}",
+        "rises, at every step": f"{subject} rises with {knob} at every step ({stat}): every step separates the seeds",
+        "rises, not at every step": f"{subject} rises with {knob} overall ({stat}) but not at every step: the seeds "
+                                    f"separate the other way at {listing(against)}",
+        "falls": f"{subject} falls as {knob} rises ({stat}); {separated}",
+        "falls, at every step": f"{subject} falls as {knob} rises, at every step ({stat}): every step separates the "
+                                "seeds",
+        "falls, not at every step": f"{subject} falls as {knob} rises overall ({stat}) but not at every step: the "
+                                    f"seeds separate the other way at {listing(against)}",
+        "no trend": f"{subject} shows no resolved trend with {knob}: {shape}; {separated}, and the seeds {ends_text} "
+                    f"({stat}; the interval includes 0)",
     }
-    evidence = {}
+    evidence = {"means": means, "ends_separated": ends["separated"], "step_shape": t["step_shape"]}
     if paired:
-        means = [float(np.mean(v)) for v in values]
-        top, bottom = int(np.argmax(means)), int(np.argmin(means))
-        shape = (f"its mean is highest at {level_text(levels[top])} ({value_text(means[top])}) and lowest at "
-                 f"{level_text(levels[bottom])} ({value_text(means[bottom])}), means "
-                 f"{', '.join(value_text(m) for m in means)} in order")
-        split = [f"{level_text(s['from'])} → {level_text(s['to'])} ({'up' if s['direction'] == 'up' else 'down'})"
-                 for s in steps if s["separated"]]
-        separated = ("no step separates the seeds" if not split else
-                     f"the seeds separate only at {listing(split)}" if len(split) < n else
-                     "every step separates the seeds")
-        ends = inference.compare(values[-1], values[0])
-        ends_text = (f"at {level_text(levels[0])} and at {level_text(levels[-1])} "
-                     f"{'separate' if ends['separated'] else 'overlap'}")
-        phrasings["no trend"] = (f"{subject} shows no resolved trend with {knob}: {shape}; {separated}, and the "
-                                 f"seeds {ends_text} ({stat}; the interval includes 0)")
         phrasings["seeds disagree"] = (f"{subject} shows no resolved trend with {knob}: {shape}; {separated}, and "
                                        f"the seeds {ends_text} ({stat}: the interval excludes 0, but not every "
                                        f"seed goes that way)")
         phrasings["bent"] = (f"{subject} is not monotone in {knob}: {shape}; {separated}, so the seeds separate at a "
                              f"step against the sign of ρ and no overall direction is stated; the seeds {ends_text} "
                              f"({stat})")
-        evidence = {"paired": True, "seed_rhos": t["seed_rhos"], "means": means, "ends_separated": ends["separated"]}
+        evidence.update(paired=True, seed_rhos=t["seed_rhos"])
     return choose(outcome, phrasings, rho=t["rho"], low=t["low"], high=t["high"], monotone=t["monotone"],
                   separated_steps=t["separated_steps"],
                   steps=[(s["from"], s["to"], s["direction"], s["separated"]) for s in steps], **evidence)

@@ -73,34 +73,35 @@ def level_findings(levels, values, names, unit, verbs, prefix="", paired=False):
     unit: the levels' plural ("levels"); verbs: {"rises": ..., "falls": ..., "unclear": ...}, the
     phrasings of the direction (with paired=True also "seeds disagree" and "bent"); prefix: before
     each step's name ("w = " gives "w = 2 → 4").
-    paired=True: seed s of every level shares one initialization, so a seed is a unit followed
-    across the levels (values must hold the same seeds in the same order at every level): the
-    interval resamples whole seeds (inference.level_trend(paired=True)), and a direction is stated
-    only when the interval excludes 0, every seed's own Spearman over the levels has that sign and
-    no step against it separates the seeds, and, with fewer than MIN_TREND_SEEDS seeds, only when the
-    seeds of the first and last levels separate that way ("few seeds" otherwise); else "seeds
-    disagree" (the interval excludes 0 but
-    a seed goes the other way or is constant), "bent" (a separated step goes against it) or
-    "unclear" (the interval includes 0), and the monotone claim describes the steps instead.
+    A direction is stated by inference.level_trend's rule: the interval of rho excludes 0 ("unclear"
+    otherwise). paired=True: seed s of every level shares one initialization, so a seed is a unit
+    followed across the levels (values must hold the same seeds in the same order at every level):
+    the interval resamples whole seeds (inference.level_trend(paired=True)), and a direction also
+    needs every seed's own Spearman over the levels to have its sign ("seeds disagree" otherwise), no
+    step against it to separate the seeds ("bent" otherwise) and, with fewer than MIN_TREND_SEEDS
+    seeds, the seeds of the first and last levels to separate that way ("few seeds" otherwise).
     Returns {"rho", "low", "high", "steps", "separated_steps", "resampled" (how the interval was
     drawn), "seed_rhos" (paired only, else None), "seeds_text" (each seed's own rho; paired only),
-    "direction": rises / falls / unclear (and seeds disagree / bent when paired),
-    "monotone": every / not_every / unclear (the means at each step),
-    "separation": all / some / none (the seeds of successive levels)}."""
+    "direction": rises / falls / unclear (and seeds disagree / bent / few seeds when paired),
+    "monotone": every / not_every / overall / unclear (what the steps resolve: every step separates
+    the seeds the way of the direction; a step against it separates them; a direction not resolved
+    step by step; no direction, so the means' steps are described), "separation": all / some / none
+    (the seeds of successive levels)}. A step whose seeds overlap is not read as a rise or a fall."""
     trend = inference.level_trend(levels, values, paired=paired, min_seeds=MIN_TREND_SEEDS if paired else None)
     steps = trend["steps"]
     step_names = [f"{prefix}{names[i]} → {names[i + 1]}" for i in range(len(steps))]
     direction = trend["direction"]
     seed_rhos = trend.get("seed_rhos")
     along = {"rises": "up", "falls": "down"}.get(direction)
-    against = [n for n, s in zip(step_names, steps) if along and s["direction"] != along]
+    against = [n for n, s in zip(step_names, steps)
+               if along and s["separated"] and s["direction"] not in (along, "flat")]
     ups = sum(s["direction"] == "up" for s in steps)
     downs = sum(s["direction"] == "down" for s in steps)
     moves = [f"{word} at {count(k)}" for word, k in (("rising", ups), ("falling", downs),
                                                      ("unchanged", len(steps) - ups - downs)) if k]
-    monotone = "unclear" if along is None else "not_every" if against else "every"
+    monotone = {"every": "every", "against": "not_every", "overall": "overall"}.get(trend["step_shape"], "unclear")
     verb = {"rises": "rises", "falls": "falls"}.get(direction, "")
-    opposite = {"rises": "does not rise", "falls": "does not fall"}.get(direction, "")
+    opposite = {"rises": "falls", "falls": "rises"}.get(direction, "")
     separated = [n for n, s in zip(step_names, steps) if s["separated"]]
     overlapping = [n for n, s in zip(step_names, steps) if not s["separated"]]
     k, n = len(separated), len(steps)
@@ -117,8 +118,9 @@ def level_findings(levels, values, names, unit, verbs, prefix="", paired=False):
         "seed_rhos": seed_rhos, "seeds_text": seeds_text,
         "direction": choose(direction, verbs, **evidence),
         "monotone": choose(monotone, {
-            "every": f"the mean {verb} at every one of the {count(n)} steps",
-            "not_every": f"though not at every step: the mean {opposite} at {listing(against)}",
+            "every": f"the mean {verb} at every one of the {count(n)} steps, each step separating the seeds",
+            "not_every": f"though not at every step: it {opposite}, the seeds separated, at {listing(against)}",
+            "overall": "an overall trend, not one resolved step by step",
             "unclear": f"the mean {listing(moves)} of the {count(n)} steps"},
             against=against, **evidence),
         "separation": choose("all" if k == n else "none" if k == 0 else "some", {

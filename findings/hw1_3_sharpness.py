@@ -139,7 +139,8 @@ def findings(R, C, P, T):
     phi_trends = [{"eps": _eps(e), "trend": batch_trend(phi[e], "it")} for e in eps_list]
     first_trend = batch_trend(first[e0], "the first-order part")
     curvature_trends = [{"eps": _eps(e), "trend": batch_trend(curvature[e], "the rest")} for e in eps_list]
-    direction = {"rises": "up", "rises, not at every step": "up", "falls": "down", "falls, not at every step": "down"}
+    direction = {outcome: way for way, verb in (("up", "rises"), ("down", "falls"))      # a stated direction
+                 for outcome in (verb, verb + ", at every step", verb + ", not at every step")}
     first_way = direction.get(first_trend.outcome)
     curvature_way = direction.get(curvature_trends[0]["trend"].outcome)
     opposite = choose(

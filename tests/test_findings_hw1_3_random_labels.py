@@ -437,10 +437,12 @@ def test_test_accuracy_that_does_not_fall_at_every_step():
     assert original()["test_trend"]["monotone"].outcome == "every"
     set_level(R, 0.8, "final_test_acc", [0.60, 0.62, 0.63])     # 50%: 59.4%-62.5%: up, the seeds overlap
     found, text = found_and_text(R, C, P, T)
-    # every seed falls overall and 100% separates from 0%: stated, though not at every step
+    # every seed falls overall and 100% separates from 0%: stated; the step up overlaps the seeds, so it is
+    # not read as a rise, and the fall is an overall one
     assert found["test_trend"]["direction"].outcome == "falls"
-    assert found["test_trend"]["monotone"].outcome == "not_every"
-    assert "though not at every step: the mean does not fall at 50% → 80%" in text
+    assert found["test_trend"]["monotone"].outcome == "overall"
+    assert "falls with the corruption" in text and "an overall trend, not one resolved step by step" in text
+    assert "though not at every step" not in text
     # the same with the ends overlapping: three seeds are too few to state the fall
     for level, top in ((0.0, 0.9), (0.2, 0.85), (0.5, 0.8), (0.8, 0.75), (1.0, 0.7)):   # each seed falls,
         set_level(R, level, "final_test_acc", [top - 0.4, top - 0.2, top])               # no step separates

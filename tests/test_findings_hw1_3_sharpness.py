@@ -58,15 +58,15 @@ def test_the_reviewed_results_render_the_section():
     assert len(found["table"]["rows"]) == found["n_approaches"]
     # the outcomes of the reviewed results (each is driven both ways by the tests below)
     assert found["corner_near"].holds and found["share_claim"].outcome == "split"
-    assert found["first_trend"].outcome == "falls, not at every step"
-    assert [t["trend"].outcome for t in found["curvature_trends"]] == ["rises, not at every step", "rises"]
+    assert found["first_trend"].outcome == "falls"             # no step's seeds separate: not read step by step
+    assert [t["trend"].outcome for t in found["curvature_trends"]] == ["rises", "rises"]
     assert found["parts_opposite"].outcome == "opposite"
     # phi at eps = 5e-4: its interval (whole seeds resampled) excludes 0, but one seed's own rho is 0
-    assert [t["trend"].outcome for t in found["phi_trends"]] == ["rises, not at every step", "seeds disagree"]
+    assert [t["trend"].outcome for t in found["phi_trends"]] == ["rises", "seeds disagree"]
     assert "at ε = 0.0005: it shows no resolved trend with the batch size: its mean is highest at 256" in text
     assert all(t.evidence["paired"] for t in (found["first_trend"], found["eig_trend"], found["trace_trend"]))
-    assert found["eig_trend"].outcome == "rises, not at every step" and found["trace_trend"].outcome == "rises"
-    assert found["adaptive_trend"].outcome == "rises, not at every step"
+    assert found["eig_trend"].outcome == "rises" and found["trace_trend"].outcome == "rises"
+    assert found["adaptive_trend"].outcome == "rises"
     assert [r["seeds"].outcome for r in found["ratios"]] == ["overlap", "overlap"]
     assert {o for _, o in found["related_between"].evidence["found"]} == {"falls"}
     assert {o for _, o in found["related_within"].evidence["found"]} == {"rises"}
@@ -140,8 +140,8 @@ def test_the_first_order_share_all_above_all_below_and_split():
                                           ("trace_trend", "trace"), ("adaptive_trend", "adaptive"),
                                           ("grad_trend", "grad_norm_measured")])
 def test_trends_over_the_batch_sizes_rise_and_fall(finding, key):
-    for sign, outcome, words in ((1, "rises", "rises with the batch size at every step"),
-                                 (-1, "falls", "falls as the batch size rises, at every step")):
+    for sign, outcome, words in ((1, "rises, at every step", "rises with the batch size at every step"),
+                                 (-1, "falls, at every step", "falls as the batch size rises, at every step")):
         R, C, P, T, sh = results()
         for i, name in enumerate(batches(sh)):
             base = 10.0 + sign * 2 * i
@@ -167,7 +167,7 @@ def test_a_seed_going_the_other_way_leaves_the_trend_unresolved(finding, key):
     R, C, P, T, sh = results()
     _rising(sh, key, [10.0 + i for i in range(len(batches(sh)))])
     found, text = found_and_text(R, C, P, T)
-    assert found[finding].outcome == "rises"
+    assert found[finding].outcome == "rises, at every step"
     for i, name in enumerate(batches(sh)):         # the last seed: from 30 down to 30 - 0.01 (K - 1)
         last = max(models(sh, name), key=lambda m: m["seed"])
         last[key] = 30.0 - 0.01 * i
@@ -215,17 +215,18 @@ def test_the_two_parts_opposite_together_or_unresolved():
     _parts(sh, -1, 1)
     found, text = found_and_text(R, C, P, T)
     assert found["parts_opposite"].outcome == "opposite"
-    assert found["curvature_trends"][0]["trend"].outcome == "rises" and found["first_trend"].outcome == "falls"
+    assert found["curvature_trends"][0]["trend"].outcome == "rises, at every step"
+    assert found["first_trend"].outcome == "falls, at every step"
     assert "The two parts move in opposite directions over the batch sizes" in text
     R, C, P, T, sh = results()
     _parts(sh, 1, 1)
     found, text = found_and_text(R, C, P, T)
     assert found["parts_opposite"].outcome == "together" and "The two parts move the same way" in text
-    assert found["phi_trends"][0]["trend"].outcome == "rises"          # phi = the two parts, both rising
+    assert found["phi_trends"][0]["trend"].outcome == "rises, at every step"   # phi = the two parts, both rising
     assert "φ itself, at ε = 0.001: it rises with the batch size at every step" in text
     _parts(sh, -1, -1)
     found, text = found_and_text(R, C, P, T)
-    assert found["phi_trends"][0]["trend"].outcome == "falls"
+    assert found["phi_trends"][0]["trend"].outcome == "falls, at every step"
     assert "φ itself, at ε = 0.001: it falls as the batch size rises, at every step" in text
     R, C, P, T, sh = results()
     _parts(sh, 0, 1)                                # the first-order part flat: no trend

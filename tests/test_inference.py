@@ -159,6 +159,23 @@ def test_level_trend_direction_rule_on_hand_made_seeds():
     assert inference.level_trend(levels, bent)["direction"] == "rises"              # unpaired: the interval only
 
 
+def test_level_trend_reads_a_step_only_where_its_seeds_separate():
+    """step_shape: "every" only when every step separates the seeds the trend's way, "against" only when
+    a step the other way separates them; a step whose seeds overlap counts neither way, whatever its means."""
+    levels = [1, 2, 3, 4]
+    apart = [[1.0, 1.1, 1.2], [2.0, 2.1, 2.2], [3.0, 3.1, 3.2], [4.0, 4.1, 4.2]]
+    assert inference.level_trend(levels, apart, paired=True)["step_shape"] == "every"
+    dip = [[1.0, 1.1, 1.2], [2.0, 2.1, 3.5], [2.05, 2.15, 3.3], [4.0, 4.1, 4.2]]     # 2 -> 3: a dip, overlapping
+    found = inference.level_trend(levels, dip, paired=True)
+    assert found["steps"][1]["direction"] == "down" and not found["steps"][1]["separated"]
+    assert found["monotone"] is None and found["direction"] == "rises" and found["step_shape"] == "overall"
+    bent = [[1.0, 1.1, 1.2], [5.0, 5.1, 5.2], [3.0, 3.1, 3.2], [6.0, 6.1, 6.2]]       # 2 -> 3 separated, down
+    assert inference.level_trend(levels, bent)["step_shape"] == "against"   # unpaired: stated, not every step
+    assert inference.level_trend(levels, bent, paired=True)["step_shape"] is None    # paired: "bent", no direction
+    flat = [[1.0, 3.0, 2.0], [2.0, 1.0, 3.0], [3.0, 2.0, 1.0], [1.5, 2.5, 2.0]]
+    assert inference.level_trend(levels, flat)["step_shape"] is None                 # no direction
+
+
 def test_signed_direction_by_hand():
     assert inference.signed_direction(0.2, 0.9) == "rises"
     assert inference.signed_direction(-0.9, -0.1) == "falls"

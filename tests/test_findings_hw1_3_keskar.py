@@ -110,7 +110,8 @@ def test_the_ratio_against_theirs(large, outcome, words):
     assert f"the ratio of the means, x{large:.1f}, {words}" in text
 
 
-def test_our_means_against_their_spreads():
+def test_our_seeds_against_their_spreads():
+    """Our seeds' range against their mean ± std: above / below only when every seed lies outside."""
     R, C, P, T, k = results()
     n = len(k["seeds"])
     set_phi(k, "small", "0.001", [1.5] * n)          # theirs 1.23 ± 0.83
@@ -118,11 +119,17 @@ def test_our_means_against_their_spreads():
     found, text = found_and_text(R, C, P, T)
     c = found["comparisons"][0]
     assert (c["small_place"].outcome, c["large_place"].outcome) == ("within", "above")
-    assert "Our SB mean is within their mean ± std (1.23 ± 0.83), our LB mean above their mean + std (274.66)" in text
+    assert ("Our SB seeds (1.50 to 1.50) reach into their mean ± std (1.23 ± 0.83), our LB seeds (300.00 to 300.00) "
+            "all lie above their mean + std (274.66)") in text
     set_phi(k, "large", "0.001", [100.0] * n)
     found, text = found_and_text(R, C, P, T)
     assert found["comparisons"][0]["large_place"].outcome == "below"
-    assert "our LB mean below their mean − std (135.62)" in text
+    assert "our LB seeds (100.00 to 100.00) all lie below their mean − std (135.62)" in text
+    # one seed inside their band: not below, whatever the mean (here 100 + 40 / n, below 135.62)
+    set_phi(k, "large", "0.001", [100.0] * (n - 1) + [140.0])
+    found, text = found_and_text(R, C, P, T)
+    assert np.mean(found["comparisons"][0]["large_place"].evidence["ours"]) < 135.62
+    assert found["comparisons"][0]["large_place"].outcome == "within"
 
 
 def test_the_first_order_share_at_the_end():

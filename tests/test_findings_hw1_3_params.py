@@ -209,7 +209,7 @@ def test_a_collapsed_seed_of_another_width_is_named():
 # ---------------------------------------------------------------------------- the best widths
 def test_a_best_width_whose_wider_nets_fall_below_it():
     R, C, P, T = reviewed()
-    assert original()["best"].outcome == "widest"
+    assert original()["best"].outcome == "tier" and original()["best"].evidence["best"] == 512
     set_width(R, 256, "test_acc", [0.99, 0.991, 0.992])
     found, text = found_and_text(R, C, P, T)
     assert found["best"].outcome == "falls"
@@ -225,9 +225,15 @@ def test_a_best_width_whose_wider_nets_overlap_it():
     R, C, P, T = reviewed()
     set_width(R, 256, "test_acc", [0.9818, 0.9788, 0.9830])          # w = 512: 0.9824, 0.9800, 0.9793
     found, text = found_and_text(R, C, P, T)
-    assert found["best"].outcome == "saturates"
-    assert "and it then saturates: the seeds of every wider net overlap its own" in text
+    assert found["best"].outcome == "tier" and found["best"].evidence["best"] == 256
+    assert "at w = 256 (269,322 params; no wider net lies below it on every seed: their means are up to" in text
     assert found["no_classical_overfit"].holds
+    # the same widths with w = 512's mean the highest: the same outcome (which of two overlapping widths has the
+    # higher mean turned with the machine), now the widest net's
+    set_width(R, 256, "test_acc", [0.9810, 0.9788, 0.9800])
+    found, text = found_and_text(R, C, P, T)
+    assert found["best"].outcome == "tier" and found["best"].evidence["best"] == 512
+    assert 256 in found["best"].evidence["tier"] and "(669,706 params; the widest net)" in text
 
 
 def test_a_best_width_separated_from_the_runner_up():
@@ -240,7 +246,7 @@ def test_a_best_width_separated_from_the_runner_up():
     set_width(R, runner, "test_acc", runner_acc)
     set_width(R, best, "test_acc", best_acc)
     found, text = found_and_text(R, C, P, T)
-    assert found["best"].outcome == "widest" and not found["best_vs_runner_up"].holds
+    assert found["best"].outcome == "tier" and not found["best_vs_runner_up"].holds
     assert (f"but its seeds overlap those of the runner-up, w = {runner} ({pct(np.mean(runner_acc), 2)}): "
             f"w = {best} has {above_every(best_acc, runner_acc)} of its 3 seeds above every w = {runner} seed and "
             f"w = {runner} {above_every(runner_acc, best_acc)} of its 3 above every w = {best} seed") in text
@@ -248,6 +254,7 @@ def test_a_best_width_separated_from_the_runner_up():
     set_width(R, best, "test_acc", [0.985, 0.986, 0.987])
     found, text = found_and_text(R, C, P, T)
     assert found["best_vs_runner_up"].holds
+    assert found["best"].outcome == "alone" and "every seed of it above every seed of every other width" in text
     assert (f"and every one of its seeds lies above every seed of the runner-up, w = {runner} "
             f"({pct(np.mean(runner_acc), 2)}; permutation p = ") in text
     assert "the seeds do not rank them" not in text

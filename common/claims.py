@@ -25,6 +25,7 @@ class Claim:
     outcome: object                                   # True/False or a named outcome ("rises", ...)
     phrasings: dict                                   # {outcome: text}
     evidence: dict = field(default_factory=dict)      # the numbers behind the outcome
+    note: str = ""                                    # appended to the phrasing (common.replication's mark)
 
     @property
     def holds(self):
@@ -38,7 +39,7 @@ class Claim:
             raise ReportError(f"claim no longer holds: {first!r} (outcome {self.outcome!r}; evidence "
                               f"{short_evidence(self.evidence)}): rewrite the finding or give it a phrasing "
                               "for this outcome")
-        return self.phrasings[self.outcome]
+        return self.phrasings[self.outcome] + self.note
 
     def __str__(self):
         return self.text

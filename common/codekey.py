@@ -13,7 +13,7 @@ import os
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COMMON = os.path.join(ROOT, "common")
 PRESENTATION = {"plots", "report", "claims", "results", "files", "run_figures",   # outside the code key
-                "codekey", "png"}
+                "codekey", "png", "replication"}
 PRESENTATION_FUNCTIONS = ("plot", "summarize")     # a script's functions named so are outside it too
 
 

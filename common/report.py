@@ -72,8 +72,11 @@ def load_all(results_dir):
 
 def compute_findings(results_dir, only=None, loaded=None):
     """{module name: findings} of every module in findings.MODULES (only: those names), over
-    results_dir (or `loaded`, a (R, C, P, T) as load_all returns)."""
+    results_dir (or `loaded`, a (R, C, P, T) as load_all returns). Over a results_dir, every module:
+    also "replication" (common.replication: the claims that read otherwise on another machine's run
+    of the same code, each marked)."""
     import findings
+    from common import replication
     R, C, P, T = load_all(results_dir) if loaded is None else loaded
     out = {}
     for name, module in findings.modules(only):
@@ -84,6 +87,11 @@ def compute_findings(results_dir, only=None, loaded=None):
         except (KeyError, IndexError, TypeError, ValueError, ZeroDivisionError) as error:
             raise ReportError(f"findings/{name}.py: {type(error).__name__}: {error} "
                               "(results of another shape? rerun the script)") from None
+    if only is None and loaded is None:
+        try:
+            out["replication"] = replication.compare(out, (R, C, P, T), replication.load_runs(results_dir))
+        except ReportError as error:
+            raise ReportError(f"replication: {error}") from None
     return out
 
 

@@ -154,7 +154,7 @@ def trend(levels, values, level_text, knob, subject="it", paired=False, value_te
     the levels: values hold the seeds in the same order at every level): the interval resamples whole
     seeds, and a direction also needs every seed's own rho over the levels to have its sign and no
     step against it to separate the seeds; otherwise the trend is not resolved ("no trend": the
-    interval includes 0; "seeds disagree": a seed goes the other way) or not monotone ("bent": a
+    interval includes 0, or a seed goes the other way; the phrasing says which) or not monotone ("bent": a
     separated step goes against it), and the claim describes the shape instead (where the mean is
     highest and lowest, which steps separate the seeds, the ends). value_text formats one mean
     (default: 3 decimals)."""
@@ -189,7 +189,8 @@ def trend(levels, values, level_text, knob, subject="it", paired=False, value_te
         outcome = direction + (", at every step" if t["step_shape"] == "every" else
                                ", not at every step" if t["step_shape"] == "against" else "")
     else:
-        outcome = {"unclear": "no trend"}.get(direction, direction)   # "bent", "seeds disagree"
+        # one outcome for "no direction stated", whichever test withheld it (that turned between CPUs)
+        outcome = {"unclear": "no trend", "seeds disagree": "no trend"}.get(direction, direction)   # or "bent"
     against = [step_name(s) for s in steps if s["separated"] and s["direction"] == ("down" if direction == "rises"
                                                                                      else "up")]
     phrasings = {
@@ -203,13 +204,12 @@ def trend(levels, values, level_text, knob, subject="it", paired=False, value_te
         "falls, not at every step": f"{subject} falls as {knob} rises overall ({stat}) but not at every step: the "
                                     f"seeds separate the other way at {listing(against)}",
         "no trend": f"{subject} shows no resolved trend with {knob}: {shape}; {separated}, and the seeds {ends_text} "
-                    f"({stat}; the interval includes 0)",
+                    f"({stat}" + (": the interval excludes 0, but not every seed goes that way)"
+                                  if direction == "seeds disagree" else "; the interval includes 0)"),
     }
-    evidence = {"means": means, "ends_separated": ends["separated"], "step_shape": t["step_shape"]}
+    evidence = {"means": means, "ends_separated": ends["separated"], "step_shape": t["step_shape"],
+                "reason": direction}
     if paired:
-        phrasings["seeds disagree"] = (f"{subject} shows no resolved trend with {knob}: {shape}; {separated}, and "
-                                       f"the seeds {ends_text} ({stat}: the interval excludes 0, but not every "
-                                       f"seed goes that way)")
         phrasings["bent"] = (f"{subject} is not monotone in {knob}: {shape}; {separated}, so the seeds separate at a "
                              f"step against the sign of ρ and no overall direction is stated; the seeds {ends_text} "
                              f"({stat})")

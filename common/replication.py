@@ -21,8 +21,10 @@ import glob
 import gzip
 import json
 import os
+import re
 import shutil
 import sys
+import zlib
 
 from common import claims
 from common.claims import ReportError
@@ -37,10 +39,12 @@ def _load(path):
     try:
         with opener(path, "rt") as f:
             saved = json.load(f)
-    except (OSError, ValueError) as error:
-        raise ReportError(f"{path} is unreadable ({error})") from None
+    except (OSError, ValueError, EOFError, zlib.error) as error:       # truncated or damaged gzip included
+        raise ReportError(f"{path} is unreadable ({type(error).__name__}: {error})") from None
     if not isinstance(saved, dict) or "results" not in saved:
         raise ReportError(f"{path} has no 'results'")
+    if not all(isinstance(saved.get(key, {}), dict) for key in ("config", "provenance")):
+        raise ReportError(f"{path}: its config or provenance is not a mapping")
     return saved
 
 
@@ -48,7 +52,7 @@ def load_runs(results_dir):
     """{run name: (R, C, P)} of results_dir/replications/<run>/<name>.json[.gz], in name order."""
     runs = {}
     for folder in sorted(glob.glob(os.path.join(results_dir, FOLDER, "*"))):
-        if not os.path.isdir(folder):
+        if not os.path.isdir(folder) or folder.endswith(".partial"):      # .partial: an add that did not finish
             continue
         R, C, P = {}, {}, {}
         for path in sorted(glob.glob(os.path.join(folder, "*.json")) + glob.glob(os.path.join(folder, "*.json.gz"))):
@@ -68,9 +72,10 @@ def _label(outcome):
 
 
 def _same_code(sources, main_provenance, provenance):
-    """The sources whose results differ in code (missing, or another code hash): [] when comparable."""
-    return [s for s in sources
-            if s not in provenance or provenance[s].get("code_hash") != main_provenance.get(s, {}).get("code_hash")]
+    """The sources whose results differ in code (missing, without a code hash, or another one): [] when
+    comparable."""
+    return [s for s in sources if s not in provenance or not provenance[s].get("code_hash")
+            or provenance[s].get("code_hash") != main_provenance.get(s, {}).get("code_hash")]
 
 
 def compare(found, loaded, runs):
@@ -79,7 +84,7 @@ def compare(found, loaded, runs):
     "compared": claims compared, "differing": [...], "marked": count, "any": runs present}."""
     from common import report
     import findings as modules
-    _, _, main_p, _ = loaded
+    _, main_c, main_p, _ = loaded
     main_claims = {module: dict(claims.all_claims(data)) for module, data in found.items()}
     rows, outcomes, compared = [], {}, set()
     for run, (R, C, P) in runs.items():
@@ -89,6 +94,7 @@ def compare(found, loaded, runs):
                 continue
             (other if _same_code(module.SOURCES, main_p, P) else same).append(name)
         theirs = {}
+        sources = {name: module.SOURCES for name, module in modules.modules(same)}
         for name in same:
             data = report.compute_findings(None, only=[name], loaded=(report._Lookup(R, run), report._Lookup(C, run),
                                                                       report._Lookup(P, run), {}))[name]
@@ -98,11 +104,13 @@ def compare(found, loaded, runs):
                 if claim_name in theirs[name]:
                     compared.add((name, claim_name))
                     outcomes.setdefault((name, claim_name), {})[run] = theirs[name][claim_name]
+        # settings a run chose itself (hw1_1_simulate's tuned learning rates) can differ with the same code
+        chosen = [name for name in same if any(C.get(s) != main_c.get(s) for s in sources[name])]
         machine = sorted({p.get("cpu", "?") for p in P.values()})
         commits = sorted({p.get("git_commit", "?") for p in P.values()})
         written = sorted(p.get("written", "")[:10] for p in P.values() if p.get("written"))
         rows.append({"run": run, "cpu": ", ".join(machine), "commit": ", ".join(commits),
-                     "date": written[-1] if written else "?", "same": same, "other": other})
+                     "date": written[-1] if written else "?", "same": same, "other": other, "chosen": chosen})
     differing = []
     for (module, claim_name), by_run in sorted(outcomes.items()):
         mine = main_claims[module][claim_name]
@@ -111,9 +119,11 @@ def compare(found, loaded, runs):
             differing.append({"claim": f"{module}.{claim_name}", "here": _label(mine.outcome),
                               "runs": [_label(by_run[r["run"]].outcome) if r["run"] in by_run else "not compared"
                                        for r in rows]})
-    runs_table = {"header": ["run", "CPU", "code (git)", "written", "findings compared", "not compared (other code)"],
+    runs_table = {"header": ["run", "CPU", "code (git)", "written", "findings compared",
+                             "of those, with settings the run chose otherwise", "not compared (other code)"],
                   "rows": [[r["run"], r["cpu"], r["commit"], r["date"], claims.listing(r["same"]) or "none",
-                            claims.listing(r["other"]) or "none"] for r in rows]}
+                            claims.listing(r["chosen"]) or "none", claims.listing(r["other"]) or "none"]
+                           for r in rows]}
     differing_table = {"header": ["claim", "this run", *[r["run"] for r in rows]],
                        "rows": [[f"`{d['claim']}`", d["here"], *d["runs"]] for d in differing]}
     return {"any": bool(runs), "runs": rows, "compared": len(compared), "differing": differing,
@@ -154,7 +164,7 @@ def main(argv=None):
     adding.add_argument("--results", default=os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                                           "results"), help="the results folder (default: results/)")
     args = parser.parse_args(argv)
-    if not args.name.replace("-", "").replace("_", "").isalnum():
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", args.name):
         print(f"error: name {args.name!r}: use letters, digits, - and _", file=sys.stderr)
         return 2
     try:

@@ -85,7 +85,7 @@ def level_findings(levels, values, names, unit, verbs, prefix="", paired=False):
     "direction": rises / falls / unclear (and seeds disagree / bent / few seeds when paired),
     "monotone": every / not_every / overall / unclear (what the steps resolve: every step separates
     the seeds the way of the direction; a step against it separates them; a direction not resolved
-    step by step; no direction, so the means' steps are described), "separation": all / some / none
+    step by step; no direction, so no step is read but where it separates the seeds), "separation": all / some / none
     (the seeds of successive levels)}. A step whose seeds overlap is not read as a rise or a fall."""
     trend = inference.level_trend(levels, values, paired=paired, min_seeds=MIN_TREND_SEEDS if paired else None)
     steps = trend["steps"]
@@ -95,10 +95,6 @@ def level_findings(levels, values, names, unit, verbs, prefix="", paired=False):
     along = {"rises": "up", "falls": "down"}.get(direction)
     against = [n for n, s in zip(step_names, steps)
                if along and s["separated"] and s["direction"] not in (along, "flat")]
-    ups = sum(s["direction"] == "up" for s in steps)
-    downs = sum(s["direction"] == "down" for s in steps)
-    moves = [f"{word} at {count(k)}" for word, k in (("rising", ups), ("falling", downs),
-                                                     ("unchanged", len(steps) - ups - downs)) if k]
     monotone = {"every": "every", "against": "not_every", "overall": "overall"}.get(trend["step_shape"], "unclear")
     verb = {"rises": "rises", "falls": "falls"}.get(direction, "")
     opposite = {"rises": "falls", "falls": "rises"}.get(direction, "")
@@ -121,7 +117,7 @@ def level_findings(levels, values, names, unit, verbs, prefix="", paired=False):
             "every": f"the mean {verb} at every one of the {count(n)} steps, each step separating the seeds",
             "not_every": f"though not at every step: it {opposite}, the seeds separated, at {listing(against)}",
             "overall": "an overall trend, not one resolved step by step",
-            "unclear": f"the mean {listing(moves)} of the {count(n)} steps"},
+            "unclear": "read step by step only where a step separates the seeds"},
             against=against, **evidence),
         "separation": choose("all" if k == n else "none" if k == 0 else "some", {
             "all": f"the seeds of successive {unit} separate at every step",

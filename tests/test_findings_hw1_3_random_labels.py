@@ -323,7 +323,7 @@ def test_epochs_without_a_trend_are_said():
     trend = epochs["corrupted"]
     assert trend["direction"].outcome == "unclear" and trend["monotone"].outcome == "unclear"
     assert "the epochs show no clear trend with the corruption" in text
-    assert "the mean unchanged at three of the three steps" in text
+    assert "read step by step only where a step separates the seeds" in text
     assert trend["separation"].outcome == "none"
     assert "the seeds of successive corrupted levels overlap at every step" in text
     assert epochs["gradual"].outcome == "unresolved"
@@ -624,3 +624,18 @@ def test_mlp_depth_and_tenths_on_hand_built_data():
     assert mlp_depth(models, 20, 4) == [3]
     assert tenths_course(np.arange(30.0)) == ("rises", [1.0 + 3 * i for i in range(10)])
     assert tenths_course([1, 3] * 10)[0] == "uneven"
+
+
+def test_steps_of_the_means_whose_seeds_overlap_are_not_read_without_a_direction():
+    """No direction stated (three seeds, the ends overlap): the means rise at every corrupted step, but no
+    step separates the seeds, so no step is called a rise."""
+    R, C, P, T = reviewed()
+    levels = per_level(R, "epoch_reached_target")[0]
+    for i, level in enumerate(levels[1:]):
+        set_level(R, level, "epoch_reached_target", [100 + i, 110 + i, 120 + i])
+    found, text = found_and_text(R, C, P, T)
+    trend = found["fit_epochs"]["corrupted"]
+    assert all(s["direction"] == "up" and not s["separated"] for s in trend["direction"].evidence["steps"])
+    assert trend["direction"].outcome == "few seeds" and trend["monotone"].outcome == "unclear"
+    assert "read step by step only where a step separates the seeds" in str(trend["monotone"])
+    assert "rising at" not in text and "rises at every" not in text

@@ -125,3 +125,41 @@ def test_add_writes_a_whole_replication_and_refuses_bad_input(tmp_path):
 @pytest.mark.parametrize("outcome, text", [(True, "holds"), (False, "does not hold"), ("rises", "rises")])
 def test_outcome_labels(outcome, text):
     assert replication._label(outcome) == text
+
+
+def test_a_damaged_replication_is_one_line_and_half_ones_are_skipped(tmp_path):
+    results = tmp_path / "results"
+    good = results / "replications" / "good"
+    good.mkdir(parents=True)
+    with gzip.open(good / f"{SOURCE}.json.gz", "wt") as f:
+        json.dump({"results": {}, "config": {}, "provenance": {}}, f)
+    (results / "replications" / "cut.partial").mkdir()             # an `add` that did not finish
+    (results / "replications" / "cut.partial" / f"{SOURCE}.json").write_text('{"results": {}}')
+    assert list(replication.load_runs(str(results))) == ["good"]
+    raw = (good / f"{SOURCE}.json.gz").read_bytes()
+    (good / f"{SOURCE}.json.gz").write_bytes(raw[: len(raw) // 2])  # truncated
+    with pytest.raises(claims.ReportError, match="is unreadable"):
+        replication.load_runs(str(results))
+    with gzip.open(good / f"{SOURCE}.json.gz", "wt") as f:
+        json.dump({"results": {}, "provenance": None}, f)
+    with pytest.raises(claims.ReportError, match="not a mapping"):
+        replication.load_runs(str(results))
+
+
+def test_results_without_a_code_hash_are_not_compared():
+    assert replication._same_code(["x"], {"x": {}}, {"x": {}}) == ["x"]
+    assert replication._same_code(["x"], {"x": {"code_hash": "a"}}, {"x": {"code_hash": "a"}}) == []
+    assert replication._same_code(["x", "y"], {"x": {"code_hash": "a"}}, {"x": {"code_hash": "a"}}) == ["y"]
+
+
+def test_a_setting_the_run_chose_itself_is_named():
+    R, C, P = params_run()
+    C[SOURCE]["lr"] = C[SOURCE]["lr"] * 3                      # as if the run had picked another rate
+    _, section = found_and_runs({"tuned": (R, C, P)})
+    assert section["runs"][0]["chosen"] == [PARAMS] and section["runs"][0]["same"] == [PARAMS]
+    assert section["runs_table"]["rows"][0][5] == PARAMS
+
+
+def test_add_refuses_a_name_outside_ascii(tmp_path):
+    proc = run_add("add", str(tmp_path), "amd²", "--results", str(tmp_path / "results"))
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1

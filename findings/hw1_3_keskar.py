@@ -293,8 +293,9 @@ def findings(R, C, P, T):
     pattern = ("alike, then apart" if phi_along.outcome == "alike, then apart" else
                "second half" if phi_along.outcome == "crossed" and small_falls and large_rises else "other")
     as_keskar = choose(pattern, {
-        "alike, then apart": "as Keskar et al. observe: small- and large-batch sharpness are alike early in training "
-                             f"and separate as the loss falls (φ: SB {small_text}, LB {large_text})",
+        "alike, then apart": "as Keskar et al. observe, small- and large-batch sharpness separate as the loss falls, "
+                             "and early in training the seeds do not tell them apart (overlapping seeds, the most "
+                             f"these seeds can say for their 'alike'; φ: SB {small_text}, LB {large_text})",
         "second half": "Keskar et al. observe that small- and large-batch sharpness are alike early in training and "
                        "separate as the loss falls. The second half holds here: as the loss falls, large-batch φ rises "
                        f"({large_text}) while small-batch φ falls ({small_text}). The first half does not: early on "

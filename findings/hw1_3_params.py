@@ -328,8 +328,9 @@ def findings(R, C, P, T):
             "one_separated": f"The largest net (w = {ww}) ends with higher (worse) mean train and test losses than "
                              f"w = {nw} ({means_text}) after the same {config['epochs']} epochs, but its seeds "
                              f"separate in only one of the two ({counts_text}). ",
-            "overlapping": f"The largest net (w = {ww}) ends at about the same losses as w = {nw} after the same "
-                           f"{config['epochs']} epochs ({means_text}): the seeds overlap in both ({counts_text}). ",
+            "overlapping": f"The largest net (w = {ww}) ends with higher (worse) mean train and test losses than "
+                           f"w = {nw} after the same {config['epochs']} epochs ({means_text}), but the seeds do not "
+                           f"resolve either: they overlap in both ({counts_text}). ",
             "not_worse": ""},
             train=train_vs, test=test_vs),
         "top": {"count": len(top), "points": 100 * (max(top_means) - min(top_means)),

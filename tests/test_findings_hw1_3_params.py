@@ -401,8 +401,9 @@ def widest_vs_next_text(R, C, outcome):
             "one_separated": f"The largest net (w = {ww}) ends with higher (worse) mean train and test losses than "
                              f"w = {nw} ({means}) after the same {C[SOURCE]['epochs']} epochs, but its seeds "
                              f"separate in only one of the two ({counts})",
-            "overlapping": f"The largest net (w = {ww}) ends at about the same losses as w = {nw} after the same "
-                           f"{C[SOURCE]['epochs']} epochs ({means}): the seeds overlap in both ({counts})"
+            "overlapping": f"The largest net (w = {ww}) ends with higher (worse) mean train and test losses than "
+                           f"w = {nw} after the same {C[SOURCE]['epochs']} epochs ({means}), but the seeds do not "
+                           f"resolve either: they overlap in both ({counts})"
             }.get(outcome)
 
 
@@ -532,8 +533,9 @@ def test_no_comparison_prints_two_different_numbers_alike():
     a, b = np.mean(test[-1]), np.mean(test[-2])
     assert fix(a) == fix(b) and fix(a, 4) != fix(b, 4)            # the case the review names
     assert f"test loss {fix(a, 4)} vs {fix(b, 4)}, means" in text
-    assert "ends at about the same losses as w = 256" in text
-    assert "ends with higher mean train and test losses" not in text
+    assert "ends with higher (worse) mean train and test losses than w = 256" in text
+    assert "but the seeds do not resolve either: they overlap in both" in text
+    assert "about the same" not in text                      # overlapping seeds are not shown to be the same
     assert "larger gap (0.0433 to 0.0844) than every seed of the six smallest (−0.0015 to 0.0425)" in text
     loss_part = comments(text).split("The training loss")[1]                 # accuracy may say 'above'
     assert "above every w =" not in loss_part

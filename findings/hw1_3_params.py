@@ -273,15 +273,15 @@ def findings(R, C, P, T):
             small=small_train, big=big_train, **underfit),
         "no_classical_overfit": claim(
             not above_widest,
-            f"but the growing gap does not cost test accuracy: no width has every seed above every seed of the "
-            f"largest net (w = {ww})",
+            f"but the seeds resolve no cost of the growing gap in test accuracy: no width has every seed above every "
+            f"seed of the largest net (w = {ww})",
             f"and the largest net (w = {ww}) overfits in the classical sense: every seed of w = "
             f"{listing(above_widest)} has a higher test accuracy than every seed of it",
             widths_above_widest=above_widest),
         "saturation": claim(
             plateau < widest,
-            f", and test accuracy saturates from w = {widths[plateau]} on: the seeds of every two widths from "
-            f"w = {widths[plateau]} to w = {ww} overlap (means {pct(min(plateau_means), 2)} to "
+            f", and from w = {widths[plateau]} on they resolve no change in test accuracy: the seeds of every two "
+            f"widths from w = {widths[plateau]} to w = {ww} overlap (means {pct(min(plateau_means), 2)} to "
             f"{pct(max(plateau_means), 2)})",
             f"; the seeds of the two largest widths, w = {nw} and w = {ww}, separate in test accuracy",
             plateau_from=widths[plateau], means=plateau_means),
@@ -307,12 +307,12 @@ def findings(R, C, P, T):
             widest=test_loss[widest], lowest=test_loss[low_test], lowest_width=widths[low_test],
             train_lower_at_widest=train_lower_at_widest, **lowest_vs_widest),
         "overfit_verdict": choose((not above_widest, loss_outcome), {
-            **{(True, o): f"So {count(len(seeds))} seeds show no classical overfitting in test accuracy, as the "
-                          f"slides expect, and " + text
-               for o, text in {"widest": "none in test loss either.",
-                               "overlapping": "do not resolve it in loss.",
-                               "separated": "overfitting in test loss.",
-                               "worse_fit": "no overfitting in test loss either (a worse fit).",
+            **{(True, o): f"So {count(len(seeds))} seeds resolve no classical overfitting in test accuracy (the "
+                          f"slides expect none), " + text
+               for o, text in {"widest": "nor in test loss, where the largest net has the lowest mean.",
+                               "overlapping": "nor in test loss (the seeds overlap).",
+                               "separated": "but overfitting in test loss.",
+                               "worse_fit": "and a worse fit, not overfitting, in test loss.",
                                }.items()},
             **{(False, o): f"So {count(len(seeds))} seeds show classical overfitting in test accuracy, and " + text
                for o, text in {"widest": "none in test loss.",

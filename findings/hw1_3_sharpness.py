@@ -226,12 +226,24 @@ def findings(R, C, P, T):
     top_name = top_label.split(" (")[0]
     grad_stat = (f"ρ = {fix(grad_g['within'], 2)}, interval {fix(grad_g['within_low'], 2)} to "
                  f"{fix(grad_g['within_high'], 2)}")
-    grad_within = claim(grad_g["within"] > max(sharp_within.values()) and grad_g["within_low"] > 0,
-                        f"‖∇L‖ itself rises with the gap within approaches ({grad_stat}), more than any sharpness "
-                        f"measure does (the largest: {top_name}, {fix(sharp_within[top_label], 2)})",
-                        f"within approaches, ‖∇L‖ is related to the gap with {grad_stat}, not more than every "
-                        f"sharpness measure (the largest: {top_name}, {fix(sharp_within[top_label], 2)})",
-                        grad=grad_g["within"], sharpest=sharp_within[top_label])
+    # ordered against the strongest sharpness measure only where the two 95% intervals are disjoint
+    top_g = dict(measured)[top_label]
+    top_stat = (f"the largest: {top_name}, ρ = {fix(top_g['within'], 2)}, interval {fix(top_g['within_low'], 2)} to "
+                f"{fix(top_g['within_high'], 2)}")
+    grad_way = ("stronger" if grad_g["within_low"] > top_g["within_high"] else
+                "as strong" if grad_g["within_low"] > 0 and grad_g["within_high"] >= top_g["within_low"] else
+                "weaker" if grad_g["within_low"] > 0 else "unclear")
+    grad_within = choose(grad_way, {
+        "stronger": f"‖∇L‖ itself rises with the gap within approaches ({grad_stat}), more than any sharpness measure "
+                    f"does ({top_stat}; the intervals do not overlap)",
+        "as strong": f"‖∇L‖ itself rises with the gap within approaches ({grad_stat}), as much as the sharpness "
+                     f"measures do ({top_stat}; the intervals overlap, so they are not ordered)",
+        "weaker": f"‖∇L‖ itself rises with the gap within approaches ({grad_stat}), less than the strongest sharpness "
+                  f"measure ({top_stat}; the intervals do not overlap)",
+        "unclear": f"within approaches, ‖∇L‖ is not clearly related to the gap ({grad_stat}, which includes 0; "
+                   f"{top_stat})",
+    }, grad=grad_g["within"], grad_low=grad_g["within_low"], grad_high=grad_g["within_high"],
+        sharpest=top_g["within"], sharpest_low=top_g["within_low"], sharpest_high=top_g["within_high"])
     by_label = {label: c.outcome for label, c in parts["within"]}
     first_label, curvature_label = f"its first-order part (ε = {_eps(e0)})", f"φ − first-order part (ε = {_eps(e0)})"
     within_parts = choose(

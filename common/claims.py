@@ -66,8 +66,21 @@ def short_evidence(evidence, limit=200):
     return text if len(text) <= limit else text[:limit] + "..."
 
 
+ITEM_NAMES = ("name", "task", "eps")     # a list item that holds one of these is named by it, not by its position
+
+
+def _item(value, i):
+    """'[eps=0.001]' / '[Fashion-MNIST]' for a list item that names itself (ITEM_NAMES), else '[i]'."""
+    if isinstance(value, dict):
+        for key in ITEM_NAMES:
+            if isinstance(value.get(key), (str, int, float)) and not isinstance(value.get(key), bool):
+                return f"[{value[key]}]" if key != "eps" else f"[eps={value[key]}]"
+    return f"[{i}]"
+
+
 def all_claims(findings, prefix=""):
-    """[(dotted name, Claim)] of every Claim inside a findings structure (dicts and lists)."""
+    """[(dotted name, Claim)] of every Claim inside a findings structure (dicts and lists); a list item
+    that names itself is addressed by that name (_item)."""
     found = []
     if isinstance(findings, Claim):
         return [(prefix, findings)]
@@ -76,7 +89,7 @@ def all_claims(findings, prefix=""):
             found += all_claims(value, f"{prefix}.{key}" if prefix else str(key))
     elif isinstance(findings, (list, tuple)):
         for i, value in enumerate(findings):
-            found += all_claims(value, f"{prefix}[{i}]")
+            found += all_claims(value, prefix + _item(value, i))
     return found
 
 

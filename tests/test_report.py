@@ -104,8 +104,11 @@ def test_a_claim_prints_the_phrasing_of_its_outcome_or_fails_naming_the_line(tmp
 
 
 def test_claims_are_listed_with_outcome_and_evidence():
-    found = {"m": {"a": claims.claim(True, "x", rho=0.5), "rows": [{"b": claims.choose("up", {"up": "u"})}]}}
-    assert report.claim_lines(found) == ["m.a: True (rho=0.5)", "m.rows[0].b: 'up' ()"]
+    found = {"m": {"a": claims.claim(True, "x", rho=0.5), "rows": [{"b": claims.choose("up", {"up": "u"})}],
+                   "by_eps": [{"eps": "0.001", "c": claims.claim(False, "y", "n")}],
+                   "named": [{"name": "batch 64", "d": claims.claim(True, "z")}]}}
+    assert report.claim_lines(found) == ["m.a: True (rho=0.5)", "m.rows[0].b: 'up' ()",
+                                         "m.by_eps[eps=0.001].c: False ()", "m.named[batch 64].d: True ()"]
 
 
 def test_table_rows_must_match_the_header():

@@ -13,7 +13,9 @@ common.claims.Claim objects. The templates report/*.md (Jinja2) hold prose and l
 `{{ F.hw1_3_params.best_width }}`, formatting filters (`| fix(3)`, `| pct`), loops and conditionals
 over findings, `table(...)` of cells the findings formatted, includes. No assignments and no
 arithmetic or comparisons in a template (tests/test_report.py parses every template to check).
-A claim whose outcome has no phrasing fails the render, naming the template line.
+A claim whose outcome has no phrasing fails the render, naming the template line. Every render
+also computes the claims over the runs of the same code on other machines in results/replications/
+(common/replication.py) and marks † each one that reads otherwise there.
 """
 import argparse
 import difflib

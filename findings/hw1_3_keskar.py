@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 from common import inference
-from common.claims import ReportError, choose, claim, fix, listing, mean_pm, pct, span, times
+from common.claims import ReportError, choose, claim, count, fix, listing, mean_pm, pct, span, times
 
 SOURCES = ["hw1_3_keskar"]
 SIZES = ("small", "large")
@@ -127,10 +127,15 @@ def findings(R, C, P, T):
         for size in SIZES:          # our seeds' range against their mean ± std (our mean alone turned with the CPU)
             seeds_, (his_mean, his_std) = values(size, key), his[size]
             low, high = float(min(seeds_)), float(max(seeds_))
-            place = ("above" if low > his_mean + his_std else "below" if high < his_mean - his_std else "within")
+            inside = sum(his_mean - his_std <= v <= his_mean + his_std for v in seeds_)
+            place = ("above" if low > his_mean + his_std else "below" if high < his_mean - his_std else
+                     "within" if inside else "straddle")
             ours_text = f"({fix(low, 2)} to {fix(high, 2)})"
             where[size] = choose(place, {
-                "within": f"{ours_text} reach into their mean ± std ({fix(his_mean, 2)} ± {fix(his_std, 2)})",
+                "within": f"{ours_text} reach into their mean ± std ({fix(his_mean, 2)} ± {fix(his_std, 2)}): "
+                          f"{count(inside)} of {count(len(seeds_))} inside",
+                "straddle": f"{ours_text} lie on both sides of their mean ± std ({fix(his_mean, 2)} ± "
+                            f"{fix(his_std, 2)}), none inside",
                 "above": f"{ours_text} all lie above their mean + std ({fix(his_mean + his_std, 2)})",
                 "below": f"{ours_text} all lie below their mean − std ({fix(his_mean - his_std, 2)})",
             }, ours=[float(v) for v in seeds_], theirs=his_mean, std=his_std)
@@ -268,6 +273,8 @@ def findings(R, C, P, T):
             outcome = "not apart at the end"
         elif "small above" in outcomes[:large_from]:
             outcome = "crossed"
+        elif "large above" in outcomes[:large_from]:
+            outcome = "on and off"                        # apart at an early checkpoint, then not, then apart
         else:
             outcome = "alike, then apart"
         return choose(outcome, {
@@ -276,6 +283,8 @@ def findings(R, C, P, T):
             "alike, then apart": f"{what}: {detail}. The seeds do not separate early and separate, the large batch "
                                  f"above, from {labels[large_from or 0]} on",
             "apart throughout": f"{what}: {detail}. The large batch is above at every checkpoint",
+            "on and off": f"{what}: {detail}. The large batch is above on every seed from {labels[large_from or 0]} "
+                          "on, and earlier at some checkpoints but not at others",
             "not apart at the end": f"{what}: {detail}. The large batch is not above on every seed at the end",
         }, outcomes=outcomes, labels=labels, ratios=ratios)
     if not along:

@@ -116,17 +116,20 @@ def findings(R, C, P, T):
     widest = len(pm) - 1
     bw, rw = pm[best]["width"], pm[runner]["width"]
     vs_runner = inference.compare(acc[best], acc[runner])
-    wider = list(range(best + 1, len(pm)))
-    below_best = [i for i in wider if stats.separated(acc[best], acc[i], lower_is_better=False)]
-    drop = max([mean["acc"][best] - mean["acc"][i] for i in wider], default=0.0)
     above_widest = [pm[i]["width"] for i in range(widest)
                     if stats.separated(acc[i], acc[widest], lower_is_better=False)]
-    # the outcome does not depend on which of several widths whose seeds overlap has the highest mean
-    # (that turned with the machine): "falls" a wider net lies below the best on every seed, "alone"
-    # every other width does, "tier" neither (the best's seeds overlap those of another width)
-    tier = [pm[i]["width"] for i in range(len(pm))
-            if i != best and not stats.separated(acc[best], acc[i], lower_is_better=False)]
-    best_outcome = "falls" if below_best else "tier" if tier else "alone"
+    # The outcome must not depend on which of several widths whose seeds overlap has the highest mean
+    # (that turned with the machine), so it is read off the top tier: the widths no other width beats on
+    # every seed. "alone": one width beats every other on every seed; "falls": a wider net lies below a
+    # top-tier width on every seed (test accuracy falls past it); "tier": neither.
+    def beats(i, j):
+        return stats.separated(acc[i], acc[j], lower_is_better=False)
+    top_tier = [i for i in range(len(pm)) if not any(beats(j, i) for j in range(len(pm)) if j != i)]
+    falls_below = [(i, j) for i in top_tier for j in range(i + 1, len(pm)) if beats(i, j)]
+    alone = len(top_tier) == 1 and all(beats(top_tier[0], j) for j in range(len(pm)) if j != top_tier[0])
+    best_outcome = "falls" if falls_below else "alone" if alone else "tier"
+    tier = [pm[i]["width"] for i in top_tier]
+    fall_text = listing([f"w = {pm[j]['width']} below w = {pm[i]['width']}" for i, j in falls_below])
 
     # losses
     low_train, low_test = int(np.argmin(mean["train"])), int(np.argmin(mean["test"]))
@@ -159,8 +162,12 @@ def findings(R, C, P, T):
     # ... and in test loss: the width of the lowest mean test loss against the largest net
     lowest_vs_widest = inference.compare(test_loss[widest], test_loss[low_test])
     train_lower_at_widest = mean["train"][widest] < mean["train"][low_test]
+    # its fit against that width's, read only where the seeds separate the training losses too
+    fit_vs = inference.compare(train_loss[widest], train_loss[low_test])
+    fit = "lower" if fit_vs["separated"] and fit_vs["larger"] == "b" else \
+        "higher" if fit_vs["separated"] and fit_vs["larger"] == "a" else "overlapping"
     loss_outcome = ("widest" if low_test == widest else "overlapping" if not lowest_vs_widest["separated"]
-                    else "separated" if train_lower_at_widest else "worse_fit")
+                    else {"lower": "separated", "higher": "worse_fit", "overlapping": "fit_unresolved"}[fit])
 
     # the widest against the next narrower
     nxt = widest - 1
@@ -212,15 +219,13 @@ def findings(R, C, P, T):
             "alone": f"The highest mean test accuracy is {pct(mean['acc'][best], 2)} at w = {bw} "
                      f"({num(pm[best]['params'])} params), every seed of it above every seed of every other width",
             "tier": f"The highest mean test accuracy is {pct(mean['acc'][best], 2)} at w = {bw} "
-                    f"({num(pm[best]['params'])} params"
-                    + ("; the widest net)" if best == widest else
-                       f"; no wider net lies below it on every seed: their means are up to {fix(100 * drop, 1)} "
-                       "points lower)"),
+                    f"({num(pm[best]['params'])} params{'; the widest net' if best == widest else ''}), but the "
+                    f"seeds do not single out a best width: no width lies above w = {listing(tier)} on every seed, "
+                    "and no wider net below any of them",
             "falls": f"The highest mean test accuracy is {pct(mean['acc'][best], 2)} at w = {bw} "
-                     f"({num(pm[best]['params'])} params), and it then falls: every seed of w = "
-                     f"{listing([pm[i]['width'] for i in below_best])} lies below every seed of w = {bw} "
-                     f"(means up to {fix(100 * drop, 1)} points lower)"},
-            best=bw, wider_separated_below=[pm[i]["width"] for i in below_best], drop=drop, tier=tier),
+                     f"({num(pm[best]['params'])} params), and test accuracy falls past the best widths: every "
+                     f"seed of a wider net lies below every seed of a narrower top one ({fall_text})"},
+            best=bw, tier=tier, falls_below=[(pm[i]["width"], pm[j]["width"]) for i, j in falls_below]),
         "best_vs_runner_up": claim(
             vs_runner["separated"],
             f"and every one of its seeds lies above every seed of the runner-up, w = {rw} "
@@ -273,8 +278,8 @@ def findings(R, C, P, T):
             small=small_train, big=big_train, **underfit),
         "no_classical_overfit": claim(
             not above_widest,
-            f"but the seeds resolve no cost of the growing gap in test accuracy: no width has every seed above every "
-            f"seed of the largest net (w = {ww})",
+            f"but the largest net (w = {ww}) pays no cost in test accuracy that the seeds resolve: no width has "
+            f"every seed above every seed of it",
             f"and the largest net (w = {ww}) overfits in the classical sense: every seed of w = "
             f"{listing(above_widest)} has a higher test accuracy than every seed of it",
             widths_above_widest=above_widest),
@@ -297,15 +302,22 @@ def findings(R, C, P, T):
                            f"with a higher test loss than every w = {ww} seed).",
             "separated": f"In test loss every seed of the largest net is higher (worse) than every seed of "
                          f"w = {widths[low_test]}, the width of the lowest mean "
-                         f"({versus(mean['test'][widest], mean['test'][low_test])}, means), while its mean training "
-                         f"loss is lower ({versus(mean['train'][widest], mean['train'][low_test])}).",
+                         f"({versus(mean['test'][widest], mean['test'][low_test])}, means), while its training "
+                         f"loss is lower on every seed ({versus(mean['train'][widest], mean['train'][low_test])}, "
+                         "means).",
             "worse_fit": f"In test loss every seed of the largest net is higher (worse) than every seed of "
                          f"w = {widths[low_test]}, the width of the lowest mean "
-                         f"({versus(mean['test'][widest], mean['test'][low_test])}, means), but so is its mean "
-                         f"training loss ({versus(mean['train'][widest], mean['train'][low_test])}): it fits worse, "
-                         f"it does not overfit."},
+                         f"({versus(mean['test'][widest], mean['test'][low_test])}, means), but so is its training "
+                         f"loss on every seed ({versus(mean['train'][widest], mean['train'][low_test])}, means): it "
+                         "fits worse, it does not overfit.",
+            "fit_unresolved": f"In test loss every seed of the largest net is higher (worse) than every seed of "
+                              f"w = {widths[low_test]}, the width of the lowest mean "
+                              f"({versus(mean['test'][widest], mean['test'][low_test])}, means), while the seeds do "
+                              f"not order their training losses "
+                              f"({versus(mean['train'][widest], mean['train'][low_test])}, means), so overfitting and "
+                              "a worse fit are not told apart."},
             widest=test_loss[widest], lowest=test_loss[low_test], lowest_width=widths[low_test],
-            train_lower_at_widest=train_lower_at_widest, **lowest_vs_widest),
+            train_lower_at_widest=train_lower_at_widest, fit=fit, **lowest_vs_widest),
         "overfit_verdict": choose((not above_widest, loss_outcome), {
             **{(True, o): f"So {count(len(seeds))} seeds resolve no classical overfitting in test accuracy (the "
                           f"slides expect none), " + text
@@ -313,12 +325,16 @@ def findings(R, C, P, T):
                                "overlapping": "nor in test loss (the seeds overlap).",
                                "separated": "but overfitting in test loss.",
                                "worse_fit": "and a worse fit, not overfitting, in test loss.",
+                               "fit_unresolved": "and a higher test loss they do not resolve as overfitting or a "
+                                                 "worse fit.",
                                }.items()},
             **{(False, o): f"So {count(len(seeds))} seeds show classical overfitting in test accuracy, and " + text
                for o, text in {"widest": "none in test loss.",
                                "overlapping": "do not resolve it in loss.",
                                "separated": "in test loss too.",
                                "worse_fit": "a worse fit, not overfitting, in test loss.",
+                               "fit_unresolved": "a higher test loss they do not resolve as overfitting or a worse "
+                                                 "fit.",
                                }.items()}},
             accuracy_ok=not above_widest, loss=loss_outcome),
         "widest_vs_next": choose(widest_outcome, {

@@ -226,24 +226,32 @@ def findings(R, C, P, T):
     top_name = top_label.split(" (")[0]
     grad_stat = (f"ρ = {fix(grad_g['within'], 2)}, interval {fix(grad_g['within_low'], 2)} to "
                  f"{fix(grad_g['within_high'], 2)}")
-    # ordered against the strongest sharpness measure only where the two 95% intervals are disjoint
-    top_g = dict(measured)[top_label]
-    top_stat = (f"the largest: {top_name}, ρ = {fix(top_g['within'], 2)}, interval {fix(top_g['within_low'], 2)} to "
-                f"{fix(top_g['within_high'], 2)}")
-    grad_way = ("stronger" if grad_g["within_low"] > top_g["within_high"] else
-                "as strong" if grad_g["within_low"] > 0 and grad_g["within_high"] >= top_g["within_low"] else
-                "weaker" if grad_g["within_low"] > 0 else "unclear")
+    # ordered against each sharpness measure only where the two 95% intervals are disjoint
+    grad_low, grad_high = grad_g["within_low"], grad_g["within_high"]
+
+    def named(label):
+        return label.replace("its first-order part", "φ's first-order part")
+
+    def with_interval(label, g):
+        return f"{named(label)}: {interval(g, 'within')}"
+    above = [(label, g) for label, g in measured if g["within_low"] > grad_high]     # resolved above ‖∇L‖
+    below = [(label, g) for label, g in measured if g["within_high"] < grad_low]     # resolved below it
+    level = [(label, g) for label, g in measured if (label, g) not in above and (label, g) not in below]
+    grad_way = ("falls" if grad_high < 0 else "unclear" if not grad_low > 0 else
+                "weaker" if above else "stronger" if not level else "as strong")
     grad_within = choose(grad_way, {
-        "stronger": f"‖∇L‖ itself rises with the gap within approaches ({grad_stat}), more than any sharpness measure "
-                    f"does ({top_stat}; the intervals do not overlap)",
-        "as strong": f"‖∇L‖ itself rises with the gap within approaches ({grad_stat}), as much as the sharpness "
-                     f"measures do ({top_stat}; the intervals overlap, so they are not ordered)",
-        "weaker": f"‖∇L‖ itself rises with the gap within approaches ({grad_stat}), less than the strongest sharpness "
-                  f"measure ({top_stat}; the intervals do not overlap)",
-        "unclear": f"within approaches, ‖∇L‖ is not clearly related to the gap ({grad_stat}, which includes 0; "
-                   f"{top_stat})",
-    }, grad=grad_g["within"], grad_low=grad_g["within_low"], grad_high=grad_g["within_high"],
-        sharpest=top_g["within"], sharpest_low=top_g["within_low"], sharpest_high=top_g["within_high"])
+        "stronger": f"‖∇L‖ itself rises with the gap within approaches ({grad_stat}), more than every sharpness "
+                    f"measure: each one's interval lies below its own (the largest: {top_name}, "
+                    f"{fix(sharp_within[top_label], 2)})",
+        "as strong": f"‖∇L‖ itself rises with the gap within approaches ({grad_stat}); its interval overlaps those of "
+                     f"{listing([with_interval(lb, g) for lb, g in level])}, so it is not ordered against them"
+                     + (f"; it lies above those of {listing([named(lb) for lb, _ in below])}" if below else ""),
+        "weaker": f"‖∇L‖ itself rises with the gap within approaches ({grad_stat}), less than "
+                  f"{listing([with_interval(lb, g) for lb, g in above])}, whose intervals lie above its own",
+        "unclear": f"within approaches, ‖∇L‖ is not clearly related to the gap ({grad_stat}, which includes 0)",
+        "falls": f"within approaches, ‖∇L‖ falls as the gap rises ({grad_stat})",
+    }, grad=grad_g["within"], grad_low=grad_low, grad_high=grad_high, above=[lb for lb, _ in above],
+        level=[lb for lb, _ in level], below=[lb for lb, _ in below])
     by_label = {label: c.outcome for label, c in parts["within"]}
     first_label, curvature_label = f"its first-order part (ε = {_eps(e0)})", f"φ − first-order part (ε = {_eps(e0)})"
     within_parts = choose(

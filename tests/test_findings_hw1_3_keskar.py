@@ -5,7 +5,7 @@ training; each claim is driven both ways by results that support one outcome, th
 import numpy as np
 import pytest
 
-from common.claims import ReportError
+from common.claims import ReportError, count
 from tests.findings_data import reviewed, findings_of, rendered
 
 NAME = "hw1_3_keskar"
@@ -119,8 +119,8 @@ def test_our_seeds_against_their_spreads():
     found, text = found_and_text(R, C, P, T)
     c = found["comparisons"][0]
     assert (c["small_place"].outcome, c["large_place"].outcome) == ("within", "above")
-    assert ("Our SB seeds (1.50 to 1.50) reach into their mean ± std (1.23 ± 0.83), our LB seeds (300.00 to 300.00) "
-            "all lie above their mean + std (274.66)") in text
+    assert (f"Our SB seeds (1.50 to 1.50) reach into their mean ± std (1.23 ± 0.83): {count(n)} of {count(n)} inside, "
+            "our LB seeds (300.00 to 300.00) all lie above their mean + std (274.66)") in text
     set_phi(k, "large", "0.001", [100.0] * n)
     found, text = found_and_text(R, C, P, T)
     assert found["comparisons"][0]["large_place"].outcome == "below"
@@ -130,6 +130,11 @@ def test_our_seeds_against_their_spreads():
     found, text = found_and_text(R, C, P, T)
     assert np.mean(found["comparisons"][0]["large_place"].evidence["ours"]) < 135.62
     assert found["comparisons"][0]["large_place"].outcome == "within"
+    # seeds on both sides of their band, none inside: not "within"
+    set_phi(k, "large", "0.001", [100.0] * (n - 1) + [300.0])
+    found, text = found_and_text(R, C, P, T)
+    assert found["comparisons"][0]["large_place"].outcome == "straddle"
+    assert "lie on both sides of their mean ± std (205.14 ± 69.52), none inside" in text
 
 
 def test_the_first_order_share_at_the_end():
@@ -312,3 +317,21 @@ def test_seed_pairings_against_their_ratio():
     set_phi(k, "large", "0.001", [300.0] * n)
     found, text = found_and_text(R, C, P, T)
     assert found["comparisons"][0]["pairs"].outcome == "all beyond" and "exceeds theirs" in text
+
+
+def test_apart_early_then_not_is_not_read_as_alike():
+    """The large batch above on every seed at the first checkpoint, overlapping at the second, above again
+    from the third: "on and off", never "alike early"."""
+    R, C, P, T, k = results()
+    n = len(k["seeds"])
+    set_phi(k, "small", "0.001", spread(n, 1.0))
+    set_phi(k, "large", "0.001", spread(n, 50.0))
+    set_values(k, "small", "top_eigenvalue", spread(n, 1.0))
+    set_values(k, "large", "top_eigenvalue", spread(n, 50.0))
+    levels = _checkpoints(k, [2.0, 2.0, 2.0], [10.0, 2.0, 10.0])
+    found, text = found_and_text(R, C, P, T)
+    assert found["phi_along"].evidence["outcomes"] == ["large above", "overlap", "large above", "large above"]
+    assert found["phi_along"].outcome == "on and off" and found["as_keskar"].outcome == "other"
+    assert (f"The large batch is above on every seed from the checkpoint at loss ≤ {levels[2]:g} on, and earlier at "
+            "some checkpoints but not at others") in text
+    assert "do not tell them apart" not in text and "do not separate early" not in text

@@ -6,7 +6,7 @@ import functools
 import numpy as np
 import pytest
 
-from common.claims import all_claims, cap, count, fix, pct
+from common.claims import all_claims, cap, count, fix, listing, pct
 from findings.hw1_3_params import shape_of
 from tests import findings_data
 from tests.findings_data import reviewed, findings_of
@@ -213,8 +213,10 @@ def test_a_best_width_whose_wider_nets_fall_below_it():
     set_width(R, 256, "test_acc", [0.99, 0.991, 0.992])
     found, text = found_and_text(R, C, P, T)
     assert found["best"].outcome == "falls"
-    assert ("The highest mean test accuracy is 99.10% at w = 256 (269,322 params), and it then falls: every seed "
-            "of w = 512 lies below every seed of w = 256") in text
+    assert ("The highest mean test accuracy is 99.10% at w = 256 (269,322 params), and test accuracy falls past the "
+            "best widths: every seed of a wider net lies below every seed of a narrower top one (w = 512 below "
+            "w = 256)") in text
+    assert found["best"].evidence["tier"] == [256]
     # and then the largest net overfits in the classical sense
     assert not found["no_classical_overfit"].holds
     assert "and the largest net (w = 512) overfits in the classical sense: every seed of w = 256" in text
@@ -226,7 +228,10 @@ def test_a_best_width_whose_wider_nets_overlap_it():
     set_width(R, 256, "test_acc", [0.9818, 0.9788, 0.9830])          # w = 512: 0.9824, 0.9800, 0.9793
     found, text = found_and_text(R, C, P, T)
     assert found["best"].outcome == "tier" and found["best"].evidence["best"] == 256
-    assert "at w = 256 (269,322 params; no wider net lies below it on every seed: their means are up to" in text
+    tier = found["best"].evidence["tier"]
+    assert 256 in tier and 512 in tier
+    assert ("at w = 256 (269,322 params), but the seeds do not single out a best width: no width lies above "
+            f"w = {listing(tier)} on every seed, and no wider net below any of them") in text
     assert found["no_classical_overfit"].holds
     # the same widths with w = 512's mean the highest: the same outcome (which of two overlapping widths has the
     # higher mean turned with the machine), now the widest net's
@@ -473,8 +478,10 @@ def test_the_reviewed_verdict_on_classical_overfitting():
 
 
 @pytest.mark.parametrize("widest_test, widest_train, outcome, phrase", [
-    ([0.095, 0.096, 0.097], None, "separated", "but overfitting in test loss."),
+    ([0.095, 0.096, 0.097], [0.001, 0.0011, 0.0012], "separated", "but overfitting in test loss."),
     ([0.095, 0.096, 0.097], [0.03, 0.031, 0.032], "worse_fit", "and a worse fit, not overfitting, in test loss."),
+    ([0.095, 0.096, 0.097], None, "fit_unresolved",          # the measured training losses: the seeds overlap
+     "and a higher test loss they do not resolve as overfitting or a worse fit."),
     ([0.06, 0.061, 0.062], None, "widest", "nor in test loss, where the largest net has the lowest mean."),
 ])
 def test_the_loss_side_of_the_overfitting_verdict(widest_test, widest_train, outcome, phrase):
@@ -491,7 +498,10 @@ def test_the_loss_side_of_the_overfitting_verdict(widest_test, widest_train, out
         assert ("In test loss every seed of the largest net is higher (worse) than every seed of w = 128, the width "
                 "of the lowest mean") in text
     if outcome == "worse_fit":
-        assert "but so is its mean training loss" in text and "it fits worse, it does not overfit" in text
+        assert "but so is its training loss on every seed" in text and "it fits worse, it does not overfit" in text
+    if outcome == "fit_unresolved":               # the mean training loss is lower, but the seeds do not say so
+        assert found["loss_overfit"].evidence["train_lower_at_widest"]
+        assert "while the seeds do not order their training losses" in text and "overfitting in test loss" not in text
 
 
 def test_accuracy_that_does_not_saturate():
@@ -551,3 +561,17 @@ def test_no_comparison_prints_two_different_numbers_alike():
     from findings.hw1_3_params import versus
     assert versus(0.08810, 0.08810) == "0.088 vs 0.088 (equal at the printed precision)"
     assert versus(0.088131, 0.087963) == "0.0881 vs 0.0880"
+
+
+@pytest.mark.parametrize("w256", [[0.982, 0.987, 0.990], [0.980, 0.9865, 0.988]])
+def test_the_best_outcome_does_not_follow_which_overlapping_width_has_the_top_mean(w256):
+    """w = 512 lies below w = 128 on every seed and overlaps w = 256, which overlaps w = 128: with w = 256's
+    mean above w = 128's or below it, the outcome is the same ("falls": a wider net below a top one)."""
+    R, C, P, T = reviewed()
+    set_width(R, 128, "test_acc", [0.985, 0.986, 0.987])
+    set_width(R, 256, "test_acc", w256)
+    set_width(R, 512, "test_acc", [0.981, 0.982, 0.984])
+    found, text = found_and_text(R, C, P, T)
+    assert found["best"].outcome == "falls" and (128, 512) in found["best"].evidence["falls_below"]
+    assert found["best"].evidence["tier"] == [128, 256]
+    assert "(w = 512 below w = 128)" in text

@@ -86,7 +86,8 @@ def test_the_report_marks_the_claim_and_prints_the_section(tmp_path):
     text = report.render(str(results))
     assert "A statement marked † reads otherwise on another machine's run of the same code and seeds" in text
     assert "| `hw1_3_params.best` | tier | falls |" in text
-    assert "(669,706 params; the widest net) †" in text
+    assert "(669,706 params; the widest net), but the seeds do not single out a best width" in text
+    assert "and no wider net below any of them †" in text
     # without replications: no mark, and the section says so
     shutil.rmtree(results / "replications")
     text = report.render(str(results))

@@ -193,6 +193,16 @@ def test_training_accuracy_order_and_the_generalization_gap():
     assert "the test accuracies do not separate" in text
 
 
+def _large_above_at_the_end(k):
+    """The final models: every large-batch seed above every small-batch seed in phi and lambda_max; the seed count."""
+    n = len(k["seeds"])
+    set_phi(k, "small", "0.001", spread(n, 1.0))
+    set_phi(k, "large", "0.001", spread(n, 50.0))
+    set_values(k, "small", "top_eigenvalue", spread(n, 1.0))
+    set_values(k, "large", "top_eigenvalue", spread(n, 50.0))
+    return n
+
+
 def _checkpoints(k, small, large, eig=None):
     """Every run's checkpoints replaced: one per level of k["loss_levels"][:len(small)], phi = small[i] + 0.01 s
     (small batch) or large[i] + 0.01 s (large batch), seed s; the same for lambda_max from eig (or phi)."""
@@ -208,11 +218,7 @@ def _checkpoints(k, small, large, eig=None):
 
 def test_along_training_alike_then_apart_throughout_at_the_end_only_and_not():
     R, C, P, T, k = results()
-    n = len(k["seeds"])
-    set_phi(k, "small", "0.001", spread(n, 1.0))
-    set_phi(k, "large", "0.001", spread(n, 50.0))
-    set_values(k, "small", "top_eigenvalue", spread(n, 1.0))
-    set_values(k, "large", "top_eigenvalue", spread(n, 50.0))
+    n = _large_above_at_the_end(k)
     levels = _checkpoints(k, [2.0, 2.0], [2.0, 10.0])            # alike at the first level, apart at the second
     found, text = found_and_text(R, C, P, T)
     assert found["phi_along"].outcome == "alike, then apart" and found["eig_along"].outcome == "alike, then apart"
@@ -253,11 +259,7 @@ def test_along_training_each_checkpoint_three_ways_and_the_crossing():
     """small above at the first checkpoint, overlap at the second, large above at the end: "crossed";
     Keskar's second half (LB rises, SB falls) holds; with SB not falling it does not."""
     R, C, P, T, k = results()
-    n = len(k["seeds"])
-    set_phi(k, "small", "0.001", spread(n, 1.0))
-    set_phi(k, "large", "0.001", spread(n, 50.0))
-    set_values(k, "small", "top_eigenvalue", spread(n, 1.0))
-    set_values(k, "large", "top_eigenvalue", spread(n, 50.0))
+    n = _large_above_at_the_end(k)
     levels = _checkpoints(k, [30.0, 20.0], [10.0, 20.0])
     found, text = found_and_text(R, C, P, T)
     assert found["phi_along"].evidence["outcomes"] == ["small above", "overlap", "large above"]
@@ -323,11 +325,7 @@ def test_apart_early_then_not_is_not_read_as_alike():
     """The large batch above on every seed at the first checkpoint, overlapping at the second, above again
     from the third: "on and off", never "alike early"."""
     R, C, P, T, k = results()
-    n = len(k["seeds"])
-    set_phi(k, "small", "0.001", spread(n, 1.0))
-    set_phi(k, "large", "0.001", spread(n, 50.0))
-    set_values(k, "small", "top_eigenvalue", spread(n, 1.0))
-    set_values(k, "large", "top_eigenvalue", spread(n, 50.0))
+    _large_above_at_the_end(k)
     levels = _checkpoints(k, [2.0, 2.0, 2.0], [10.0, 2.0, 10.0])
     found, text = found_and_text(R, C, P, T)
     assert found["phi_along"].evidence["outcomes"] == ["large above", "overlap", "large above", "large above"]

@@ -164,3 +164,14 @@ def test_a_setting_the_run_chose_itself_is_named():
 def test_add_refuses_a_name_outside_ascii(tmp_path):
     proc = run_add("add", str(tmp_path), "amd²", "--results", str(tmp_path / "results"))
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+
+
+def test_clean_keeps_the_replications(tmp_path):
+    from common import run_figures
+    folder = tmp_path / "results" / "replications" / "other"
+    folder.mkdir(parents=True)
+    (folder / f"{SOURCE}.json.gz").write_bytes(b"kept")
+    (tmp_path / "results" / f"{SOURCE}.json").write_text("{}")
+    run_figures.clean(str(tmp_path), quick=False)
+    assert not (tmp_path / "results" / f"{SOURCE}.json").exists()
+    assert (folder / f"{SOURCE}.json.gz").read_bytes() == b"kept"

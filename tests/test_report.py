@@ -24,9 +24,11 @@ def test_committed_report_agrees_with_results_and_figures():
 
 @pytest.fixture
 def copy_of_repo(tmp_path):
-    """REPORT.md, results/*.json and figures/*.png copied to a scratch root."""
+    """REPORT.md, results/*.json and figures/*.png copied to a scratch root (not results/replications/: its
+    comparison doubles every render's time, and these tests are about the check; tests/test_replication.py
+    covers it), so the copied REPORT.md's replication section is among what a first check reports."""
     shutil.copy(os.path.join(ROOT, "REPORT.md"), tmp_path / "REPORT.md")
-    skip = shutil.ignore_patterns("quick", "cache")
+    skip = shutil.ignore_patterns("quick", "cache", "replications")
     shutil.copytree(os.path.join(ROOT, "results"), tmp_path / "results", ignore=skip)
     shutil.copytree(os.path.join(ROOT, "figures"), tmp_path / "figures", ignore=shutil.ignore_patterns("quick"))
     return tmp_path

@@ -180,9 +180,10 @@ def level_trend(levels, values, paired=False, min_seeds=None):
     first and last levels also separate that way ("few seeds" otherwise).
     "step_shape", how far the steps resolve a stated direction: "every" (every step separates the
     seeds that way), "against" (a step against it separates them; paired, that is "bent") or
-    "overall" (neither); None without a direction. A step whose seeds overlap is not read as a rise
-    or a fall: the direction of its means alone turns with the seeds and with the machine (the same
-    code and seeds on another CPU changed it, 2026-12-07).
+    "overall" (neither); None without a direction; "against_steps": the indices of the steps that
+    separate the seeds against the direction the interval gives ([] without one). A step whose seeds
+    overlap is not read as a rise or a fall: the direction of its means alone turns with the seeds and
+    with the machine (the same code and seeds on another CPU changed it, 2026-12-07).
     """
     levels = np.asarray(levels, dtype=float)
     values = [np.asarray(v, dtype=float) for v in values]
@@ -212,19 +213,20 @@ def level_trend(levels, values, paired=False, min_seeds=None):
     if paired:
         found["seed_rhos"] = [spearman(levels, table[:, s]) for s in range(table.shape[1])]
     direction = signed_direction(low, high, found.get("seed_rhos"))
+    found["against_steps"] = []
     if direction in ("rises", "falls"):
         sign = 1 if direction == "rises" else -1
         along, against = ("up", "down") if sign > 0 else ("down", "up")
+        found["against_steps"] = [i for i, s in enumerate(steps) if s["separated"] and s["direction"] == against]
         first, last = values[0], values[-1]
-        if paired and any(s["separated"] and s["direction"] == against for s in steps):
+        if paired and found["against_steps"]:
             direction = "bent"
         elif min_seeds is not None and len(first) < min_seeds and not (
                 last.min() > first.max() if sign > 0 else last.max() < first.min()):
             direction = "few seeds"
         else:
             found["step_shape"] = ("every" if all(s["separated"] and s["direction"] == along for s in steps)
-                                   else "against" if any(s["separated"] and s["direction"] == against
-                                                         for s in steps) else "overall")
+                                   else "against" if found["against_steps"] else "overall")
     found.setdefault("step_shape", None)
     found["direction"] = direction
     return found

@@ -24,9 +24,8 @@ import os
 import re
 import shutil
 import sys
-import zlib
 
-from common import claims
+from common import claims, report
 from common.claims import ReportError
 
 FOLDER = "replications"                    # under the results folder
@@ -35,15 +34,11 @@ NOT_COMPARED = ("provenance",)             # findings about the run itself (mach
 
 
 def _load(path):
-    opener = gzip.open if path.endswith(".gz") else open
-    try:
-        with opener(path, "rt") as f:
-            saved = json.load(f)
-    except (OSError, ValueError, EOFError, zlib.error) as error:       # truncated or damaged gzip included
-        raise ReportError(f"{path} is unreadable ({type(error).__name__}: {error})") from None
-    if not isinstance(saved, dict) or "results" not in saved:
-        raise ReportError(f"{path} has no 'results'")
-    if not all(isinstance(saved.get(key, {}), dict) for key in ("config", "provenance")):
+    """The saved results file at path (report.read_json), checked: it has results, and its config and
+    provenance (which decide whether it is compared) are mappings."""
+    saved = report.read_json(path)
+    _, config, provenance = report.saved_parts(path, saved)
+    if not (isinstance(config, dict) and isinstance(provenance, dict)):
         raise ReportError(f"{path}: its config or provenance is not a mapping")
     return saved
 
@@ -59,16 +54,14 @@ def load_runs(results_dir):
             name = os.path.basename(path).split(".json")[0]
             if name == "timings":
                 continue
-            saved = _load(path)
-            R[name], C[name], P[name] = saved["results"], saved.get("config", {}), saved.get("provenance", {})
+            R[name], C[name], P[name] = report.saved_parts(path, _load(path))
         if R:
             runs[os.path.basename(folder)] = (R, C, P)
     return runs
 
 
 def _label(outcome):
-    return {True: "holds", False: "does not hold"}.get(outcome, str(outcome)) if isinstance(outcome, bool) \
-        else str(outcome)
+    return ("holds" if outcome else "does not hold") if isinstance(outcome, bool) else str(outcome)
 
 
 def _same_code(sources, main_provenance, provenance):
@@ -82,28 +75,22 @@ def compare(found, loaded, runs):
     """Mark the claims of `found` ({module: findings} over the main results `loaded` = (R, C, P, T))
     whose outcome differs in a replication, and return the findings of the section: {"runs": [...],
     "compared": claims compared, "differing": [...], "marked": count, "any": runs present}."""
-    from common import report
     import findings as modules
     _, main_c, main_p, _ = loaded
     main_claims = {module: dict(claims.all_claims(data)) for module, data in found.items()}
+    sources = {name: module.SOURCES for name, module in modules.modules()
+               if name not in NOT_COMPARED and name in found}
     rows, outcomes, compared = [], {}, set()
     for run, (R, C, P) in runs.items():
-        same, other = [], []
-        for name, module in modules.modules():
-            if name in NOT_COMPARED or name not in found:
-                continue
-            (other if _same_code(module.SOURCES, main_p, P) else same).append(name)
-        theirs = {}
-        sources = {name: module.SOURCES for name, module in modules.modules(same)}
+        same = [name for name in sources if not _same_code(sources[name], main_p, P)]
+        other = [name for name in sources if name not in same]
+        theirs = report.compute_findings(None, only=same, loaded=(report._Lookup(R, run), report._Lookup(C, run),
+                                                                   report._Lookup(P, run), {}))
         for name in same:
-            data = report.compute_findings(None, only=[name], loaded=(report._Lookup(R, run), report._Lookup(C, run),
-                                                                      report._Lookup(P, run), {}))[name]
-            theirs[name] = dict(claims.all_claims(data))
-        for name in same:
-            for claim_name in main_claims[name]:
-                if claim_name in theirs[name]:
-                    compared.add((name, claim_name))
-                    outcomes.setdefault((name, claim_name), {})[run] = theirs[name][claim_name]
+            mine_here, theirs_here = main_claims[name], dict(claims.all_claims(theirs[name]))
+            for claim_name in mine_here.keys() & theirs_here.keys():
+                compared.add((name, claim_name))
+                outcomes.setdefault((name, claim_name), {})[run] = theirs_here[claim_name]
         # settings a run chose itself (hw1_1_simulate's tuned learning rates) can differ with the same code
         chosen = [name for name in same if any(C.get(s) != main_c.get(s) for s in sources[name])]
         machine = sorted({p.get("cpu", "?") for p in P.values()})

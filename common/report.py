@@ -20,10 +20,12 @@ also computes the claims over the runs of the same code on other machines in res
 import argparse
 import difflib
 import glob
+import gzip
 import json
 import os
 import re
 import sys
+import zlib
 
 import jinja2
 
@@ -50,24 +52,34 @@ class _Lookup(dict):
         raise ReportError(f"{os.path.join(self.results_dir, key + '.json')} is missing: run its script first")
 
 
+def read_json(path):
+    """The JSON of a file, gzipped when its name ends in .gz; ReportError when it cannot be read."""
+    opener = gzip.open if path.endswith(".gz") else open
+    try:
+        with opener(path, "rt") as f:
+            return json.load(f)
+    except (OSError, ValueError, EOFError, zlib.error) as error:       # a truncated or damaged gzip included
+        raise ReportError(f"{path} is unreadable ({error})") from None
+
+
+def saved_parts(path, saved):
+    """(results, config, provenance) of a saved results file; ReportError when it has no results."""
+    if not isinstance(saved, dict) or "results" not in saved:
+        raise ReportError(f"{path} has no 'results'")
+    return saved["results"], saved.get("config", {}), saved.get("provenance", {})
+
+
 def load_all(results_dir):
     """(R, C, P, T): {name: results}, {name: config}, {name: provenance} of results_dir/*.json,
     and the timings of the last make figures ({} when none)."""
     results, configs, provenance, timings = {}, {}, {}, {}
     for path in sorted(glob.glob(os.path.join(results_dir, "*.json"))):
         name = os.path.splitext(os.path.basename(path))[0]
-        try:
-            with open(path) as f:
-                saved = json.load(f)
-        except (OSError, ValueError) as error:
-            raise ReportError(f"{path} is unreadable ({error})") from None
+        saved = read_json(path)
         if name == "timings":
             timings = saved
             continue
-        if not isinstance(saved, dict) or "results" not in saved:
-            raise ReportError(f"{path} has no 'results'")
-        results[name] = saved["results"]
-        configs[name], provenance[name] = saved.get("config", {}), saved.get("provenance", {})
+        results[name], configs[name], provenance[name] = saved_parts(path, saved)
     return (_Lookup(results, results_dir), _Lookup(configs, results_dir), _Lookup(provenance, results_dir),
             timings)
 

@@ -191,8 +191,7 @@ def trend(levels, values, level_text, knob, subject="it", paired=False, value_te
     else:
         # one outcome for "no direction stated", whichever test withheld it (that turned between CPUs)
         outcome = {"unclear": "no trend", "seeds disagree": "no trend"}.get(direction, direction)   # or "bent"
-    against = [step_name(s) for s in steps if s["separated"] and s["direction"] == ("down" if direction == "rises"
-                                                                                     else "up")]
+    against = [step_name(steps[i]) for i in t["against_steps"]]
     phrasings = {
         "rises": f"{subject} rises with {knob} ({stat}); {separated}",
         "rises, at every step": f"{subject} rises with {knob} at every step ({stat}): every step separates the seeds",
@@ -208,7 +207,7 @@ def trend(levels, values, level_text, knob, subject="it", paired=False, value_te
                                   if direction == "seeds disagree" else "; the interval includes 0)"),
     }
     evidence = {"means": means, "ends_separated": ends["separated"], "step_shape": t["step_shape"],
-                "reason": direction}
+                "direction": direction}           # level_trend's: rises / falls / unclear / seeds disagree / bent
     if paired:
         phrasings["bent"] = (f"{subject} is not monotone in {knob}: {shape}; {separated}, so the seeds separate at a "
                              f"step against the sign of ρ and no overall direction is stated; the seeds {ends_text} "

@@ -85,16 +85,14 @@ def level_findings(levels, values, names, unit, verbs, prefix="", paired=False):
     "direction": rises / falls / unclear (and seeds disagree / bent / few seeds when paired),
     "monotone": every / not_every / overall / unclear (what the steps resolve: every step separates
     the seeds the way of the direction; a step against it separates them; a direction not resolved
-    step by step; no direction, so no step is read but where it separates the seeds), "separation": all / some / none
-    (the seeds of successive levels)}. A step whose seeds overlap is not read as a rise or a fall."""
+    step by step; no direction, so no step is read but where it separates the seeds), "separation": all /
+    some / none (the seeds of successive levels)}. A step whose seeds overlap is not read as a rise or a fall."""
     trend = inference.level_trend(levels, values, paired=paired, min_seeds=MIN_TREND_SEEDS if paired else None)
     steps = trend["steps"]
     step_names = [f"{prefix}{names[i]} → {names[i + 1]}" for i in range(len(steps))]
     direction = trend["direction"]
     seed_rhos = trend.get("seed_rhos")
-    along = {"rises": "up", "falls": "down"}.get(direction)
-    against = [n for n, s in zip(step_names, steps)
-               if along and s["separated"] and s["direction"] not in (along, "flat")]
+    against = [step_names[i] for i in trend["against_steps"]]
     monotone = {"every": "every", "against": "not_every", "overall": "overall"}.get(trend["step_shape"], "unclear")
     verb = {"rises": "rises", "falls": "falls"}.get(direction, "")
     opposite = {"rises": "falls", "falls": "rises"}.get(direction, "")

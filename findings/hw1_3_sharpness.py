@@ -139,10 +139,9 @@ def findings(R, C, P, T):
     phi_trends = [{"eps": _eps(e), "trend": batch_trend(phi[e], "it")} for e in eps_list]
     first_trend = batch_trend(first[e0], "the first-order part")
     curvature_trends = [{"eps": _eps(e), "trend": batch_trend(curvature[e], "the rest")} for e in eps_list]
-    direction = {outcome: way for way, verb in (("up", "rises"), ("down", "falls"))      # a stated direction
-                 for outcome in (verb, verb + ", at every step", verb + ", not at every step")}
-    first_way = direction.get(first_trend.outcome)
-    curvature_way = direction.get(curvature_trends[0]["trend"].outcome)
+    way = {"rises": "up", "falls": "down"}                     # a stated direction, whatever the steps resolve
+    first_way = way.get(first_trend.evidence["direction"])
+    curvature_way = way.get(curvature_trends[0]["trend"].evidence["direction"])
     opposite = choose(
         "opposite" if first_way and curvature_way and first_way != curvature_way else
         "together" if first_way and first_way == curvature_way else "unresolved", {
@@ -236,7 +235,7 @@ def findings(R, C, P, T):
         return f"{named(label)}: {interval(g, 'within')}"
     above = [(label, g) for label, g in measured if g["within_low"] > grad_high]     # resolved above ‖∇L‖
     below = [(label, g) for label, g in measured if g["within_high"] < grad_low]     # resolved below it
-    level = [(label, g) for label, g in measured if (label, g) not in above and (label, g) not in below]
+    level = [(label, g) for label, g in measured if not (g["within_low"] > grad_high or g["within_high"] < grad_low)]
     grad_way = ("falls" if grad_high < 0 else "unclear" if not grad_low > 0 else
                 "weaker" if above else "stronger" if not level else "as strong")
     grad_within = choose(grad_way, {

@@ -63,7 +63,7 @@ def test_the_reviewed_results_render_the_section():
     assert found["parts_opposite"].outcome == "opposite"
     # phi at eps = 5e-4: its interval (whole seeds resampled) excludes 0, but one seed's own rho is 0
     assert [t["trend"].outcome for t in found["phi_trends"]] == ["rises", "no trend"]
-    assert found["phi_trends"][1]["trend"].evidence["reason"] == "seeds disagree"
+    assert found["phi_trends"][1]["trend"].evidence["direction"] == "seeds disagree"
     assert "at ε = 0.0005: it shows no resolved trend with the batch size: its mean is highest at 256" in text
     assert all(t.evidence["paired"] for t in (found["first_trend"], found["eig_trend"], found["trace_trend"]))
     assert found["eig_trend"].outcome == "rises" and found["trace_trend"].outcome == "rises"
@@ -182,7 +182,7 @@ def test_a_seed_going_the_other_way_leaves_the_trend_unresolved(finding, key):
         max(models(sh, name), key=lambda m: m["seed"])[key] = 30.0
     found, text = found_and_text(R, C, P, T)
     assert found[finding].outcome == "no trend" and found[finding].evidence["low"] > 0
-    assert found[finding].evidence["reason"] == "seeds disagree"
+    assert found[finding].evidence["direction"] == "seeds disagree"
     assert "the interval excludes 0, but not every seed goes that way" in text
 
 

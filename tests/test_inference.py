@@ -170,6 +170,8 @@ def test_level_trend_reads_a_step_only_where_its_seeds_separate():
     assert found["steps"][1]["direction"] == "down" and not found["steps"][1]["separated"]
     assert found["monotone"] is None and found["direction"] == "rises" and found["step_shape"] == "overall"
     bent = [[1.0, 1.1, 1.2], [5.0, 5.1, 5.2], [3.0, 3.1, 3.2], [6.0, 6.1, 6.2]]       # 2 -> 3 separated, down
+    assert inference.level_trend(levels, bent)["against_steps"] == [1]                # 2 -> 3, by index
+    assert inference.level_trend(levels, apart)["against_steps"] == []
     assert inference.level_trend(levels, bent)["step_shape"] == "against"   # unpaired: stated, not every step
     assert inference.level_trend(levels, bent, paired=True)["step_shape"] is None    # paired: "bent", no direction
     flat = [[1.0, 3.0, 2.0], [2.0, 1.0, 3.0], [3.0, 2.0, 1.0], [1.5, 2.5, 2.0]]

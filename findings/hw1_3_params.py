@@ -116,14 +116,15 @@ def findings(R, C, P, T):
     widest = len(pm) - 1
     bw, rw = pm[best]["width"], pm[runner]["width"]
     vs_runner = inference.compare(acc[best], acc[runner])
-    above_widest = [pm[i]["width"] for i in range(widest)
-                    if stats.separated(acc[i], acc[widest], lower_is_better=False)]
+
+    def beats(i, j):
+        """Every seed of width i above every seed of width j in test accuracy."""
+        return stats.separated(acc[i], acc[j], lower_is_better=False)
+    above_widest = [pm[i]["width"] for i in range(widest) if beats(i, widest)]
     # The outcome must not depend on which of several widths whose seeds overlap has the highest mean
     # (that turned with the machine), so it is read off the top tier: the widths no other width beats on
     # every seed. "alone": one width beats every other on every seed; "falls": a wider net lies below a
     # top-tier width on every seed (test accuracy falls past it); "tier": neither.
-    def beats(i, j):
-        return stats.separated(acc[i], acc[j], lower_is_better=False)
     top_tier = [i for i in range(len(pm)) if not any(beats(j, i) for j in range(len(pm)) if j != i)]
     falls_below = [(i, j) for i in top_tier for j in range(i + 1, len(pm)) if beats(i, j)]
     alone = len(top_tier) == 1 and all(beats(top_tier[0], j) for j in range(len(pm)) if j != top_tier[0])
@@ -168,6 +169,10 @@ def findings(R, C, P, T):
         "higher" if fit_vs["separated"] and fit_vs["larger"] == "a" else "overlapping"
     loss_outcome = ("widest" if low_test == widest else "overlapping" if not lowest_vs_widest["separated"]
                     else {"lower": "separated", "higher": "worse_fit", "overlapping": "fit_unresolved"}[fit])
+    worse_test = (f"In test loss every seed of the largest net is higher (worse) than every seed of "
+                  f"w = {widths[low_test]}, the width of the lowest mean "
+                  f"({versus(mean['test'][widest], mean['test'][low_test])}, means)")
+    train_means = f"{versus(mean['train'][widest], mean['train'][low_test])}, means"
 
     # the widest against the next narrower
     nxt = widest - 1
@@ -300,22 +305,11 @@ def findings(R, C, P, T):
                            f"seeds with a higher test loss than every w = {widths[low_test]} seed, "
                            f"w = {widths[low_test]} {lowest_vs_widest['b_above_a']} of its {lowest_vs_widest['n_b']} "
                            f"with a higher test loss than every w = {ww} seed).",
-            "separated": f"In test loss every seed of the largest net is higher (worse) than every seed of "
-                         f"w = {widths[low_test]}, the width of the lowest mean "
-                         f"({versus(mean['test'][widest], mean['test'][low_test])}, means), while its training "
-                         f"loss is lower on every seed ({versus(mean['train'][widest], mean['train'][low_test])}, "
-                         "means).",
-            "worse_fit": f"In test loss every seed of the largest net is higher (worse) than every seed of "
-                         f"w = {widths[low_test]}, the width of the lowest mean "
-                         f"({versus(mean['test'][widest], mean['test'][low_test])}, means), but so is its training "
-                         f"loss on every seed ({versus(mean['train'][widest], mean['train'][low_test])}, means): it "
-                         "fits worse, it does not overfit.",
-            "fit_unresolved": f"In test loss every seed of the largest net is higher (worse) than every seed of "
-                              f"w = {widths[low_test]}, the width of the lowest mean "
-                              f"({versus(mean['test'][widest], mean['test'][low_test])}, means), while the seeds do "
-                              f"not order their training losses "
-                              f"({versus(mean['train'][widest], mean['train'][low_test])}, means), so overfitting and "
-                              "a worse fit are not told apart."},
+            "separated": f"{worse_test}, while its training loss is lower on every seed ({train_means}).",
+            "worse_fit": f"{worse_test}, but so is its training loss on every seed ({train_means}): it fits worse, "
+                         "it does not overfit.",
+            "fit_unresolved": f"{worse_test}, while the seeds do not order their training losses ({train_means}), "
+                              "so overfitting and a worse fit are not told apart."},
             widest=test_loss[widest], lowest=test_loss[low_test], lowest_width=widths[low_test],
             train_lower_at_widest=train_lower_at_widest, fit=fit, **lowest_vs_widest),
         "overfit_verdict": choose((not above_widest, loss_outcome), {

@@ -1,0 +1,229 @@
+"""What the 20-minute budget would cost the report: candidate cuts of the work, each with the time
+it saves and the claims it changes, computed from the committed run (no training).
+
+`make figures` at report settings took 2,838 s on 2 Intel cores (results/timings.json of the
+committed run); the budget (issue 23) is 1,200 s. The pure-speed levers that bench/README.md
+lists come to a few hundred seconds (its section "What the 20-minute budget would cost"), so the
+budget needs less work. Each cut below is applied to the committed results as if the run had done
+less (fewer seeds, approaches, controls or epochs: the same models, a subset of them; the seeds
+and models left out are the last ones), the findings modules are recomputed over the cut
+results, and every claim is compared with the report's:
+
+  same     the claim reads the same
+  changed  its outcome differs (e.g. "rises" -> "no trend")
+  gone     the claim is not made any more (its study or item was cut)
+
+Time saved: the seconds the cut work took in the committed run, from the results' own per-run
+timings (worker time) halved for the two side-by-side processes (the scripts run two), or the whole
+script's wall time where the cut removes the script. An estimate: the cut run was not made.
+
+    python -m bench.scope_cuts                 # every cut, on results/ (about 20 s)
+    python -m bench.scope_cuts --results DIR   # another results folder
+"""
+import argparse
+import copy
+import os
+import sys
+
+from common import claims, report, stats
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WORKERS = 2                    # side-by-side processes of the scripts whose runs are cut
+
+# ---------------------------------------------------------------------------- the cuts
+# each cut(R, C) changes deep copies of the results and configs in place and returns (worker seconds
+# removed, wall seconds removed where a whole script or a share of its wall time goes)
+
+
+def _keep_models(models, seeds=None, drop=()):
+    return [m for m in models if (seeds is None or m["seed"] in seeds) and m["approach"] not in drop]
+
+
+def shared_models(seeds=None, drop_main=(), drop_fitted=()):
+    """The shared HW1-3 models (common/approaches.py): only `seeds`, without the approaches in
+    drop_main (both sets) and drop_fitted (the fitted set): hw1_3_sensitivity (training), hw1_3_sharpness
+    and hw1_3_interp."""
+    def cut(R, C):
+        saved = 0.0
+        for name in ("hw1_3_sensitivity", "hw1_3_sharpness", "hw1_3_interp"):
+            C[name]["approaches"] = {a: v for a, v in C[name]["approaches"].items() if a not in drop_main}
+        for which, names in C["hw1_3_sensitivity"]["sets"].items():
+            drop = set(drop_main) | (set(drop_fitted) if which == "fitted" else set())
+            C["hw1_3_sensitivity"]["sets"][which] = [a for a in names if a not in drop]
+        sens = R["hw1_3_sensitivity"]
+        for which, s in sens["sets"].items():
+            drop = set(drop_main) | (set(drop_fitted) if which == "fitted" else set())
+            kept = _keep_models(s["models"], seeds, drop)
+            saved += sum(m["seconds"] for m in s["models"] if m not in kept)
+            s["models"] = kept
+            s["seeds"] = [x for x in s["seeds"] if seeds is None or x in seeds]
+            s["approaches"] = [a for a in s["approaches"] if a not in drop]
+        sens["batch_series"] = [a for a in sens["batch_series"] if a not in drop_main]
+        sens["lr_series"] = [a for a in sens["lr_series"] if a not in drop_main]
+        sharp = R["hw1_3_sharpness"]
+        kept = _keep_models(sharp["models"], seeds, drop_main)
+        left = {f"{m['approach']} {m['seed']}" for m in sharp["models"] if m not in kept}
+        saved += sum(v["wall"] for k, v in sharp["seconds"].items() if k in left)
+        sharp["models"] = kept
+        sharp["seeds"] = [x for x in sharp["seeds"] if seeds is None or x in seeds]
+        sharp["batch_series"] = [a for a in sharp["batch_series"] if a not in drop_main]
+        sharp["lr_series"] = [a for a in sharp["lr_series"] if a not in drop_main]
+        interp = R["hw1_3_interp"]
+        if seeds is not None:
+            n_before = sum(len(p["runs"]) for p in interp["pairs"].values())
+            for pair in interp["pairs"].values():
+                pair["runs"] = [run for run in pair["runs"] if run["seed"] in seeds]
+            n_after = sum(len(p["runs"]) for p in interp["pairs"].values())
+            interp["seeds"] = [x for x in interp["seeds"] if x in seeds]
+            saved += R["_timings"].get("hw1_3_interp.py", 0.0) * WORKERS * (1 - n_after / n_before)
+        return saved, 0.0
+    return cut, ["hw1_3_approaches", "hw1_3_sensitivity", "hw1_3_sharpness", "hw1_3_interp", "hw1_3_random_labels"]
+
+
+def without_script(script, results_name):
+    """A whole script left out of make figures (behind a flag): its findings are gone."""
+    def cut(R, C):
+        del R[results_name]
+        return 0.0, R["_timings"][script]
+    return cut, None
+
+
+def random_labels(input_controls=True, control_seeds=None):
+    """hw1_3_random_labels without its input controls, or with fewer control seeds."""
+    def cut(R, C):
+        r = R["hw1_3_random_labels"]
+        saved = 0.0
+        runs = {"controls": r["controls"], "input_controls": r["input_controls"]}
+        for key, group_key, groups in (("controls", "level", "control_levels"), ("input_controls", "inputs",
+                                                                                   "input_kinds")):
+            keep = [c for c in runs[key] if (control_seeds is None or c["seed"] in control_seeds)
+                    and (input_controls or key == "controls")]
+            saved += sum(c["seconds"] for c in runs[key] if c not in keep)
+            r[key] = keep
+            r[groups] = [_regroup(keep, group_key, g[group_key]) for g in r[groups]
+                         if any(c[group_key] == g[group_key] for c in keep)]
+        if control_seeds is not None:
+            r["control_seeds"] = list(control_seeds)
+        return saved, 0.0
+    return cut, ["hw1_3_random_labels"]
+
+
+def _regroup(runs, key, value):
+    """hw1_3_random_labels.by_group over the runs kept (the script's own summary)."""
+    import hw1_3_random_labels
+    return hw1_3_random_labels.by_group(runs, key, value)
+
+
+def mnist_epochs(epochs):
+    """hw1_1_mnist trained for `epochs` instead of its 10: every run's final state is its state after
+    `epochs` epochs (test loss and accuracy on the full test set; the training numbers on the
+    script's 10,000-image evaluation subset, as the per-epoch curves measure them)."""
+    def cut(R, C):
+        saved = 0.0
+        for name in ("hw1_1_mnist_mnist", "hw1_1_mnist_fashion-mnist"):
+            trained = R[name]["models"][0]["runs"][0]["history"]["epoch"][-1]      # the run's epochs
+            for m in R[name]["models"]:
+                for run in m["runs"]:
+                    h = run["history"]
+                    at = h["epoch"].index(epochs)
+                    for key in ("epoch", "train_loss", "train_acc", "test_loss", "test_acc"):
+                        h[key] = h[key][:at + 1]
+                    h["final"] = {key: h[key][-1] for key in h["final"]}
+                m["final"] = {key: stats.summary([run["history"]["final"][key] for run in m["runs"]])
+                              for key in m["final"]}
+            saved += R["_timings"][f"hw1_1_mnist.py --dataset {name.split('_')[-1]}"] * (1 - epochs / trained)
+        return 0.0, saved
+    return cut, ["hw1_1_mnist"]
+
+
+def together(*names):
+    """Several cuts of CUTS applied one after the other (each saves what is left of its work)."""
+    def cut(R, C):
+        worker = wall = 0.0
+        for name in names:
+            w, s = CUTS[name][0](R, C)
+            worker, wall = worker + w, wall + s
+        return worker, wall
+    touched = [CUTS[name][1] for name in names]
+    return cut, None if None in touched else sorted({m for t in touched for m in t})
+
+
+CUTS = {            # name: (cut, findings modules it touches (None: every module reading the removed file))
+    "shared models: 3 seeds (s0-s2), not 5": shared_models(seeds=("s0", "s1", "s2")),
+    "shared models: no batch 8192": shared_models(drop_main=("batch 8192",)),
+    "shared models: no batch 32": shared_models(drop_main=("batch 32",)),
+    "shared models, fitted set: no batch 4096 (its full batch)": shared_models(drop_fitted=("batch 4096",)),
+    "random labels: no input controls": random_labels(input_controls=False),
+    "Keskar's protocol (hw1_3_keskar) behind a flag": without_script("hw1_3_keskar.py", "hw1_3_keskar"),
+    "hw1_1_mnist: 5 epochs, not 10": mnist_epochs(5),
+}
+CUTS["all of the above"] = together(*CUTS)
+
+
+# ---------------------------------------------------------------------------- compare
+def evaluate(loaded, cut, touched):
+    """(seconds saved, {"same", "changed", "gone", "new"} claim names) of one cut over loaded = (R, C, P, T)."""
+    R, C, P, T = loaded
+    base = report.compute_findings(None, only=touched, loaded=loaded)
+    cut_R, cut_C = copy.deepcopy(dict(R)), copy.deepcopy(dict(C))
+    cut_R["_timings"] = dict(T.get("scripts", {}))
+    worker, wall = cut(cut_R, cut_C)
+    del cut_R["_timings"]
+    modules = touched if touched is not None else list(base)
+    present = [m for m in modules if all(s in cut_R for s in _sources(m))]
+    cut_loaded = (report._Lookup(cut_R, "cut"), report._Lookup(cut_C, "cut"), P, T)
+    after = report.compute_findings(None, only=present, loaded=cut_loaded)
+    out = {"same": [], "changed": [], "gone": [], "new": []}
+    for module in modules:
+        mine = dict(claims.all_claims(base[module]))
+        theirs = dict(claims.all_claims(after[module])) if module in after else {}
+        for name, claim in mine.items():
+            key = f"{module}.{name}"
+            if name not in theirs:
+                out["gone"].append(key)
+            elif theirs[name].outcome != claim.outcome:
+                out["changed"].append(f"{key}: {_label(claim.outcome)} -> {_label(theirs[name].outcome)}")
+            else:
+                out["same"].append(key)
+        out["new"] += [f"{module}.{name}" for name in theirs if name not in mine]
+    return worker / WORKERS + wall, out
+
+
+def _sources(module):
+    import importlib
+    return importlib.import_module(f"findings.{module}").SOURCES
+
+
+def _label(outcome):
+    return ("holds" if outcome else "does not hold") if isinstance(outcome, bool) else str(outcome)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--results", default=os.path.join(ROOT, "results"), help="results folder (default results/)")
+    parser.add_argument("--list", action="store_true", help="print the claims each cut changes")
+    args = parser.parse_args(argv)
+    try:
+        loaded = report.load_all(args.results)
+    except claims.ReportError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    total = loaded[3].get("total")
+    print(f"committed run: {total:.0f} s on {loaded[3].get('cores', '?')} cores ({loaded[3].get('cpu', '?')}); "
+          f"budget 1200 s")
+    print(f"{'cut':60s} {'saves':>8s} {'same':>5s} {'changed':>8s} {'gone':>5s}")
+    for name, (cut, touched) in CUTS.items():
+        seconds, out = evaluate(loaded, cut, touched)
+        print(f"{name:60s} {seconds:7.0f}s {len(out['same']):5d} {len(out['changed']):8d} {len(out['gone']):5d}",
+              flush=True)
+        if args.list:
+            for line in out["changed"]:
+                print(f"    changed: {line}")
+            if out["gone"] and len(out["gone"]) <= 12:
+                for line in out["gone"]:
+                    print(f"    gone: {line}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -22,6 +22,7 @@ script's wall time where the cut removes the script. An estimate: the cut run wa
 """
 import argparse
 import copy
+import math
 import os
 import sys
 
@@ -136,6 +137,72 @@ def mnist_epochs(epochs):
     return cut, ["hw1_1_mnist"]
 
 
+SIMULATE_SWEEP_SHARE = 2 / 3   # of hw1_1_simulate's wall time: the learning-rate sweep (bench/README.md,
+                               # 2026-12-01); the reported seeds the other third
+
+
+def simulate_seeds(n):
+    """hw1_1_simulate with its first n reported seeds (of 5) at the rates the sweep chose."""
+    def cut(R, C):
+        res = R["hw1_1_simulate"]
+        before = len(res["seed_names"])
+        res["seed_names"] = res["seed_names"][:n]
+        C["hw1_1_simulate"]["seed_names"] = C["hw1_1_simulate"]["seed_names"][:n]
+        for function in res["functions"].values():
+            for m in function["models"]:
+                for key in ("seed_names", "seeds", "final_losses", "loss_curves", "predictions"):
+                    m[key] = m[key][:n]
+                m["final_loss"] = stats.summary(m["final_losses"])
+                m["median_seed"] = m["seed_names"][stats.median_index(m["final_losses"])]
+        wall = R["_timings"]["hw1_1_simulate.py"] * (1 - SIMULATE_SWEEP_SHARE) * (1 - n / before)
+        return 0.0, wall
+    return cut, ["hw1_1_simulate", "hw1_2_gradnorm"]
+
+
+def simulate_tuning_seeds(n):
+    """hw1_1_simulate's sweep with its first n tuning seeds (of 2), replayed round by round on the
+    committed sweep's final losses (hw1_1_simulate.tune's rule: the lowest geometric mean of the final
+    losses over the rates tried; one rung further while the best is an end of them). Where the replay
+    would try a rate the run did not, or chooses another rate, the reported runs would be others:
+    RunsDiffer, no claims."""
+    def cut(R, C):
+        from hw1_1_simulate import next_rungs
+        tune = R["hw1_1_simulate_tune"]
+        changed = []
+        for arch, table in tune["architectures"].items():
+            rows = {row["lr"]: row for row in table["rates"]}
+
+            def score(lr, rows=rows):
+                losses = [v for per_function in rows[lr]["final_loss"].values() for v in per_function[:n]]
+                return math.exp(sum(math.log(v) for v in losses) / len(losses)) if all(losses) else math.inf
+            tried, pending = [], list(tune["lr_grid"])
+            while pending:
+                if any(lr not in rows for lr in pending):
+                    changed.append(f"{arch}: would try {', '.join(f'{lr:g}' for lr in pending)}, not run")
+                    break
+                tried += pending
+                chosen = min(tried, key=score)
+                pending = next_rungs(tried, chosen, tune["lr_ladder"])
+            else:
+                if chosen != table["chosen_lr"] or sorted(tried) != sorted(rows):
+                    changed.append(f"{arch}: {table['chosen_lr']:g} -> {chosen:g} (rates tried {len(tried)})")
+        wall = R["_timings"]["hw1_1_simulate.py"] * SIMULATE_SWEEP_SHARE * (1 - n / len(tune["seed_names"]))
+        if changed:
+            raise RunsDiffer(wall, f"the sweep changes for {len(changed)} of {len(tune['architectures'])} nets "
+                                   f"({'; '.join(changed)}): the reported runs would be others")
+        return 0.0, wall
+    return cut, ["hw1_1_simulate", "hw1_2_gradnorm"]
+
+
+class RunsDiffer(Exception):
+    """A cut after which the reported runs themselves would differ: its claims cannot be read off the
+    committed results."""
+
+    def __init__(self, wall, reason):
+        super().__init__(reason)
+        self.wall = wall
+
+
 def together(*names):
     """Several cuts of CUTS applied one after the other (each saves what is left of its work)."""
     def cut(R, C):
@@ -156,6 +223,8 @@ CUTS = {            # name: (cut, findings modules it touches (None: every modul
     "random labels: no input controls": random_labels(input_controls=False),
     "Keskar's protocol (hw1_3_keskar) behind a flag": without_script("hw1_3_keskar.py", "hw1_3_keskar"),
     "hw1_1_mnist: 5 epochs, not 10": mnist_epochs(5),
+    "hw1_1_simulate: 3 reported seeds, not 5": simulate_seeds(3),
+    "hw1_1_simulate: 1 tuning seed, not 2": simulate_tuning_seeds(1),
 }
 CUTS["all of the above"] = together(*CUTS)
 
@@ -167,7 +236,10 @@ def evaluate(loaded, cut, touched):
     base = report.compute_findings(None, only=touched, loaded=loaded)
     cut_R, cut_C = copy.deepcopy(dict(R)), copy.deepcopy(dict(C))
     cut_R["_timings"] = dict(T.get("scripts", {}))
-    worker, wall = cut(cut_R, cut_C)
+    try:
+        worker, wall = cut(cut_R, cut_C)
+    except RunsDiffer as differ:
+        return differ.wall, {"runs differ": str(differ)}
     del cut_R["_timings"]
     modules = touched if touched is not None else list(base)
     present = [m for m in modules if all(s in cut_R for s in _sources(m))]
@@ -214,6 +286,9 @@ def main(argv=None):
     print(f"{'cut':60s} {'saves':>8s} {'same':>5s} {'changed':>8s} {'gone':>5s}")
     for name, (cut, touched) in CUTS.items():
         seconds, out = evaluate(loaded, cut, touched)
+        if "runs differ" in out:
+            print(f"{name:60s} {seconds:7.0f}s   not read: {out['runs differ']}", flush=True)
+            continue
         print(f"{name:60s} {seconds:7.0f}s {len(out['same']):5d} {len(out['changed']):8d} {len(out['gone']):5d}",
               flush=True)
         if args.list:

@@ -73,3 +73,32 @@ def test_fewer_epochs_read_the_state_after_those_epochs(loaded):
     assert run["history"]["final"]["test_acc"] == test_acc_at_5 and run["history"]["epoch"][-1] == 5
     assert wall == pytest.approx(sum(loaded[3]["scripts"][f"hw1_1_mnist.py --dataset {d}"] / 2
                                      for d in ("mnist", "fashion-mnist")))
+
+
+def test_the_sweep_replayed_with_both_tuning_seeds_chooses_the_committed_rates(loaded):
+    R, C = _copies(loaded)
+    cut, _ = scope_cuts.simulate_tuning_seeds(len(R["hw1_1_simulate_tune"]["seed_names"]))
+    assert cut(R, C) == (0.0, 0.0)
+
+
+def test_a_tuning_seed_that_would_choose_another_rate_is_not_read(loaded):
+    R, C = _copies(loaded)
+    table = next(iter(R["hw1_1_simulate_tune"]["architectures"].values()))
+    chosen = next(row for row in table["rates"] if row["lr"] == table["chosen_lr"])
+    for per_function in chosen["final_loss"].values():
+        per_function[0] *= 1e6                           # the chosen rate, far worse on the first seed
+    cut, _ = scope_cuts.simulate_tuning_seeds(1)
+    with pytest.raises(scope_cuts.RunsDiffer, match="the reported runs would be others"):
+        cut(R, C)
+
+
+def test_fewer_reported_seeds_keep_the_first_ones_and_their_summary(loaded):
+    R, C = _copies(loaded)
+    cut, _ = scope_cuts.simulate_seeds(3)
+    _, wall = cut(R, C)
+    for function in R["hw1_1_simulate"]["functions"].values():
+        for m in function["models"]:
+            assert m["seed_names"] == ["seed-0", "seed-1", "seed-2"] and m["final_loss"]["n"] == 3
+            assert m["final_loss"]["median"] == pytest.approx(sorted(m["final_losses"])[1])
+            assert m["median_seed"] in m["seed_names"]
+    assert 0 < wall < loaded[3]["scripts"]["hw1_1_simulate.py"]

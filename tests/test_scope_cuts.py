@@ -102,3 +102,9 @@ def test_fewer_reported_seeds_keep_the_first_ones_and_their_summary(loaded):
             assert m["final_loss"]["median"] == pytest.approx(sorted(m["final_losses"])[1])
             assert m["median_seed"] in m["seed_names"]
     assert 0 < wall < loaded[3]["scripts"]["hw1_1_simulate.py"]
+
+
+def test_results_without_timings_are_one_line_and_exit_1(tmp_path, capsys):
+    assert scope_cuts.main(["--results", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "timings.json" in err

@@ -77,7 +77,7 @@ def test_fewer_epochs_read_the_state_after_those_epochs(loaded):
 
 def test_the_sweep_replayed_with_both_tuning_seeds_chooses_the_committed_rates(loaded):
     R, C = _copies(loaded)
-    cut, _ = scope_cuts.simulate_tuning_seeds(len(R["hw1_1_simulate_tune"]["seed_names"]))
+    cut, _ = scope_cuts.simulate_tuning_seeds(list(R["hw1_1_simulate_tune"]["seed_names"]))
     assert cut(R, C) == (0.0, 0.0)
 
 
@@ -87,7 +87,7 @@ def test_a_tuning_seed_that_would_choose_another_rate_is_not_read(loaded):
     chosen = next(row for row in table["rates"] if row["lr"] == table["chosen_lr"])
     for per_function in chosen["final_loss"].values():
         per_function[0] *= 1e6                           # the chosen rate, far worse on the first seed
-    cut, _ = scope_cuts.simulate_tuning_seeds(1)
+    cut, _ = scope_cuts.simulate_tuning_seeds(["tune-0"])
     with pytest.raises(scope_cuts.RunsDiffer, match="the reported runs would be others"):
         cut(R, C)
 
@@ -108,3 +108,46 @@ def test_results_without_timings_are_one_line_and_exit_1(tmp_path, capsys):
     assert scope_cuts.main(["--results", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "timings.json" in err
+
+
+def test_without_the_input_controls_their_claims_are_gone_and_the_label_controls_regroup_as_committed(loaded):
+    R, C = _copies(loaded)
+    committed = copy.deepcopy(R["hw1_3_random_labels"]["control_levels"])
+    cut, touched = scope_cuts.random_labels(input_controls=False)
+    worker, _ = cut(R, C)
+    assert R["hw1_3_random_labels"]["control_levels"] == committed        # the script's own summary, recomputed
+    assert R["hw1_3_random_labels"]["input_controls"] == [] and C["hw1_3_random_labels"]["input_controls"] == []
+    assert worker == pytest.approx(sum(c["seconds"] for c in loaded[0]["hw1_3_random_labels"]["input_controls"]))
+    _, out = scope_cuts.evaluate(loaded, cut, touched)
+    for name in ("inputs_fitted", "input_conclusion"):
+        assert f"hw1_3_random_labels.{name}" in out["gone"]
+    assert not any(name.startswith("hw1_3_random_labels.input") for name in out["same"])
+
+
+def test_cuts_together_save_what_their_union_removed(loaded):
+    R, C = _copies(loaded)
+    cuts = {"seeds": scope_cuts.shared_models(seeds=("s0", "s1", "s2")),
+            "8192": scope_cuts.shared_models(drop_main=("batch 8192",))}
+    scope_cuts.CUTS.update(cuts)
+    try:
+        worker, _ = scope_cuts.together("seeds", "8192")[0](R, C)
+    finally:
+        for name in cuts:
+            del scope_cuts.CUTS[name]
+    removed = lambda m: m["seed"] in ("s3", "s4") or m["approach"] == "batch 8192"      # noqa: E731
+    expected = sum(m["seconds"] for s in loaded[0]["hw1_3_sensitivity"]["sets"].values() for m in s["models"]
+                   if removed(m))
+    expected += sum(v["wall"] for k, v in loaded[0]["hw1_3_sharpness"]["seconds"].items()
+                    if k.startswith("batch 8192") or k.split()[-1] in ("s3", "s4"))
+    expected += 2 * loaded[3]["scripts"]["hw1_3_interp.py"] * 2 / 5
+    assert worker == pytest.approx(expected)
+
+
+def test_a_fitted_set_cut_leaves_the_main_set_alone(loaded):
+    R, C = _copies(loaded)
+    scope_cuts.shared_models(drop_fitted=("batch 4096",))[0](R, C)
+    sets = R["hw1_3_sensitivity"]["sets"]
+    assert all(m["approach"] != "batch 4096" for m in sets["fitted"]["models"])
+    assert sum(m["approach"] == "batch 4096" for m in sets["main"]["models"]) == 5
+    assert "batch 4096" in C["hw1_3_sensitivity"]["sets"]["main"]
+    assert "batch 4096" not in C["hw1_3_sensitivity"]["sets"]["fitted"]

@@ -37,8 +37,8 @@ quick: $(VENV)/.runtime
 	$(PY) -m common.run_figures --quick
 
 # the tests in two processes (pytest-xdist; worksteal: an idle worker takes tests queued on the
-# other): 4.6-6.3 min on 2 idle Intel Xeon cores (2026-12-07, install excluded; the same suite took
-# 275-377 s within one session as the machine's speed varied)
+# other): 4.2-6.6 min on 2 idle Intel Xeon cores (2026-12-07, install excluded; the same suite took
+# 250-394 s within one session as the machine's speed varied)
 test: $(VENV)/.dev
 	$(PY) -m pytest -q -n 2 --dist worksteal
 

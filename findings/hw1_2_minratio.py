@@ -30,6 +30,7 @@ units and by a split unit (Fukumizu & Amari 2000). What the section concludes:
   - the sampling definition of the minimal ratio at the confirmed saddles, and the tolerance.
 """
 import math
+from collections import Counter
 
 import numpy as np
 
@@ -71,6 +72,39 @@ def grouped(points, key, x_of):
     names = sorted({key(p) for p in points}, key=str)
     return pooled_spearman([([x_of(p) for p in points if key(p) == n], [p["loss"] for p in points if key(p) == n])
                             for n in names])
+
+
+def per_function(points, key, x_of):
+    """Spearman of x_of(point) against the loss over the functions, one value each: a function (the
+    points key(point) names alike) is one unit, entered by the median of its points' values and
+    losses (pooling its points would weight a function by how often the runs found it, and rank the
+    roundoff between its points' losses); inference.pooled_spearman over those single points, so its
+    interval resamples functions."""
+    names = sorted({key(p) for p in points}, key=str)
+    return pooled_spearman([([float(np.median([x_of(p) for p in points if key(p) == n]))],
+                             [float(np.median([p["loss"] for p in points if key(p) == n]))]) for n in names])
+
+
+SAME_FUNCTION = 1e-6           # one function: outputs within this on the grid, or those of its mirror f(-x) (sinc5
+                               # is even on a grid symmetric about 0), and the same loss (hw1_2_minratio.py's rule)
+
+
+def outputs(theta, width, points):
+    """The 1-width-1 tanh net's outputs on `points` evenly spaced points of [-1, 1]; theta is
+    torch's parameter order (Linear(1, width): weight, bias; Linear(width, 1): weight, bias)."""
+    theta = np.asarray(theta, dtype=float)
+    w1, b1, w2, b2 = theta[:width], theta[width:2 * width], theta[2 * width:3 * width], theta[3 * width]
+    return np.tanh(np.outer(np.linspace(-1.0, 1.0, points), w1) + b1) @ w2 + b2
+
+
+def same_function(p, q, width, points, same_loss):
+    """Whether two points compute one function (or mirror images of it) at one loss (False when a
+    point holds no parameters of the net)."""
+    if abs(p["loss"] - q["loss"]) > same_loss * max(p["loss"], q["loss"]) or \
+            not len(p["theta"]) == len(q["theta"]) == 3 * width + 1:
+        return False
+    f, g = outputs(p["theta"], width, points), outputs(q["theta"], width, points)
+    return min(np.abs(f - g).max(), np.abs(f - g[::-1]).max()) <= SAME_FUNCTION
 
 
 def require(c, name):
@@ -175,6 +209,10 @@ def findings(R, C, P, T):
                                         for t in mr["slope_distances"])]
     full_ids = {id(r) for r in flat_full}
     flat_stalled = sum(r["stop"] == "stalled" for r in flat)
+    stop_names = {"cap": "reached its cap", "converged": "converged (its gradient norm below the confirmation's "
+                  "threshold) and was still classed gradient-flat"}
+    flat_other_stops = [f"{count(n)} {stop_names.get(stop, f'stopped ({stop})')}"
+                        for stop, n in sorted(Counter(r["stop"] for r in flat if r["stop"] != "stalled").items())]
     flat_rho = grouped(flat, lambda r: r["trajectory"], lambda r: negatives(r, main))
     finder_cap = config["newton_iters"]
     flat_at_cap = sum(r["finder_iterations"] >= finder_cap for r in flat)
@@ -220,15 +258,32 @@ def findings(R, C, P, T):
     confirmed = crit + confirmed_embedded
     constant_ids, embedded_ids = {id(r) for r in constant}, {id(e) for e in confirmed_embedded}
 
-    def function_of(p):
+    # one unit per function: the finder's points by their function class, the embedded ones by width and
+    # loss, and two of those classes merged where they compute the same function (or its mirror image)
+    # at one loss: a finder's point and an embedded one can be one function (the finder's 7.68e-2 point
+    # is the embedded 1-1-1 point mirrored)
+    width = int(mr["model"].split("-")[1].split()[0])
+
+    def class_of(p):
         if id(p) in constant_ids or (id(p) in embedded_ids and p["width"] == 0):
             return "constant"
         if id(p) in embedded_ids:
             return f"embedded {p['width']}/{p['loss']:.9g}"
         return f"finder {p['function_class']}"
+    first = {}                                                  # class: its first point
+    for p in confirmed:
+        first.setdefault(class_of(p), p)
+    merged = {}                                                 # class: the class it is counted with
+    for name, p in first.items():
+        merged[name] = next((other for other, q in first.items() if other in merged and merged[other] == other
+                             and "constant" not in (name, other)
+                             and same_function(p, q, width, mr["points"], mr["same_loss"])), name)
+
+    def function_of(p):
+        return merged[class_of(p)]
     units = {function_of(p) for p in confirmed}
-    confirmed_rho = grouped(confirmed, function_of, lambda p: negatives(p, main))
-    confirmed_ratio_rho = grouped(confirmed, function_of, lambda p: p["shares"][main]["minimal_ratio"])
+    confirmed_rho = per_function(confirmed, function_of, lambda p: negatives(p, main))
+    confirmed_ratio_rho = per_function(confirmed, function_of, lambda p: p["shares"][main]["minimal_ratio"])
     saddles = [p for p in confirmed if negatives(p, smallest) > 0 and p["sampled"]]
     sampled = min((p["sampled"]["c=1"]["ratio"] for p in saddles), default=float("nan"))
 
@@ -369,8 +424,9 @@ def findings(R, C, P, T):
                             f"the {count(len(flat))} gradient-flat points", full=len(flat_full), flat=len(flat)),
         "flat_stalled": claim(flat and flat_stalled == len(flat),
                               f"every one of the {count(len(flat))} stalled in the confirmation",
-                              f"{count(flat_stalled)} of the {count(len(flat))} stalled in the confirmation, the rest "
-                              "reached its cap", stalled=flat_stalled, flat=len(flat)),
+                              f"{count(flat_stalled)} of the {count(len(flat))} stalled in the confirmation; of the "
+                              f"rest, {listing(flat_other_stops)}", stalled=flat_stalled, flat=len(flat),
+                              other_stops=flat_other_stops),
         "flat_crawl": claim(flat and flat_at_cap == len(flat),
                             f"every gradient-flat run used the finder's whole cap of {finder_cap:,} iterations",
                             f"{count(flat_at_cap)} of the {count(len(flat))} gradient-flat runs used the finder's "
@@ -458,7 +514,9 @@ def findings(R, C, P, T):
                                near=near, smallest=min(margins, default=None)),
         "tolerance_matters": claim(abs(ratio_small - ratio_large) > TOLERANCE_SHIFT,
                                    "so a minimal ratio compares points only at one stated tolerance",
-                                   "so the tolerance hardly changes it", small=ratio_small, large=ratio_large),
+                                   f"so the median over functions moves by {fix(abs(ratio_small - ratio_large), 2)} "
+                                   f"between the two tolerances, less than {TOLERANCE_SHIFT:g}", small=ratio_small,
+                                   large=ratio_large),
         "lowest_known": claim(crit and confirmed_embedded and min(r["loss"] for r in crit)
                               > min(e["loss"] for e in confirmed_embedded),
                               "the lowest point the finder confirmed (L = "

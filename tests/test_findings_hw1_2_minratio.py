@@ -187,10 +187,38 @@ def test_rank_correlations_are_tie_aware_over_start_groups():
     assert found["flat_rho"]["rho"] == pytest.approx(scipy_stats.spearmanr(index, [r["loss"] for r in flat]).statistic)
     assert found["flat_rho"]["units"] == 5 and found["flat_rho"]["points"] == 15
     assert found["flat_rho"]["low"] <= found["flat_rho"]["rho"] <= found["flat_rho"]["high"]
+    # the confirmed points: one value per function (the median of its points), not the points pooled
     confirmed = of(R, "critical") + R[NAME]["embedded"]
-    expected = scipy_stats.spearmanr([p["shares"][MAIN]["negative_share"] for p in confirmed],
-                                     [p["loss"] for p in confirmed]).statistic
-    assert found["confirmed_rho"]["rho"] == pytest.approx(expected)
+    functions = {}
+    for p in confirmed:
+        name = ("constant" if p["constant_output"] else f"embedded {p['width']}" if "width" in p
+                else f"finder {p['function_class']}")
+        functions.setdefault(name, []).append(p)
+    index = [np.median([p["shares"][MAIN]["negative_share"] for p in ps]) for ps in functions.values()]
+    loss = [np.median([p["loss"] for p in ps]) for ps in functions.values()]
+    assert found["confirmed_rho"]["units"] == found["confirmed_rho"]["points"] == len(functions) == found["n_units"]
+    assert found["confirmed_rho"]["rho"] == pytest.approx(scipy_stats.spearmanr(index, loss).statistic)
+
+
+def _net(w1, b1, w2, b2):
+    return list(w1) + list(b1) + list(w2) + [b2]
+
+
+def test_a_finder_point_that_mirrors_an_embedded_one_is_one_function():
+    R, C = synthetic()
+    rng = np.random.default_rng(0)
+    w1, b1, w2 = rng.normal(size=8), rng.normal(size=8), rng.normal(size=8)
+    finder = next(r for r in of(R, "critical") if not r["constant_output"])
+    embedded = [e for e in R[NAME]["embedded"] if e["width"] == 1]
+    finder["theta"] = _net(w1, b1, w2, 0.1)
+    for e in embedded:                                       # the mirror image f(-x): input weights negated
+        e["theta"] = _net(-w1, b1, w2, 0.1)
+    before = findings_of(NAME, *synthetic())["n_units"]
+    found, text = rendered(R, C)
+    assert found["n_units"] == before - 1
+    for e in embedded:                                       # another function at the same loss stays apart
+        e["theta"] = _net(-w1, b1, w2 + 0.01, 0.1)
+    assert findings_of(NAME, R, C)["n_units"] == before
 
 
 def test_the_committed_results_render():
@@ -315,7 +343,11 @@ def test_a_gradient_flat_run_at_the_confirmation_s_cap():
     of(R, "gradient-flat")[0]["stop"] = "cap"
     found, text = rendered(R, C)
     assert not found["flat_stalled"].holds
-    assert "14 of the 15 stalled in the confirmation, the rest reached its cap" in text
+    assert "14 of the 15 stalled in the confirmation; of the rest, one reached its cap" in text
+    flat = of(R, "gradient-flat")
+    flat[1]["stop"] = "converged"                       # the rest named by how each stopped, not all "cap"
+    found, text = rendered(R, C)
+    assert "13 of the 15 stalled in the confirmation; of the rest, one reached its cap and one converged" in text
 
 
 def test_a_gradient_flat_run_that_left_the_finder_early():
@@ -439,7 +471,7 @@ def test_a_minimal_ratio_that_ignores_the_tolerance():
             share["minimal_ratio"] = 0.3
     found, text = rendered(R, C)
     assert not found["tolerance_matters"].holds
-    assert "so the tolerance hardly changes it" in text
+    assert "so the median over functions moves by 0.00 between the two tolerances, less than 0.1" in text
 
 
 def test_the_finder_confirming_a_point_as_low_as_the_known_ones():

@@ -15,7 +15,7 @@ planes). Conclusions:
 """
 import numpy as np
 
-from common.claims import choose, claim, count, fix
+from common.claims import choose, claim, count, fix, pct
 
 SOURCES = ["hw1_2_surface"]
 BENT = 30          # degrees between the first epoch's move and the rest of the path beyond which it "bends"
@@ -58,6 +58,16 @@ def findings(R, C, P, T):
     separated = sum(rnd["min"][k] > pca["max"][k] or rnd["max"][k] < pca["min"][k] for k in radii)
     outcome = "random higher" if higher == n else "random lower" if lower == n else "mixed"
     half = (len(equal["radius"]) - 1) // 2
+    # the nearest circle, where a difference of curvature at θ* would show first, and the farthest
+    near = rnd["mean"][1] / pca["mean"][1] - 1
+    full_ratio = rnd["mean"][-1] / pca["mean"][-1]
+    first_separated = next((k for k in radii if rnd["min"][k] > pca["max"][k] or rnd["max"][k] < pca["min"][k]), None)
+    near_text = (f"the means differ by {pct(abs(near), 0)} at the nearest radius ({fix(equal['radius'][1], 2)})"
+                 + (", where the circles' ranges overlap" if first_separated != 1 else ", where the ranges separate"))
+    near_reading = (f"; so the planes differ away from θ* (at the initialization's distance the trajectory "
+                    f"plane's circle goes as low as {fix(pca['min'][-1], 2)}, the random one's "
+                    f"{fix(rnd['min'][-1], 2)}), not in a curvature at θ* that the nearest circle resolves"
+                    if first_separated != 1 else "")
     return {
         "model": sf["model"], "lr": config["lr"], "batch": config["batch"], "epochs": config["epochs"],
         "final_train_loss": sf["final_train_loss"], "final_test_acc": sf["final_test_acc"],
@@ -74,10 +84,10 @@ def findings(R, C, P, T):
         "highest_corner": max(corners),
         "explained": [float(v) for v in sf["pca"]["explained_variance_ratio"]],
         "bend_degrees": bend,
-        "bends": claim(bend > BENT, f"bends: its first epoch heads {fix(bend, 0)}° away from the direction in which "
-                                    "θ* then lies",
-                       f"is nearly straight: its first epoch heads within {fix(bend, 0)}° of the direction in "
-                       "which θ* then lies", degrees=bend, threshold=BENT),
+        "bends": claim(bend > BENT, f"bends: its first epoch's move and the straight line from where that epoch ended "
+                                    f"to θ* are {fix(bend, 0)}° apart",
+                       f"is nearly straight: its first epoch's move and the straight line from where that epoch "
+                       f"ended to θ* are within {fix(bend, 0)}° of each other", degrees=bend, threshold=BENT),
         "pca_min": float(grid_pca.min()), "pca_max": float(grid_pca.max()),
         "random_min": float(grid_random.min()),
         "angles": equal["angles"], "reach": equal["reach"], "radii": n,
@@ -97,9 +107,14 @@ def findings(R, C, P, T):
             "none": f"the losses of the {equal['angles']} directions of the two circles overlap at every radius"},
             separated=separated, radii=n),
         "flatter": choose(outcome, {
-            "random higher": "So, in the same units and on average over each circle, the plane the optimizer "
-                             "travelled is flatter than this random plane (a single draw of two directions)",
-            "random lower": "So, in the same units and on average over each circle, this random plane (a single "
-                            "draw of two directions) is flatter than the plane the optimizer travelled",
-            "mixed": "In the same units neither plane is flatter at every distance"}, higher=higher, radii=n),
+            "random higher": f"So, in the same units and on average over each circle, the loss rises less with the "
+                             f"distance from θ* in the plane the optimizer travelled than in this random plane (a "
+                             f"single draw of two directions): {near_text}, and {fix(full_ratio, 1)}x at the "
+                             f"initialization's distance{near_reading}",
+            "random lower": f"So, in the same units and on average over each circle, the loss rises less with the "
+                            f"distance from θ* in this random plane (a single draw of two directions) than in the "
+                            f"plane the optimizer travelled: {near_text}, and {fix(1 / full_ratio, 1)}x at the "
+                            f"initialization's distance{near_reading}",
+            "mixed": "In the same units neither plane's loss is lower at every distance"},
+            higher=higher, radii=n, near=near, first_separated=first_separated),
     }

@@ -70,7 +70,9 @@ def test_a_random_plane_lower_at_every_radius():
     found, text = rendered(R, C)
     assert found["random_higher"].outcome == "random lower" and found["flatter"].outcome == "random lower"
     assert "is lower in the random plane at every radius" in text
-    assert "this random plane (a single draw of two directions) is flatter" in text
+    assert ("the loss rises less with the distance from θ* in this random plane (a single draw of two directions) "
+            "than in the plane the optimizer travelled: the means differ by 50% at the nearest radius") in text
+    assert "not in a curvature at θ* that the nearest circle resolves" in text    # the nearest ranges overlap
 
 
 def test_planes_that_cross():
@@ -80,7 +82,7 @@ def test_planes_that_cross():
     found, text = rendered(R, C)
     assert found["random_higher"].outcome == "mixed"
     assert "is not higher in one plane at every radius (higher in the random plane at 19 of 20 radii)" in text
-    assert "neither plane is flatter at every distance" in text
+    assert "neither plane's loss is lower at every distance" in text
 
 
 def test_circles_that_separate_at_every_radius():
@@ -90,3 +92,4 @@ def test_circles_that_separate_at_every_radius():
     found, text = rendered(R, C)
     assert found["separation"].outcome == "all"
     assert "do not overlap at any radius" in text
+    assert "where the ranges separate" in text and "not in a curvature at θ*" not in text

@@ -3,8 +3,8 @@ layers) of ~25,450 parameters each, trained on MNIST and Fashion-MNIST over thre
 (results/hw1_1_mnist_mnist.json, results/hw1_1_mnist_fashion-mnist.json).
 
 What the section concludes, and how far the seeds support it: at equal parameter count the
-family matters (on the committed results every CNN run beats every DNN run on both tasks, but
-by less than the spread of the seeds within a family: 0.2 points at the closest on MNIST); within a
+family matters (whether every CNN run beats every DNN run on a task, and by how much at the
+closest, is read off the seeds); within a
 family, the depths are ordered by their mean test accuracy, and every ordering says whether
 the seed ranges separate and how many seeds of each lie beyond the other's range
 (common.inference.compare; with three seeds a side, the permutation p can go no lower than 0.1).

@@ -21,7 +21,7 @@ median_final_loss(R, function, name) and best_net(R, C, function).
 """
 import numpy as np
 
-from common.claims import ReportError, by, cap, claim, count, fix, listing, num, sci, times
+from common.claims import ReportError, by, cap, claim, count, fix, listing, num, pct, sci, times
 from common.inference import compare
 
 SOURCES = ["hw1_1_simulate", "hw1_1_simulate_tune"]
@@ -90,13 +90,18 @@ def nets(names):
     return listing([short(n) for n in names]) + (" nets" if len(names) > 1 else " net")
 
 
-def half_periods_drawn(prediction, truth):
-    """How many half-periods (maximal runs of one sign of the square wave) a prediction has the
-    right sign on, on at least RIGHT_SIGN of their points."""
+def right_sign_shares(prediction, truth):
+    """Per half-period of the square wave (a maximal run of one sign), the share of its points on
+    which the prediction has the right sign."""
     truth = np.sign(np.asarray(truth, dtype=float))
     piece = np.concatenate([[0], np.cumsum(np.diff(truth) != 0)])
     sign = np.sign(np.asarray(prediction, dtype=float))
-    return int(sum(np.mean(sign[piece == k] == truth[piece == k]) >= RIGHT_SIGN for k in range(piece.max() + 1)))
+    return [float(np.mean(sign[piece == k] == truth[piece == k])) for k in range(piece.max() + 1)]
+
+
+def half_periods_drawn(prediction, truth):
+    """How many half-periods a prediction has the right sign on, on at least RIGHT_SIGN of their points."""
+    return int(sum(share >= RIGHT_SIGN for share in right_sign_shares(prediction, truth)))
 
 
 # ---------------------------------------------------------------------------- required consistency
@@ -269,7 +274,9 @@ def sweep(R, C, names):
             scores = per_function(n, fn)
             better = min(scores, key=scores.get)
             if scores[chosen[n]] / scores[better] >= CLOSE:
-                elsewhere.append((n, fn, better, scores[chosen[n]] / scores[better]))
+                at = {r["lr"]: r["final_loss"][fn] for r in arch[n]["rates"]}
+                every_seed = all(c > b for c, b in zip(at[chosen[n]], at[better]))     # seed i against seed i
+                elsewhere.append((n, fn, better, scores[chosen[n]] / scores[better], every_seed))
     edge = [n for n in names if chosen[n] in (tried[n][0], tried[n][-1])]
     beyond = {n: [lr for lr in tried[n] if lr not in grid] for n in names}
     beyond = {n: rates for n, rates in beyond.items() if rates}
@@ -306,10 +313,11 @@ def sweep(R, C, names):
             f"On the sweep's seeds each chosen rate is also within {round(100 * (CLOSE - 1))}% of the best of "
             "the rates tried on every function.",
             f"One rate per net serves all {count(len(tune['functions']))} functions, so a comparison on one function "
-            "is not at each net's best rate for it: on the sweep's seeds another rate the sweep tried ends lower by "
-            f"{round(100 * (CLOSE - 1))}% or more for "
-            + listing([f"the {short(n)} net on {fn} ({sci(lr, 1)}: {times(f, 1)}x lower)"
-                       for n, fn, lr, f in elsewhere])
+            "need not be at each net's best rate for it: on the geometric mean of the sweep's seeds another rate the "
+            f"sweep tried ends lower by {round(100 * (CLOSE - 1))}% or more for "
+            + listing([f"the {short(n)} net on {fn} ({sci(lr, 1)}: {times(f, 1)}x lower; "
+                       + ("lower on every tuning seed" if every else "not on every tuning seed") + ")"
+                       for n, fn, lr, f, every in elsewhere])
             + ".", elsewhere=elsewhere, within=CLOSE),
         "close": claim(close, f"; for the {nets(close)} the two are within {round(100 * (CLOSE - 1))}%", "",
                        runner_up={n: runner_up(n) for n in names}, within=CLOSE),
@@ -333,6 +341,11 @@ def square_wave(S):
     pieces = half_periods_drawn(truth, truth)
     drawn = {n: [half_periods_drawn(p, truth) for p in model(S.R, sq, n)["predictions"]] for n in names}
     missing = [n for n in names if min(drawn[n]) < pieces]
+    # a half-period missed whole: the right sign on at most 1 - RIGHT_SIGN of its points
+    whole = [n for n in names if any(share <= 1 - RIGHT_SIGN for p in model(S.R, sq, n)["predictions"]
+                                     for share in right_sign_shares(p, truth))]
+    partly = [n for n in missing if n not in whole]
+    plotted = len(truth)
     wins_ranges = ", ".join(f"{short(n)} {S.range(sq, n)}" for n in deeper_wins)
     return {
         "name": sq,
@@ -368,11 +381,16 @@ def square_wave(S):
         "drawn": listing([f"{short(n)} {min(drawn[n])}" + (f"-{max(drawn[n])}" if max(drawn[n]) > min(drawn[n]) else "")
                           for n in names]),
         "missing": claim(missing,
-                         f"; on some seeds the {nets(missing)} miss whole half-periods, not just the sharpness of "
-                         "the jumps",
-                         ": every net has the right sign everywhere on every seed; they differ in how sharp their "
-                         "jumps are",
-                         drawn=drawn, pieces=pieces),
+                         (f"; on some seeds the {nets(whole)} miss whole half-periods (the right sign on at most "
+                          f"{pct(1 - RIGHT_SIGN, 0)} of one's points), not just the sharpness of the jumps"
+                          if whole else "")
+                         + (f"{'; the' if whole else '; on some seeds the'} {nets(partly)} have the wrong sign on more "
+                            f"than {pct(1 - RIGHT_SIGN, 0)} of a half-period's points" if partly else "")
+                         + f" (counted on the {num(plotted)} points of the saved predictions)",
+                         f": every net has the right sign on at least {pct(RIGHT_SIGN, 0)} of every half-period's "
+                         f"points on every seed (counted on the {num(plotted)} points of the saved predictions); they "
+                         "differ in how sharp their jumps are",
+                         drawn=drawn, pieces=pieces, whole=whole, partly=partly),
     }
 
 
@@ -436,7 +454,8 @@ def pairs(S):
         "split": claim(split, ": " + "; ".join(split) + " on every seed", "", separated=n_split),
         "tuning": claim(not undone, " (the sweep's tuning seeds at the same rates agree)" if split else "",
                         f" (on the reported seeds only: with the sweep's tuning seeds at the same rates added, "
-                        f"{listing(undone)} no longer holds on every seed)", undone=undone),
+                        f"{listing(undone)} no longer {'holds' if len(undone) == 1 else 'hold'} on every seed)",
+                        undone=undone),
         "rest_overlap": claim(n_split < len(all_pairs),
                               f"For every {other}pair the two ranges overlap, so {count(S.n_seeds)} seeds do not rank "
                               "them: the order of their medians could change with other seeds.", "",

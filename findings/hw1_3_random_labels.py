@@ -322,10 +322,10 @@ def epochs_findings(levels, epochs, names, seeds):
                                               "goes the way of the means",
                             "bent": "are not monotone in the corruption: a step against the sign of ρ separates "
                                     "the seeds, so no overall direction is stated",
-                            "few seeds": f"show no resolved trend with the corruption: the means rise overall, but "
-                                         f"the seeds of the first and last corrupted levels overlap and "
-                                         f"{count(seeds)} seeds are too few to state a direction they do not "
-                                         f"show"}, paired=True)
+                            "few seeds": f"show no resolved trend with the corruption: the seeds of the first and "
+                                         f"last corrupted levels overlap, and {count(seeds)} seeds are too few to "
+                                         f"state an overall direction of the means that they do not show"},
+                           paired=True)
     direction = trend["direction"].outcome
     gradual = ("rises" if direction == "rises" and trend["separated_steps"] > 0 else
                "overall" if direction == "rises" else "falls" if direction == "falls" else "unresolved")
@@ -510,9 +510,9 @@ def findings(R, C, P, T):
             final_test_acc=final_test, chance=chance, tolerance=AT_CHANCE),
         "max_test_acc": max(rl["test_acc"]),
         "test_loss_course": choose(test_course, {
-            "rises": f"grows steadily from {fix(rl['test_loss'][0], 2)} to {fix(rl['test_loss'][-1], 1)} "
+            "rises": f"rises overall from {fix(rl['test_loss'][0], 2)} to {fix(rl['test_loss'][-1], 1)} "
                      "(its mean over each tenth of the run rises from tenth to tenth)",
-            "falls": f"falls steadily from {fix(rl['test_loss'][0], 2)} to {fix(rl['test_loss'][-1], 1)} "
+            "falls": f"falls overall from {fix(rl['test_loss'][0], 2)} to {fix(rl['test_loss'][-1], 1)} "
                      "(its mean over each tenth of the run falls from tenth to tenth)",
             "uneven": f"changes unevenly from {fix(rl['test_loss'][0], 2)} to {fix(rl['test_loss'][-1], 1)} "
                       "(its mean over each tenth of the run does not move the same way from tenth to tenth)"},

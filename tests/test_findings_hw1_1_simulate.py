@@ -325,8 +325,30 @@ def test_perfect_signs_everywhere_are_said():
         m["predictions"] = [list(truth) for _ in m["predictions"]]
     found, text = run(R, C)
     assert not found["square"]["missing"].holds
-    assert "every net has the right sign everywhere on every seed" in text
+    assert "every net has the right sign on at least 90% of every half-period's points on every seed" in text
     assert "shallow 10, medium 10, deep 10 and deeper 10 of 10" in text
+
+
+def test_a_half_period_missed_in_part_is_not_called_missed_whole():
+    R, C, _, _ = reviewed()
+    truth = R[NAME]["functions"]["sgn_sin5"]["truth"]
+    sign = np.sign(truth)
+    first = int(np.argmax(sign != sign[0]))                  # the first half-period: points 0 .. first - 1
+    for n in NETS:
+        m = sim.model(R, "sgn_sin5", n)
+        m["predictions"] = [list(truth) for _ in m["predictions"]]
+    shallow = sim.model(R, "sgn_sin5", NETS[0])["predictions"][0]
+    for i in range(max(1, first // 5)):                      # a fifth of it wrong: partly, not whole
+        shallow[i] = -truth[i]
+    found, text = run(R, C)
+    assert found["square"]["missing"].holds and found["square"]["missing"].evidence["whole"] == []
+    assert "have the wrong sign on more than 10% of a half-period's points" in text and "whole" not in \
+        found["square"]["missing"].text
+    for i in range(first):                                   # all of it wrong: whole
+        shallow[i] = -truth[i]
+    found, text = run(R, C)
+    assert found["square"]["missing"].evidence["whole"] == [NETS[0]]
+    assert "miss whole half-periods (the right sign on at most 10% of one's points)" in text
 
 
 # ---------------------------------------------------------------------------- sinc5, chirp, pairs
@@ -443,7 +465,17 @@ def test_one_rate_for_every_function_is_named_as_a_confound():
     rates = R["hw1_1_simulate_tune"]["architectures"][DEEP]["rates"]
     gm = {r["lr"]: float(np.exp(np.mean(np.log(r["final_loss"]["chirp"])))) for r in rates}
     assert min(gm, key=gm.get) == 1e-3
-    assert f"the deep net on chirp (1e-3: {times(gm[1e-2], gm[1e-3])}x lower)" in text
+    every = all(c > b for c, b in zip(*(next(r["final_loss"]["chirp"] for r in rates if r["lr"] == lr)
+                                          for lr in (1e-2, 1e-3))))
+    assert (f"the deep net on chirp (1e-3: {times(gm[1e-2], gm[1e-3])}x lower; "
+            + ("lower on every tuning seed" if every else "not on every tuning seed") + ")") in text
+    # a tuning seed that goes the other way: the case is named as not holding on every seed
+    better = next(r for r in rates if r["lr"] == 1e-3)["final_loss"]["chirp"]
+    chosen = next(r for r in rates if r["lr"] == 1e-2)["final_loss"]["chirp"]
+    chosen[0] = better[0] / 2
+    found, text = run(R, C)
+    assert "the deep net on chirp (1e-3:" in text and "x lower; not on every tuning seed)" in text
+    R, C, _, _ = reviewed()
     assert "One rate per net serves all three functions" in text
     # every chosen rate the best on every function: the sentence says so
     for entry in R["hw1_1_simulate_tune"]["architectures"].values():

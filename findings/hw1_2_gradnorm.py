@@ -116,8 +116,8 @@ def findings(R, C, P, T):
                 f"A small gradient therefore does not mean a low loss: the final loss of this run is "
                 f"{times(final, best_loss)}x the median of the best net on {fn} in HW1-1 (the {short(best)} one, "
                 f"{sci(best_loss)}; {seeds_below} ended below this run's loss{setup})",
-                f"Its final loss is close to that of the best net on {fn} in HW1-1 (the {short(best)} one, "
-                f"{sci(best_loss)}; {seeds_below} ended below this run's loss{setup})",
+                f"Its final loss is at most {WORSE}x the median of the best net on {fn} in HW1-1 (the {short(best)} "
+                f"one, {sci(best_loss)}; {seeds_below} ended below this run's loss{setup})",
                 final=final, best=best, best_median=best_loss, seeds_below=below, factor=WORSE),
         },
     }

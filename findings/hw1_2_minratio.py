@@ -522,8 +522,7 @@ def findings(R, C, P, T):
                               "the lowest point the finder confirmed (L = "
                               f"{sci(min((r['loss'] for r in crit), default=0), 3)}) lies above the lowest known "
                               f"critical point (L = {sci(min((e['loss'] for e in confirmed_embedded), default=0), 3)}, "
-                              "embedded): no start "
-                              "reached the known critical points at lower loss, from Adam's paths or away from them",
+                              "embedded): no start, from Adam's paths or away from them, reached the lowest known one",
                               "the finder confirmed points as low as the lowest known one (L = "
                               f"{sci(min((e['loss'] for e in confirmed_embedded), default=0), 3)})",
                               finder=min((r["loss"] for r in crit), default=None),

@@ -84,7 +84,7 @@ def findings(R, C, P, T):
              "shrink": ("shrink", shrinks)}
     per_part = {part: {name: sum(each_run(key, test, part)) for name, (key, test) in tests.items()}
                 for part in PARTS}
-    same = all(per_part["layer1"][name] == per_part["whole"][name] == n for name in tests)
+    same = all(per_part["layer1"][name] == per_part["whole"][name] for name in tests)    # as many runs each
     return {
         "model": pca["model"], "params": pca["params"], "layer1_dims": pca["layer1_dims"],
         "layer1_share": pca["layer1_dims"] / pca["params"],
@@ -148,7 +148,8 @@ def findings(R, C, P, T):
             "directions would leave to any plane: the runs share directions",
             explained={p: sum(v) for p, v in explained.items()}, bound=1.5 * orthogonal),
         "layer1_same": claim(
-            same, ", and its picture has the same structure as the whole model's (on its own PCA axes)",
+            same, ", and its picture has the same structure as the whole model's (on its own PCA axes: as many runs "
+                  "show each feature)",
             "; its picture differs from the whole model's in how many runs show these features (layer 1 / "
             "whole model: start near the origin {a} / {b}, straight {c} / {d}, shrinking steps {e} / {f})".format(
                 a=per_part["layer1"]["near_origin"], b=per_part["whole"]["near_origin"],

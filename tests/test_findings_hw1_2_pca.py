@@ -122,3 +122,14 @@ def test_a_layer1_picture_unlike_the_whole_models():
     assert not found["layer1_same"].holds
     assert found["layer1_same"].evidence["per_part"]["layer1"]["straight"] == 7
     assert "its picture differs from the whole model's" in text
+
+
+def test_a_feature_missing_in_the_same_run_of_both_pictures_keeps_them_alike():
+    R, C, _, _ = committed()
+    for key in ("layer1_pca", "whole_pca"):                  # run 0 no longer straight, in both pictures
+        path = runs(R)[0][key]
+        path[1:-1] = path[1:-1][::-1]
+    found, text = rendered(R, C)
+    counts = found["layer1_same"].evidence["per_part"]
+    assert counts["layer1"]["straight"] == counts["whole"]["straight"] == 7
+    assert found["layer1_same"].holds and "as many runs show each feature" in text

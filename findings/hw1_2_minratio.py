@@ -360,8 +360,8 @@ def findings(R, C, P, T):
                           max((b[1] for b in constant_band), default=float("nan"))],
         "constant_varies": claim(constant and max(constant_index) > min(constant_index),
                                  f"its index differs between runs ({pct(min(constant_index, default=0), 0)} to "
-                                 f"{pct(max(constant_index, default=0), 0)} at ρ = {main}): a degenerate family of "
-                                 "critical points, not one point, and counted once below",
+                                 f"{pct(max(constant_index, default=0), 0)} at ρ = {main}): critical points of one "
+                                 "function at other parameters, not one point, and counted once below",
                                  f"its index is {pct(min(constant_index, default=0), 0)} at ρ = {main} at every run; "
                                  "it is counted once below", index=constant_index),
         "n_others": len(others), "n_other_functions": len(other_functions), "n_other_symmetry": len(other_symmetry),

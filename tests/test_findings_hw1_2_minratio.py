@@ -162,7 +162,7 @@ def test_the_synthetic_results_render_with_the_expected_outcomes():
     assert found["others_found"].outcome == "some" and found["rate_linear"].outcome == "linear"
     assert found["flat_trend"].outcome == "rises" and found["validation"].outcome == "all"
     assert found["confirmed_trend"].outcome == "no interval"
-    assert "10 of the confirmed runs reached one degenerate family, the constant output" in text
+    assert "10 of the confirmed runs reached one function, the constant output" in text
     assert "minima (no" not in text and "are minima" not in text
 
 

@@ -275,7 +275,8 @@ def sweep(R, C, names):
             better = min(scores, key=scores.get)
             if scores[chosen[n]] / scores[better] >= CLOSE:
                 at = {r["lr"]: r["final_loss"][fn] for r in arch[n]["rates"]}
-                every_seed = all(c > b for c, b in zip(at[chosen[n]], at[better]))     # seed i against seed i
+                every_seed = (len(at[chosen[n]]) == len(at[better])                   # seed i against seed i
+                              and all(c > b for c, b in zip(at[chosen[n]], at[better])))
                 elsewhere.append((n, fn, better, scores[chosen[n]] / scores[better], every_seed))
     edge = [n for n in names if chosen[n] in (tried[n][0], tried[n][-1])]
     beyond = {n: [lr for lr in tried[n] if lr not in grid] for n in names}
@@ -342,8 +343,8 @@ def square_wave(S):
     drawn = {n: [half_periods_drawn(p, truth) for p in model(S.R, sq, n)["predictions"]] for n in names}
     missing = [n for n in names if min(drawn[n]) < pieces]
     # a half-period missed whole: the right sign on at most 1 - RIGHT_SIGN of its points
-    whole = [n for n in names if any(share <= 1 - RIGHT_SIGN for p in model(S.R, sq, n)["predictions"]
-                                     for share in right_sign_shares(p, truth))]
+    whole = [n for n in names if any(share <= 1 - RIGHT_SIGN + 1e-9 for p in model(S.R, sq, n)["predictions"]
+                                     for share in right_sign_shares(p, truth))]         # 1e-9: 1 - 0.9 rounds below 0.1
     partly = [n for n in missing if n not in whole]
     plotted = len(truth)
     wins_ranges = ", ".join(f"{short(n)} {S.range(sq, n)}" for n in deeper_wins)

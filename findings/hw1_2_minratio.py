@@ -86,7 +86,8 @@ def per_function(points, key, x_of):
 
 
 SAME_FUNCTION = 1e-6           # one function: outputs within this on the grid, or those of its mirror f(-x) (sinc5
-                               # is even on a grid symmetric about 0), and the same loss (hw1_2_minratio.py's rule)
+                               # is even on a grid symmetric about 0), as hw1_2_minratio.py's SAME_FUNCTION; the
+                               # losses must agree within the results' same_loss (relative)
 
 
 def outputs(theta, width, points):
@@ -209,9 +210,10 @@ def findings(R, C, P, T):
                                         for t in mr["slope_distances"])]
     full_ids = {id(r) for r in flat_full}
     flat_stalled = sum(r["stop"] == "stalled" for r in flat)
-    stop_names = {"cap": "reached its cap", "converged": "converged (its gradient norm below the confirmation's "
-                  "threshold) and was still classed gradient-flat"}
-    flat_other_stops = [f"{count(n)} {stop_names.get(stop, f'stopped ({stop})')}"
+    stop_names = {"cap": lambda n: "reached the confirmation's cap",
+                  "converged": lambda n: "converged (gradient norm and Newton step below the confirmation's "
+                                         f"thresholds) and {'was' if n == 1 else 'were'} still classed gradient-flat"}
+    flat_other_stops = [f"{count(n)} {stop_names[stop](n) if stop in stop_names else f'stopped ({stop})'}"
                         for stop, n in sorted(Counter(r["stop"] for r in flat if r["stop"] != "stalled").items())]
     flat_rho = grouped(flat, lambda r: r["trajectory"], lambda r: negatives(r, main))
     finder_cap = config["newton_iters"]
@@ -270,14 +272,22 @@ def findings(R, C, P, T):
         if id(p) in embedded_ids:
             return f"embedded {p['width']}/{p['loss']:.9g}"
         return f"finder {p['function_class']}"
-    first = {}                                                  # class: its first point
+    classes = {}                                                # class: its points
     for p in confirmed:
-        first.setdefault(class_of(p), p)
-    merged = {}                                                 # class: the class it is counted with
-    for name, p in first.items():
-        merged[name] = next((other for other, q in first.items() if other in merged and merged[other] == other
-                             and "constant" not in (name, other)
-                             and same_function(p, q, width, mr["points"], mr["same_loss"])), name)
+        classes.setdefault(class_of(p), []).append(p)
+    merged = {name: name for name in classes}                   # class: the class it is counted with
+    names = [name for name in classes if name != "constant"]
+
+    def root(name):
+        while merged[name] != name:
+            name = merged[name]
+        return name
+    for i, a in enumerate(names):                               # single linkage over every pair of points
+        for b in names[i + 1:]:
+            if root(a) != root(b) and any(same_function(p, q, width, mr["points"], mr["same_loss"])
+                                          for p in classes[a] for q in classes[b]):
+                merged[root(b)] = root(a)
+    merged = {name: root(name) for name in classes}
 
     def function_of(p):
         return merged[class_of(p)]
@@ -361,14 +371,14 @@ def findings(R, C, P, T):
         "constant_varies": claim(constant and max(constant_index) > min(constant_index),
                                  f"its index differs between runs ({pct(min(constant_index, default=0), 0)} to "
                                  f"{pct(max(constant_index, default=0), 0)} at ρ = {main}): critical points of one "
-                                 "function at other parameters, not one point, and counted once below",
+                                 "function at different parameters, not one point, and counted once below",
                                  f"its index is {pct(min(constant_index, default=0), 0)} at ρ = {main} at every run; "
                                  "it is counted once below", index=constant_index),
         "n_others": len(others), "n_other_functions": len(other_functions), "n_other_symmetry": len(other_symmetry),
         "other_losses": listing([sci(x, 3) for x in sorted(function_losses)]),
         "n_distinct": len(other_functions) + (1 if constant else 0),
         "others_found": choose("none" if not others else "some", {
-            "none": "no run reached a confirmed critical point away from the constant-output family",
+            "none": "no run reached a confirmed critical point away from the constant output",
             "some": f"{count(len(others), 'run')} reached {count(len(other_functions), 'other point')} (counted by "
                     f"function; {count(len(other_symmetry), 'symmetry class', 'symmetry classes')} of the parameters) "
                     f"at L = {listing(loss_texts)}"},
@@ -384,8 +394,8 @@ def findings(R, C, P, T):
                       "over the last "
                       f"iteration of {count(len(ratios), 'run')}, 10-90% "
                       f"{fix(rate_spread[0], 2) if ratios else ''}-{fix(rate_spread[1], 2) if ratios else ''}; "
-                      + ("all of them in the constant-output family" if ratios and rate_constant == len(ratios) else
-                         f"{count(rate_constant)} of them in the constant-output family")
+                      + ("all of them at the constant output" if ratios and rate_constant == len(ratios) else
+                         f"{count(rate_constant)} of them at the constant output")
                       + "), the rate of Newton's method at a degenerate critical point",
             "faster": f"faster than linear: ‖∇L‖ fell by a factor of {sci(rate, 1) if ratios else ''} in the last "
                       "iteration (median over "
@@ -501,7 +511,7 @@ def findings(R, C, P, T):
         "point_large": point_large, "n_confirmed_points": len(confirmed), "n_constant_points": n_constant_points,
         "ratio_weighting": claim(n_constant_points <= 1,
                                  "",
-                                 f" (over the {len(confirmed)} points instead, where the constant-output family counts "
+                                 f" (over the {len(confirmed)} points instead, where the constant output counts "
                                  f"{n_constant_points} times: {fix(point_small, 2)} and {fix(point_large, 2)})",
                                  constant_points=n_constant_points),
         "n_saddle_margins": len(margins),
@@ -515,7 +525,7 @@ def findings(R, C, P, T):
         "tolerance_matters": claim(abs(ratio_small - ratio_large) > TOLERANCE_SHIFT,
                                    "so a minimal ratio compares points only at one stated tolerance",
                                    f"so the median over functions moves by {fix(abs(ratio_small - ratio_large), 2)} "
-                                   f"between the two tolerances, less than {TOLERANCE_SHIFT:g}", small=ratio_small,
+                                   f"between the two tolerances, not more than {TOLERANCE_SHIFT:g}", small=ratio_small,
                                    large=ratio_large),
         "lowest_known": claim(crit and confirmed_embedded and min(r["loss"] for r in crit)
                               > min(e["loss"] for e in confirmed_embedded),

@@ -129,7 +129,7 @@ def findings(R, C, P, T):
         "late_fall": late_fall,
         "late_fall_text": (f"falls by {span(late_fall, lambda v: pct(v, 0))} from epoch "
                            f"{runs[0]['events'][middle]['epoch']} to {runs[0]['events'][-1]['epoch']}"
-                           if min(late_fall) > 0 else
+                           if min(late_fall) >= 0 else
                            f"changes by {span([-v for v in late_fall], lambda v: pct(v, 0))} from epoch "
                            f"{runs[0]['events'][middle]['epoch']} to {runs[0]['events'][-1]['epoch']} (a rise in "
                            f"{count(sum(v < 0 for v in late_fall))} of the {count(len(runs))} runs)"),

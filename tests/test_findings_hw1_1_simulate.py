@@ -344,6 +344,10 @@ def test_a_half_period_missed_in_part_is_not_called_missed_whole():
     assert found["square"]["missing"].holds and found["square"]["missing"].evidence["whole"] == []
     assert "have the wrong sign on more than 10% of a half-period's points" in text and "whole" not in \
         found["square"]["missing"].text
+    for i in range(first - first // 10):                     # right on exactly 10% of its points: whole
+        shallow[i] = -truth[i]
+    assert first % 10 == 0
+    assert run(R, C)[0]["square"]["missing"].evidence["whole"] == [NETS[0]]
     for i in range(first):                                   # all of it wrong: whole
         shallow[i] = -truth[i]
     found, text = run(R, C)
@@ -474,7 +478,8 @@ def test_one_rate_for_every_function_is_named_as_a_confound():
     chosen = next(r for r in rates if r["lr"] == 1e-2)["final_loss"]["chirp"]
     chosen[0] = better[0] / 2
     found, text = run(R, C)
-    assert "the deep net on chirp (1e-3:" in text and "x lower; not on every tuning seed)" in text
+    gm = {r["lr"]: float(np.exp(np.mean(np.log(r["final_loss"]["chirp"])))) for r in rates}
+    assert f"the deep net on chirp (1e-3: {times(gm[1e-2], gm[1e-3])}x lower; not on every tuning seed)" in text
     R, C, _, _ = reviewed()
     assert "One rate per net serves all three functions" in text
     # every chosen rate the best on every function: the sentence says so

@@ -72,7 +72,10 @@ def test_a_random_plane_lower_at_every_radius():
     assert "is lower in the random plane at every radius" in text
     assert ("the loss rises less with the distance from θ* in this random plane (a single draw of two directions) "
             "than in the plane the optimizer travelled: the means differ by 50% at the nearest radius") in text
-    assert "not in a curvature at θ* that the nearest circle resolves" in text    # the nearest ranges overlap
+    assert "not in a curvature at θ*" not in text          # the means differ by half at the nearest radius
+    R, C, _, _ = committed()
+    found, text = rendered(R, C)
+    assert "where the circles' ranges overlap" in text and "not in a curvature at θ* that the nearest circle" in text
 
 
 def test_planes_that_cross():

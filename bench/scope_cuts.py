@@ -28,6 +28,7 @@ import os
 import sys
 
 from common import claims, report, stats
+from common.replication import _label          # a claim's outcome as the replication section prints it
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORKERS = 2                    # side-by-side processes of the scripts whose runs are cut
@@ -45,16 +46,18 @@ def shared_models(seeds=None, drop_main=(), drop_fitted=()):
     """The shared HW1-3 models (common/approaches.py): only `seeds`, without the approaches in
     drop_main (both sets) and drop_fitted (the fitted set): hw1_3_sensitivity (training), hw1_3_sharpness
     and hw1_3_interp."""
+    def dropped(which):
+        return set(drop_main) | (set(drop_fitted) if which == "fitted" else set())
+
     def cut(R, C):
         saved = 0.0
         for name in ("hw1_3_sensitivity", "hw1_3_sharpness", "hw1_3_interp"):
             C[name]["approaches"] = {a: v for a, v in C[name]["approaches"].items() if a not in drop_main}
         for which, names in C["hw1_3_sensitivity"]["sets"].items():
-            drop = set(drop_main) | (set(drop_fitted) if which == "fitted" else set())
-            C["hw1_3_sensitivity"]["sets"][which] = [a for a in names if a not in drop]
+            C["hw1_3_sensitivity"]["sets"][which] = [a for a in names if a not in dropped(which)]
         sens = R["hw1_3_sensitivity"]
         for which, s in sens["sets"].items():
-            drop = set(drop_main) | (set(drop_fitted) if which == "fitted" else set())
+            drop = dropped(which)
             kept = _keep_models(s["models"], seeds, drop)
             saved += sum(m["seconds"] for m in s["models"] if m not in kept)
             s["models"] = kept
@@ -282,12 +285,8 @@ def evaluate(loaded, cut, touched):
 
 
 def _sources(module):
-    import importlib
-    return importlib.import_module(f"findings.{module}").SOURCES
-
-
-def _label(outcome):
-    return ("holds" if outcome else "does not hold") if isinstance(outcome, bool) else str(outcome)
+    import findings
+    return dict(findings.modules([module]))[module].SOURCES
 
 
 def main(argv=None):

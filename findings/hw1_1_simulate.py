@@ -340,11 +340,12 @@ def square_wave(S):
     own = f"the {short(shallow)} net's own seeds lie within a factor {fix(spread, 1)} of each other"
     truth = S.R["hw1_1_simulate"]["functions"][sq]["truth"]
     pieces = half_periods_drawn(truth, truth)
-    drawn = {n: [half_periods_drawn(p, truth) for p in model(S.R, sq, n)["predictions"]] for n in names}
+    shares = {n: [right_sign_shares(p, truth) for p in model(S.R, sq, n)["predictions"]] for n in names}
+    drawn = {n: [sum(share >= RIGHT_SIGN for share in seed) for seed in shares[n]] for n in names}
     missing = [n for n in names if min(drawn[n]) < pieces]
-    # a half-period missed whole: the right sign on at most 1 - RIGHT_SIGN of its points
-    whole = [n for n in names if any(share <= 1 - RIGHT_SIGN + 1e-9 for p in model(S.R, sq, n)["predictions"]
-                                     for share in right_sign_shares(p, truth))]         # 1e-9: 1 - 0.9 rounds below 0.1
+    # a half-period missed whole: the right sign on at most 1 - RIGHT_SIGN of its points (1e-9: 1 - 0.9 rounds
+    # below 0.1)
+    whole = [n for n in names if any(share <= 1 - RIGHT_SIGN + 1e-9 for seed in shares[n] for share in seed)]
     partly = [n for n in missing if n not in whole]
     plotted = len(truth)
     wins_ranges = ", ".join(f"{short(n)} {S.range(sq, n)}" for n in deeper_wins)

@@ -76,6 +76,7 @@ def findings(R, C, P, T):
     flat_share = [abs(loss[-2] - loss[-1]) / (loss[0] - loss[1]) for loss in losses]
     middle = len(runs[0]["events"]) // 2                          # the snapshot halfway through training
     late_fall = [(loss[middle] - loss[-1]) / loss[middle] for loss in losses]      # relative to its own value
+    window = f"from epoch {runs[0]['events'][middle]['epoch']} to {runs[0]['events'][-1]['epoch']}"
 
     near = lambda x: x < NEAR_ORIGIN
     straight = lambda x: x > STRAIGHT
@@ -127,11 +128,8 @@ def findings(R, C, P, T):
             "against its first fall the training loss does not level off in any run", threshold=FLAT_LOSS,
             largest=max(flat_share)),
         "late_fall": late_fall,
-        "late_fall_text": (f"falls by {span(late_fall, lambda v: pct(v, 0))} from epoch "
-                           f"{runs[0]['events'][middle]['epoch']} to {runs[0]['events'][-1]['epoch']}"
-                           if min(late_fall) >= 0 else
-                           f"changes by {span([-v for v in late_fall], lambda v: pct(v, 0))} from epoch "
-                           f"{runs[0]['events'][middle]['epoch']} to {runs[0]['events'][-1]['epoch']} (a rise in "
+        "late_fall_text": (f"falls by {span(late_fall, lambda v: pct(v, 0))} {window}" if min(late_fall) >= 0 else
+                           f"changes by {span([-v for v in late_fall], lambda v: pct(v, 0))} {window} (a rise in "
                            f"{count(sum(v < 0 for v in late_fall))} of the {count(len(runs))} runs)"),
         "reach_spread": claim(max(reach) > SPREAD * min(reach),
                               ": the in-plane distance need not measure how far a run moved (the plane keeps only "

@@ -56,13 +56,14 @@ def findings(R, C, P, T):
     higher = sum(rnd["mean"][k] > pca["mean"][k] for k in radii)
     lower = sum(rnd["mean"][k] < pca["mean"][k] for k in radii)
     n = len(radii)
-    separated = sum(rnd["min"][k] > pca["max"][k] or rnd["max"][k] < pca["min"][k] for k in radii)
+    apart = [k for k in radii if rnd["min"][k] > pca["max"][k] or rnd["max"][k] < pca["min"][k]]   # ranges separate
+    separated = len(apart)
     outcome = "random higher" if higher == n else "random lower" if lower == n else "mixed"
     half = (len(equal["radius"]) - 1) // 2
     # the nearest circle, where a difference of curvature at θ* would show first, and the farthest
     near = rnd["mean"][1] / pca["mean"][1] - 1
     full_ratio = rnd["mean"][-1] / pca["mean"][-1]
-    first_separated = next((k for k in radii if rnd["min"][k] > pca["max"][k] or rnd["max"][k] < pca["min"][k]), None)
+    first_separated = apart[0] if apart else None
     near_text = (f"the means differ by {pct(abs(near), 0)} at the nearest radius ({fix(equal['radius'][1], 2)})"
                  + (", where the circles' ranges overlap" if first_separated != 1 else ", where the ranges separate"))
     near_reading = (f"; so the planes differ away from θ* (at the initialization's distance the trajectory "
